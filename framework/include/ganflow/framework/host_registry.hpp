@@ -1,0 +1,27 @@
+#pragma once
+// The host's registry of plugin types, filled by built-ins and by plugin libraries.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ganflow/node.hpp"
+
+namespace ganflow {
+
+class HostRegistry : public Registry {
+ public:
+  // Types registered from now on are attributed to `library` (a file path or "builtin").
+  void set_current_library(std::string library) { current_library_ = std::move(library); }
+  void add(NodeSpec spec) override;  // a second registration of one name throws, naming both files
+
+  const NodeSpec* find(const std::string& type) const;
+  const NodeSpec& at(const std::string& type) const;  // throws Error with a did-you-mean
+  std::vector<const NodeSpec*> all() const;
+  std::string did_you_mean(const std::string& type) const;  // "" when nothing is close
+
+ private:
+  std::map<std::string, NodeSpec> specs_;
+  std::string current_library_ = "builtin";
+};
+
+}  // namespace ganflow

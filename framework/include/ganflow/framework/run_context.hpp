@@ -1,0 +1,36 @@
+#pragma once
+// The RunContext of one `ganflow run`: device, run folder, seed, log, SIGINT flag.
+#include <atomic>
+#include <fstream>
+#include <string>
+
+#include "ganflow/stage.hpp"
+
+namespace ganflow {
+
+class HostRunContext : public RunContext {
+ public:
+  HostRunContext(torch::Device device, std::string run_dir, uint64_t seed, bool deterministic);
+  torch::Device device() const override { return device_; }
+  const std::string& run_dir() const override { return run_dir_; }
+  uint64_t seed() const override { return seed_; }
+  bool deterministic() const override { return deterministic_; }
+  bool stop_requested() const override;
+  void log(const std::string& line) override;  // stdout and <run_dir>/log.txt
+
+  // SIGINT sets the stop flag (the step finishes, a checkpoint is written, exit 130).
+  static void install_signal_handlers();
+  static void request_stop();
+
+ private:
+  torch::Device device_;
+  std::string run_dir_;
+  uint64_t seed_;
+  bool deterministic_;
+  std::ofstream log_;
+};
+
+// Creates `dir` (and parents) and checks it is writable; throws Error naming it.
+void prepare_run_dir(const std::string& dir);
+
+}  // namespace ganflow

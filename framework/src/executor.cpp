@@ -1,0 +1,80 @@
+#include "ganflow/framework/executor.hpp"
+
+#include "ganflow/framework/validate.hpp"
+
+namespace ganflow {
+
+namespace {
+class HostBuildContext : public BuildContext {
+ public:
+  HostBuildContext(const GraphNode& node, Params params, const BuiltGraph& built, uint64_t seed)
+      : node_(node), params_(std::move(params)), built_(built), seed_(seed) {}
+  const std::string& node_name() const override { return node_.name; }
+  const Params& params() const override { return params_; }
+  uint64_t seed() const override { return seed_; }
+  std::vector<std::shared_ptr<Node>> inputs(const std::string& port) const override {
+    std::vector<std::shared_ptr<Node>> out;
+    auto it = node_.inputs.find(port);
+    if (it == node_.inputs.end()) return out;
+    for (auto& name : it->second) out.push_back(built_.nodes.at(name));
+    return out;
+  }
+
+ private:
+  const GraphNode& node_;
+  Params params_;
+  const BuiltGraph& built_;
+  uint64_t seed_;
+};
+}  // namespace
+
+uint64_t node_seed(uint64_t graph_seed, const std::string& node_name) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a of the name
+  for (unsigned char c : node_name) h = (h ^ c) * 1099511628211ull;
+  uint64_t z = graph_seed + h + 0x9e3779b97f4a7c15ull;  // splitmix64 finaliser
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+BuiltGraph build_graph(const Graph& g, const HostRegistry& registry) {
+  BuiltGraph built;
+  built.order = build_order(g);
+  for (auto& name : built.order) {
+    const GraphNode& node = *g.find(name);
+    const NodeSpec& spec = registry.at(node.type);
+    HostBuildContext ctx(node, Params(name, node.params), built, node_seed(g.seed, name));
+    std::shared_ptr<Node> made;
+    try {
+      made = spec.factory(ctx);
+    } catch (const Error& e) {
+      if (!e.node().empty()) throw;
+      throw Error(e.message(), name, e.param());
+    } catch (const std::exception& e) {
+      throw Error(e.what(), name);
+    }
+    if (!made) throw Error("the factory of " + node.type + " returned nothing", name);
+    made->set_name(name);
+    built.nodes[name] = std::move(made);
+  }
+  return built;
+}
+
+void run_stages(BuiltGraph& built, RunContext& ctx) {
+  for (auto& name : built.order) {
+    auto stage = std::dynamic_pointer_cast<Stage>(built.nodes.at(name));
+    if (!stage) continue;
+    ctx.log("stage " + name);
+    try {
+      stage->run(ctx);
+    } catch (const Error& e) {
+      if (!e.node().empty()) throw;
+      throw Error(e.message(), name, e.param());
+    } catch (const c10::Error& e) {
+      throw Error(std::string("torch: ") + e.what_without_backtrace(), name);
+    }
+    if (ctx.stop_requested()) break;
+  }
+}
+
+}  // namespace ganflow

@@ -1,0 +1,167 @@
+#include <algorithm>
+#include <set>
+
+#include "ganflow/framework/suggest.hpp"
+#include "ganflow/framework/validate.hpp"
+
+namespace ganflow {
+
+namespace {
+std::string kinds_text(const std::vector<NodeKind>& kinds) {
+  std::string s;
+  for (std::size_t i = 0; i < kinds.size(); ++i) s += (i ? ", " : "") + std::string(to_string(kinds[i]));
+  return kinds.size() == 1 ? s : "one of {" + s + "}";
+}
+
+}  // namespace
+
+void apply_overrides(Graph& g, const std::vector<std::string>& sets, const HostRegistry& registry) {
+  std::vector<std::string> errors;
+  for (auto& s : sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      errors.push_back("--set " + s + ": expected node.param=value");
+      continue;
+    }
+    std::string key = s.substr(0, eq), value = s.substr(eq + 1);
+    auto dot = key.find('.');
+    if (dot == std::string::npos) {
+      if (key == "seed") g.seed = std::stoull(value);
+      else if (key == "threads") g.threads = std::stoi(value);
+      else if (key == "device") g.device = value;
+      else if (key == "deterministic") g.deterministic = value == "true" || value == "1";
+      else if (key == "name") g.name = value;
+      else errors.push_back("--set " + s + ": unknown top-level key '" + key + "' (seed, threads, device, deterministic, name)");
+      continue;
+    }
+    std::string node_name = key.substr(0, dot), param = key.substr(dot + 1);
+    GraphNode* node = g.find(node_name);
+    if (!node) {
+      errors.push_back("--set " + s + ": no node named '" + node_name + "'");
+      continue;
+    }
+    const NodeSpec* spec = registry.find(node->type);
+    if (!spec) {
+      errors.push_back("--set " + s + ": node '" + node_name + "' has unknown type '" + node->type + "'");
+      continue;
+    }
+    const ParamSpec* p = spec->find_param(param);
+    if (!p) {
+      errors.push_back("--set " + s + ": " + node->type + " has no param '" + param + "'");
+      continue;
+    }
+    node->params[param] = p->parse_text(value);
+  }
+  if (!errors.empty()) throw GraphError(errors);
+}
+
+void validate_graph(Graph& g, const HostRegistry& registry) {
+  std::vector<std::string> errors;
+  for (auto& n : g.nodes) {
+    std::string ptr = "/nodes/" + n.name;
+    const NodeSpec* spec = registry.find(n.type);
+    if (!spec) {
+      std::string hint = registry.did_you_mean(n.type);
+      errors.push_back(ptr + "/type: unknown plugin type '" + n.type + "'" +
+                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      continue;
+    }
+    std::vector<std::string> names;
+    for (auto& p : spec->params) names.push_back(p.name);
+    for (auto it = n.params.begin(); it != n.params.end(); ++it) {
+      const ParamSpec* p = spec->find_param(it.key());
+      if (!p) {
+        std::string hint = closest_name(it.key(), names);
+        errors.push_back(ptr + "/params/" + it.key() + ": unknown param of " + n.type +
+                         (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      } else {
+        p->check(it.value(), ptr + "/params/" + it.key(), errors);
+      }
+    }
+    for (auto& p : spec->params)
+      if (p.required() && !n.params.contains(p.name))
+        errors.push_back(ptr + "/params/" + p.name + ": required param missing (" + p.type_text() + ")");
+
+    std::vector<std::string> ports;
+    for (auto& in : spec->inputs) ports.push_back(in.name);
+    for (auto& [port, targets] : n.inputs) {
+      std::string pptr = ptr + "/inputs/" + port;
+      const PortSpec* in = spec->find_input(port);
+      if (!in) {
+        std::string hint = closest_name(port, ports);
+        errors.push_back(pptr + ": " + n.type + " has no input '" + port + "'" +
+                         (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+        continue;
+      }
+      if (!in->multiple && targets.size() != 1)
+        errors.push_back(pptr + ": takes exactly one node, got " + std::to_string(targets.size()));
+      for (auto& t : targets) {
+        const GraphNode* target = g.find(t);
+        if (!target) {
+          errors.push_back(pptr + ": no node named '" + t + "'");
+          continue;
+        }
+        if (t == n.name) {
+          errors.push_back(pptr + ": a node cannot take itself as input");
+          continue;
+        }
+        const NodeSpec* tspec = registry.find(target->type);
+        if (!tspec) continue;  // reported at the target
+        if (std::find(in->kinds.begin(), in->kinds.end(), tspec->kind) == in->kinds.end())
+          errors.push_back(pptr + ": node '" + t + "' is a " + to_string(tspec->kind) + " (" + target->type +
+                           "), expected " + kinds_text(in->kinds));
+      }
+    }
+    for (auto& in : spec->inputs)
+      if (in.required && !n.inputs.count(in.name))
+        errors.push_back(ptr + "/inputs/" + in.name + ": required input missing (" + kinds_text(in.kinds) + ")");
+  }
+  if (errors.empty()) {
+    try {
+      build_order(g);
+    } catch (const GraphError& e) {
+      errors.insert(errors.end(), e.lines().begin(), e.lines().end());
+    }
+  }
+  if (!errors.empty()) throw GraphError(errors);
+
+  for (auto& n : g.nodes) {
+    const NodeSpec& spec = registry.at(n.type);
+    for (auto& p : spec.params) n.params[p.name] = p.resolve(n.params.contains(p.name) ? n.params[p.name] : p.default_value);
+  }
+}
+
+std::vector<std::string> build_order(const Graph& g) {
+  std::map<std::string, std::set<std::string>> deps;  // node -> inputs not yet placed
+  for (auto& n : g.nodes) {
+    auto& d = deps[n.name];
+    for (auto& [port, targets] : n.inputs)
+      for (auto& t : targets)
+        if (g.find(t) && t != n.name) d.insert(t);
+  }
+  std::vector<std::string> order;
+  while (!deps.empty()) {
+    auto ready = std::find_if(deps.begin(), deps.end(), [](auto& kv) { return kv.second.empty(); });
+    if (ready == deps.end()) {
+      // Walk from any remaining node along unplaced inputs until a node repeats: that is a cycle.
+      std::vector<std::string> path{deps.begin()->first};
+      while (true) {
+        std::string next = *deps[path.back()].begin();
+        auto seen = std::find(path.begin(), path.end(), next);
+        if (seen != path.end()) {
+          std::string text;
+          for (auto it = seen; it != path.end(); ++it) text += *it + " -> ";
+          throw GraphError({"/nodes: cycle: " + text + next});
+        }
+        path.push_back(next);
+      }
+    }
+    std::string name = ready->first;
+    order.push_back(name);
+    deps.erase(ready);
+    for (auto& [n, d] : deps) d.erase(name);
+  }
+  return order;
+}
+
+}  // namespace ganflow

@@ -1,0 +1,43 @@
+#include "ganflow/framework/host_registry.hpp"
+
+#include "ganflow/framework/suggest.hpp"
+
+namespace ganflow {
+
+
+void HostRegistry::add(NodeSpec spec) {
+  if (spec.type.empty()) throw Error("a plugin type with an empty name, registered by " + current_library_);
+  if (!spec.factory) throw Error("plugin type '" + spec.type + "' has no factory (" + current_library_ + ")");
+  auto it = specs_.find(spec.type);
+  if (it != specs_.end())
+    throw Error("plugin type '" + spec.type + "' is registered twice: by " + it->second.library + " and by " +
+                current_library_);
+  spec.library = current_library_;
+  std::string type = spec.type;
+  specs_.emplace(std::move(type), std::move(spec));
+}
+
+const NodeSpec* HostRegistry::find(const std::string& type) const {
+  auto it = specs_.find(type);
+  return it == specs_.end() ? nullptr : &it->second;
+}
+
+const NodeSpec& HostRegistry::at(const std::string& type) const {
+  if (auto* s = find(type)) return *s;
+  std::string hint = did_you_mean(type);
+  throw Error("unknown plugin type '" + type + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+}
+
+std::vector<const NodeSpec*> HostRegistry::all() const {
+  std::vector<const NodeSpec*> out;
+  for (auto& [name, spec] : specs_) out.push_back(&spec);
+  return out;
+}
+
+std::string HostRegistry::did_you_mean(const std::string& type) const {
+  std::vector<std::string> names;
+  for (auto& [name, spec] : specs_) names.push_back(name);
+  return closest_name(type, names);
+}
+
+}  // namespace ganflow

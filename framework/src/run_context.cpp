@@ -1,0 +1,45 @@
+#include "ganflow/framework/run_context.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include "ganflow/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganflow {
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void on_sigint(int) { g_stop = 1; }
+}  // namespace
+
+HostRunContext::HostRunContext(torch::Device device, std::string run_dir, uint64_t seed, bool deterministic)
+    : device_(device), run_dir_(std::move(run_dir)), seed_(seed), deterministic_(deterministic) {
+  if (!run_dir_.empty()) log_.open(fs::path(run_dir_) / "log.txt", std::ios::app);
+}
+
+bool HostRunContext::stop_requested() const { return g_stop != 0; }
+
+void HostRunContext::log(const std::string& line) {
+  std::cout << line << std::endl;
+  if (log_) log_ << line << std::endl;
+}
+
+void HostRunContext::install_signal_handlers() { std::signal(SIGINT, on_sigint); }
+void HostRunContext::request_stop() { g_stop = 1; }
+
+void prepare_run_dir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error("output folder '" + dir + "': cannot create (" + ec.message() + ")");
+  fs::path probe = fs::path(dir) / ".write_test";
+  {
+    std::ofstream f(probe);
+    if (!(f << "ok")) throw Error("output folder '" + dir + "': not writable");
+  }
+  fs::remove(probe, ec);
+}
+
+}  // namespace ganflow

@@ -1,0 +1,148 @@
+// Graph parsing, validation (every error at once, with JSON pointers), overrides, build order.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ganflow/framework/executor.hpp"
+#include "ganflow/framework/validate.hpp"
+#include "ganflow/loss.hpp"
+#include "ganflow/model.hpp"
+#include "ganflow/stage.hpp"
+
+namespace fs = std::filesystem;
+using namespace ganflow;
+
+namespace {
+// Node types declared here exercise the validator; their objects are real but trivial.
+struct TLoss : Loss {
+  torch::Tensor forward(const torch::Tensor& o, const torch::Tensor& t) override { return (o - t).abs().mean(); }
+};
+struct TStage : Stage {
+  void run(RunContext&) override {}
+};
+
+HostRegistry& test_registry() {
+  static HostRegistry reg = [] {
+    HostRegistry r;
+    r.set_current_library("test");
+    NodeSpec m("t_model", NodeKind::Model, "Test model.");
+    m.param_int("size", 64, "Size.").at_least(8);
+    m.param_float("dropout", 0.0, "Dropout.").range(0, 1);
+    m.param_enum("act", {"relu", "leaky_relu"}, "relu", "Activation.");
+    m.param_bool("bias", false, "Bias.");
+    m.param_list("betas", ParamType::Float, json::array({0.5, 0.99}), "Betas.").length(2);
+    m.params.back().element->range(0, 1);
+    ParamSpec kind;
+    kind.name = "kind", kind.type = ParamType::String, kind.default_value = "normal";
+    ParamSpec stdev;
+    stdev.name = "std", stdev.type = ParamType::Float, stdev.default_value = 0.02;
+    m.param("init", ParamType::Object, json::object(), "Init.").field(kind).field(stdev);
+    m.input("feed", {NodeKind::Model}, "Another model.", false);
+    m.factory = [](const BuildContext& c) {
+      return std::make_shared<SequentialModel>(torch::nn::Sequential(torch::nn::Linear(c.params().i("size"), 1)));
+    };
+    r.add(std::move(m));
+    NodeSpec l("t_loss", NodeKind::Loss, "Test loss.");
+    l.factory = [](const BuildContext&) { return std::make_shared<TLoss>(); };
+    r.add(std::move(l));
+    NodeSpec s("t_stage", NodeKind::Stage, "Test stage.");
+    s.param("epochs", ParamType::Int, nullptr, "Epochs.").at_least(1);
+    s.input("model", {NodeKind::Model}, "Model.").input("loss", {NodeKind::Loss}, "Loss.");
+    s.input("callbacks", {NodeKind::Callback}, "Callbacks.", false, true);
+    s.factory = [](const BuildContext&) { return std::make_shared<TStage>(); };
+    r.add(std::move(s));
+    return r;
+  }();
+  return reg;
+}
+
+std::vector<std::string> problems(const std::string& text) {
+  try {
+    Graph g = parse_graph(text, "g.json");
+    validate_graph(g, test_registry());
+  } catch (const GraphError& e) {
+    return e.lines();
+  }
+  return {};
+}
+
+const char* kGood = R"({"name": "good", "seed": 3, "nodes": {
+  "gen": {"type": "t_model", "params": {"size": 32}},
+  "loss": {"type": "t_loss"},
+  "fit": {"type": "t_stage", "inputs": {"model": "gen", "loss": "loss"}, "params": {"epochs": 2}}}})";
+}  // namespace
+
+TEST_CASE("a good graph validates and every default is filled in", "[graph]") {
+  Graph g = parse_graph(kGood);
+  validate_graph(g, test_registry());
+  const json& p = g.find("gen")->params;
+  CHECK(p["size"] == 32);
+  CHECK(p["act"] == "relu");
+  CHECK(p["betas"] == json::array({0.5, 0.99}));
+  CHECK(p["init"]["std"] == 0.02);  // nested object defaults too
+  CHECK(g.to_json()["nodes"]["fit"]["inputs"]["model"] == "gen");
+}
+
+TEST_CASE("every malformed graph in the corpus gives its error", "[graph]") {
+  fs::path dir = fs::path(GANFLOW_SOURCE_DIR) / "tests/data/bad_graphs";
+  int n = 0;
+  for (auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream f(e.path()), x(fs::path(e.path()).replace_extension(".expect"));
+    std::stringstream text;
+    text << f.rdbuf();
+    std::string expect;
+    std::getline(x, expect);
+    INFO(e.path().filename().string());
+    auto lines = problems(text.str());
+    REQUIRE(!lines.empty());
+    bool found = false;
+    for (auto& l : lines) found |= l.find(expect) != std::string::npos;
+    INFO("got: " << lines.front());
+    CHECK(found);
+    ++n;
+  }
+  CHECK(n >= 25);
+}
+
+TEST_CASE("all problems are reported at once", "[graph]") {
+  auto lines = problems(R"({"nodes": {
+    "gen": {"type": "t_model", "params": {"size": 2, "act": "tanh", "colour": 1}},
+    "fit": {"type": "t_stage", "inputs": {"model": "nope"}}}})");
+  CHECK(lines.size() == 6);  // size, act, colour, epochs, model input, loss input
+}
+
+TEST_CASE("--set overrides are typed by the param's declared type", "[graph]") {
+  Graph g = parse_graph(kGood);
+  apply_overrides(g, {"gen.size=16", "gen.act=leaky_relu", "gen.betas=[0.0,0.99]", "seed=9"}, test_registry());
+  validate_graph(g, test_registry());
+  CHECK(g.find("gen")->params["size"] == 16);
+  CHECK(g.find("gen")->params["betas"][0] == 0.0);
+  CHECK(g.seed == 9);
+
+  Graph bad = parse_graph(kGood);
+  apply_overrides(bad, {"gen.size=big"}, test_registry());
+  CHECK_THROWS_WITH(validate_graph(bad, test_registry()), Catch::Contains("/nodes/gen/params/size: expected integer >= 8, got \"big\""));
+  CHECK_THROWS_WITH(apply_overrides(bad, {"gen.nope=1"}, test_registry()), Catch::Contains("t_model has no param 'nope'"));
+  CHECK_THROWS_WITH(apply_overrides(bad, {"ghost.size=1"}, test_registry()), Catch::Contains("no node named 'ghost'"));
+  CHECK_THROWS_WITH(apply_overrides(bad, {"size"}, test_registry()), Catch::Contains("expected node.param=value"));
+}
+
+TEST_CASE("build order puts inputs first and stages run in dependency order", "[graph]") {
+  Graph g = parse_graph(kGood);
+  validate_graph(g, test_registry());
+  auto order = build_order(g);
+  auto pos = [&](const std::string& n) { return std::find(order.begin(), order.end(), n) - order.begin(); };
+  CHECK(pos("gen") < pos("fit"));
+  CHECK(pos("loss") < pos("fit"));
+  BuiltGraph built = build_graph(g, test_registry());
+  CHECK(built.nodes.at("fit")->name() == "fit");
+  CHECK(std::dynamic_pointer_cast<Model>(built.nodes.at("gen")) != nullptr);
+}
+
+TEST_CASE("node seeds depend on the graph seed and the node name only", "[graph]") {
+  CHECK(node_seed(1, "a") == node_seed(1, "a"));
+  CHECK(node_seed(1, "a") != node_seed(2, "a"));
+  CHECK(node_seed(1, "a") != node_seed(1, "b"));
+}
