@@ -11,8 +11,7 @@ torch::Device resolve_device(const std::string& spec) {
   if (spec == "cpu") return torch::Device(torch::kCPU);
   if (spec == "cuda" || spec.rfind("cuda:", 0) == 0) {
     if (!torch::cuda::is_available())
-      throw Error("device '" + spec + "' requested but this LibTorch sees no CUDA GPU (built with CUDA: " +
-                  std::string(torch::cuda::is_available() ? "yes" : "no/unknown") + "); use --device cpu or auto");
+      throw Error("device '" + spec + "' requested but this LibTorch sees no CUDA GPU; use --device cpu or auto");
     int index = 0;
     if (spec.size() > 5) {
       try {

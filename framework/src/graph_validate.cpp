@@ -40,6 +40,11 @@ void apply_overrides(Graph& g, const std::vector<std::string>& sets, const HostR
       errors.push_back("--set " + s + ": no node named '" + node_name + "'");
       continue;
     }
+    if (param == "type") {  // swap the node's type; its params start from the new type's defaults
+      node->type = value;
+      node->params = json::object();
+      continue;
+    }
     const NodeSpec* spec = registry.find(node->type);
     if (!spec) {
       errors.push_back("--set " + s + ": node '" + node_name + "' has unknown type '" + node->type + "'");

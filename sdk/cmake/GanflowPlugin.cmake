@@ -17,4 +17,7 @@ function(ganflow_add_plugin NAME)
   if(COMMAND ganflow_use_pch)
     ganflow_use_pch(${NAME})
   endif()
+  if(TARGET ganflow_sdk AND NOT ARG_OUTPUT_DIRECTORY)  # ganflow's own plugins install beside the SDK
+    install(TARGETS ${NAME} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/ganflow/plugins)
+  endif()
 endfunction()

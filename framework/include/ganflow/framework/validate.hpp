@@ -9,6 +9,8 @@
 namespace ganflow {
 
 // Applies `node.param=value` (typed by the param's declared type) and top-level `key=value`.
+// `node.type=T` swaps the node's type (its params restart from T's defaults), so swapping a
+// switcher or loss is one flag: --set switcher.type=adaptive_gan_switcher.
 void apply_overrides(Graph& g, const std::vector<std::string>& sets, const HostRegistry& registry);
 
 // Checks every node against its registered metadata and throws GraphError with ALL problems.

@@ -1,0 +1,89 @@
+// The ganflow program end to end: exit codes and one-line errors for bad input.
+#include <sys/wait.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <string>
+
+namespace {
+struct Result {
+  int code;
+  std::string out;
+};
+Result ganflow(const std::string& args) {
+  std::string cmd = std::string(GANFLOW_BINARY_DIR) + "/bin/ganflow " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (fgets(buf.data(), buf.size(), p)) out += buf.data();
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+std::string src(const std::string& rel) { return std::string(GANFLOW_SOURCE_DIR) + "/" + rel; }
+}  // namespace
+
+TEST_CASE("ganflow validate: a good graph is ok, a bad one exits 2 with every problem", "[cli]") {
+  auto ok = ganflow("validate " + src("graphs/dcgan_fashion_mnist.json"));
+  INFO(ok.out);
+  CHECK(ok.code == 0);
+  auto bad = ganflow("validate " + src("tests/data/bad_graphs/01_malformed_trailing_comma.json"));
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.out, Catch::Contains("01_malformed_trailing_comma.json:4:3: malformed JSON"));
+}
+
+TEST_CASE("ganflow run --set is typed and checked; --dry-run trains nothing", "[cli]") {
+  auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --dry-run --set train.epochs=3");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("\"epochs\": 3"));
+  CHECK_THAT(r.out, Catch::Contains("build order:"));
+  auto bad = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --dry-run --set train.epochs=many");
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.out, Catch::Contains("/nodes/train/params/epochs: expected integer >= 1, got \"many\""));
+}
+
+TEST_CASE("swapping the switcher is one --set away", "[cli]") {
+  auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") +
+                   " --dry-run --set switcher.type=adaptive_gan_switcher");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("\"type\": \"adaptive_gan_switcher\""));
+  auto typo = ganflow("validate " + src("graphs/dcgan_fashion_mnist.json") + " --set switcher.type=adaptive_switcher");
+  CHECK(typo.code == 2);
+  CHECK_THAT(typo.out, Catch::Contains("did you mean 'adaptive_gan_switcher'"));
+}
+
+TEST_CASE("ganflow plugins and describe show the registry", "[cli]") {
+  auto p = ganflow("plugins");
+  CHECK(p.code == 0);
+  CHECK_THAT(p.out, Catch::Contains("gan "));
+  CHECK_THAT(p.out, Catch::Contains("learner"));
+  auto d = ganflow("describe gan --json");
+  CHECK(d.code == 0);
+  CHECK_THAT(d.out, Catch::Contains("\"switch_eval\""));
+  auto unknown = ganflow("describe gann");
+  CHECK(unknown.code == 2);
+  CHECK_THAT(unknown.out, Catch::Contains("did you mean 'gan'"));
+}
+
+TEST_CASE("usage errors and missing files exit 2, never crash", "[cli]") {
+  CHECK(ganflow("").code == 2);
+  CHECK(ganflow("frobnicate").code == 2);
+  auto missing = ganflow("validate /nonexistent/graph.json");
+  CHECK(missing.code == 2);
+  CHECK_THAT(missing.out, Catch::Contains("/nonexistent/graph.json: cannot read graph file"));
+  CHECK(ganflow("run --help").code == 0);
+}
+
+TEST_CASE("an unwritable output folder fails before training starts", "[cli]") {
+  auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --out /proc/ganflow-run");
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("output folder '/proc/ganflow-run'"));
+}
+
+TEST_CASE("cuda without a GPU is a clear error", "[cli]") {
+  auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --dry-run --device cuda");
+  if (r.code == 0) SUCCEED("this machine has a GPU");
+  else CHECK_THAT(r.out, Catch::Contains("sees no CUDA GPU"));
+}
