@@ -18,10 +18,6 @@ std::vector<boost::dll::shared_library>& loaded_libraries() {
   static auto* libs = new std::vector<boost::dll::shared_library>();
   return *libs;
 }
-std::set<std::string>& loaded_paths() {
-  static auto* paths = new std::set<std::string>();
-  return *paths;
-}
 }  // namespace
 
 std::vector<std::string> plugin_search_path() {
@@ -46,7 +42,7 @@ void load_plugin_library(const std::string& path, HostRegistry& registry) {
   std::error_code ec;
   std::string canonical = fs::canonical(path, ec).string();
   if (ec) throw Error(path + ": cannot open plugin library (" + ec.message() + ")");
-  if (loaded_paths().count(canonical)) return;
+  if (registry.has_library(canonical)) return;
 
   ganflow_plugin_descriptor d = read_plugin_descriptor(path);
   if (std::string problem = check_plugin_descriptor(d, path); !problem.empty()) throw Error(problem);
@@ -62,7 +58,7 @@ void load_plugin_library(const std::string& path, HostRegistry& registry) {
   auto& register_fn = lib.get_alias<RegisterFn>("ganflow_register");
   // Keep the library before running its code: anything it registers points into it.
   loaded_libraries().push_back(lib);
-  loaded_paths().insert(canonical);
+  registry.mark_library(canonical);
 
   registry.set_current_library(path);
   char err[512] = {0};

@@ -1,6 +1,7 @@
 #pragma once
 // The host's registry of plugin types, filled by built-ins and by plugin libraries.
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,13 @@ class HostRegistry : public Registry {
   std::vector<const NodeSpec*> all() const;
   std::string did_you_mean(const std::string& type) const;  // "" when nothing is close
 
+  // Libraries (canonical paths) already registered here: loading one twice is a no-op.
+  bool has_library(const std::string& path) const { return libraries_.count(path) > 0; }
+  void mark_library(const std::string& path) { libraries_.insert(path); }
+
  private:
   std::map<std::string, NodeSpec> specs_;
+  std::set<std::string> libraries_;
   std::string current_library_ = "builtin";
 };
 
