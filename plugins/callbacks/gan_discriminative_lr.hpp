@@ -1,0 +1,6 @@
+#pragma once
+#include <ganflow/ganflow.hpp>
+
+namespace ganflow_callbacks {
+void register_gan_discriminative_lr(ganflow::Registry& r);
+}

@@ -1,0 +1,90 @@
+// fastai basic_critic: image [bs, n_channels, size, size] -> score [bs, 1] (v2 Flatten) or [1] (v1 AvgFlatten).
+#include "basic_critic.hpp"
+
+#include <torch/torch.h>
+
+#include "model_params.hpp"
+
+namespace ganflow_models {
+
+namespace {
+using namespace ganflow::layers;
+
+class BasicCritic : public ganflow::SequentialModel {
+ public:
+  BasicCritic(torch::nn::Sequential seq, int64_t n_channels, int64_t size)
+      : SequentialModel(std::move(seq)), n_channels_(n_channels), size_(size) {}
+  torch::Tensor forward(const torch::Tensor& x) override {
+    if (x.dim() != 4 || x.size(1) != n_channels_ || x.size(2) != size_ || x.size(3) != size_)
+      throw ganflow::Error("expected images [bs, " + std::to_string(n_channels_) + ", " + std::to_string(size_) +
+                               ", " + std::to_string(size_) + "], got " + c10::str(x.sizes()),
+                           name());
+    return SequentialModel::forward(x);
+  }
+
+ private:
+  int64_t n_channels_, size_;
+};
+
+struct CriticConfig {
+  int64_t size, n_channels, n_features, n_extra;
+  Act act;
+  double slope;
+  BlockOrder order;
+  bool batch_mean;
+};
+
+torch::nn::Sequential build(const CriticConfig& k) {
+  auto block = [&](int64_t ni, int64_t nf) {
+    return ConvLayerOptions(ni, nf).with_order(k.order).with_act(k.act, k.slope);
+  };
+  torch::nn::Sequential seq;
+  seq->push_back(conv_layer(block(k.n_channels, k.n_features).kernel(4).with_stride(2).with_padding(1).with_norm(Norm::None)));
+  int64_t cur_size = k.size / 2, cur_ftrs = k.n_features;
+  torch::nn::Sequential extra;
+  for (int64_t i = 0; i < k.n_extra; ++i) extra->push_back(conv_layer(block(cur_ftrs, cur_ftrs).kernel(3).with_stride(1)));
+  if (k.order == BlockOrder::V2) {
+    for (auto& m : *extra) seq->push_back(m);
+  } else if (extra->is_empty()) {
+    seq->push_back(torch::nn::Identity());  // v1 appends an empty Sequential here: keep the indices
+  } else {
+    seq->push_back(extra);  // v1 wraps the extra layers in one Sequential
+  }
+  for (; cur_size > 4; cur_size /= 2, cur_ftrs *= 2)
+    seq->push_back(conv_layer(block(cur_ftrs, cur_ftrs * 2).kernel(4).with_stride(2).with_padding(1)));
+  // Output conv: kaiming_normal_, bias zeroed; v1's conv2d has no bias, v2's nn.Conv2d has one.
+  torch::nn::Conv2d out(torch::nn::Conv2dOptions(cur_ftrs, 1, 4).padding(0).bias(k.order == BlockOrder::V2));
+  init_kaiming_normal_zero_bias(*out);
+  seq->push_back(out);
+  if (k.batch_mean) seq->push_back(torch::nn::Functional([](const torch::Tensor& x) { return x.mean(0).view({1}); }));
+  else seq->push_back(torch::nn::Flatten());
+  return seq;
+}
+}  // namespace
+
+void register_basic_critic(ganflow::Registry& registry) {
+  ganflow::NodeSpec s("basic_critic", ganflow::NodeKind::Model,
+                      "fastai's DCGAN critic: [bs, n_channels, in_size, in_size] -> one logit per image; "
+                      "stride-2 convs (first without BN, with bias) down to 4x4, then a 4x4 conv to 1x1.");
+  s.param_int("in_size", 32, "Image side; a power of two >= 8.").at_least(8);
+  s.param_int("n_channels", 1, "Image channels.").at_least(1);
+  s.param_int("n_features", 64, "Feature maps of the first layer (doubling at each downsampling).").at_least(1);
+  s.param_int("n_extra_layers", 0, "Extra 3x3 stride-1 blocks after the first layer.").at_least(0);
+  s.param_enum("act", {"leaky_relu", "relu"}, "leaky_relu",
+               "Activation of every block (fastai v1 and the v2 notebooks: LeakyReLU 0.2).");
+  s.param_float("slope", 0.2, "Negative slope of leaky_relu.").range(0, 1);
+  s.param_enum("block_order", {"v1", "v2"}, "v2", kBlockOrderDoc);
+  s.param_enum("output", {"flatten", "batch_mean"}, "flatten",
+               "flatten: [bs, 1] (fastai v2 Flatten); batch_mean: [1], the batch mean (fastai v1 AvgFlatten).");
+  s.factory = [](const ganflow::BuildContext& c) {
+    const auto& p = c.params();
+    require_power_of_two(p.i("in_size"), "in_size");
+    CriticConfig k{p.i("in_size"), p.i("n_channels"), p.i("n_features"), p.i("n_extra_layers"),
+                   p.s("act") == "relu" ? Act::ReLU : Act::LeakyReLU, p.f("slope"), block_order(p),
+                   p.s("output") == "batch_mean"};
+    return std::make_shared<BasicCritic>(build(k), k.n_channels, k.size);
+  };
+  registry.add(std::move(s));
+}
+
+}  // namespace ganflow_models

@@ -1,0 +1,25 @@
+#pragma once
+// Params shared by basic_generator and basic_critic.
+#include <ganflow/ganflow.hpp>
+#include <ganflow/layers/conv_layer.hpp>
+
+#include <string>
+
+namespace ganflow_models {
+
+// fastai's DCGAN layer loops only close for powers of two; anything else is refused up front.
+inline void require_power_of_two(int64_t v, const std::string& param) {
+  if (v < 8 || (v & (v - 1)) != 0)
+    throw ganflow::Error("must be a power of two >= 8, got " + std::to_string(v), "", param);
+}
+
+inline ganflow::layers::BlockOrder block_order(const ganflow::Params& p) {
+  return p.s("block_order") == "v1" ? ganflow::layers::BlockOrder::V1 : ganflow::layers::BlockOrder::V2;
+}
+
+inline const char* kBlockOrderDoc =
+    "v2: conv->BN->act with fastai 2.x init (kaiming_uniform_, bias N(0,0.01), BN bias 1e-3); "
+    "v1: conv->act->BN with fastai 1.x init (kaiming_normal_, bias 0). Default v2: the DCGAN paper's "
+    "and current fastai's order, BN normalises the pre-activations.";
+
+}  // namespace ganflow_models

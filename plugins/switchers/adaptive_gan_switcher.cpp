@@ -1,0 +1,81 @@
+// fastai AdaptiveGANSwitcher: leave a mode once its raw batch loss is below its threshold,
+// plus a starvation guard (max_steps) that fastai lacks.
+#include <torch/torch.h>
+
+#include <optional>
+#include <sstream>
+
+#include "registrations.hpp"
+#include "state_value.hpp"
+
+namespace ganflow_switchers {
+
+namespace {
+std::optional<double> optional_float(const ganflow::Params& p, const char* key) {
+  auto v = p.floats(key);
+  return v.empty() ? std::nullopt : std::optional<double>(v.front());
+}
+
+class AdaptiveGanSwitcher : public ganflow::Callback {
+ public:
+  AdaptiveGanSwitcher(std::optional<double> gen_thresh, std::optional<double> critic_thresh, int64_t max_steps)
+      : gen_thresh_(gen_thresh), critic_thresh_(critic_thresh), max_steps_(max_steps) {}
+
+  void on_train_begin(ganflow::Trainer& t) override {
+    if (t.step() == 0) steps_in_mode_ = 0;
+  }
+  void on_batch_end(ganflow::Trainer& t) override {
+    if (!t.is_gan() || !t.training()) return;
+    ++steps_in_mode_;
+    const bool gen = t.gen_mode();
+    const auto& thresh = gen ? gen_thresh_ : critic_thresh_;
+    // No threshold: switch after every batch, without reading the loss (no host sync).
+    double loss = thresh ? t.last_loss().item<double>() : 0.0;
+    if (!thresh || loss < *thresh) return switch_mode(t);
+    if (max_steps_ > 0 && steps_in_mode_ >= max_steps_) {
+      std::ostringstream w;
+      w << name() << ": the " << (gen ? "generator" : "critic") << " ran " << steps_in_mode_
+        << " batches without a loss below " << (gen ? "gen_thresh " : "critic_thresh ") << *thresh << " (last "
+        << loss << "); switching anyway";
+      t.warn(w.str());
+      switch_mode(t);
+    }
+  }
+  ganflow::json state() const override { return {{"steps_in_mode", steps_in_mode_}}; }
+  void load_state(const ganflow::json& s) override { steps_in_mode_ = state_count(s, "steps_in_mode", name()); }
+
+ private:
+  void switch_mode(ganflow::Trainer& t) {
+    t.switch_mode();
+    steps_in_mode_ = 0;
+  }
+  std::optional<double> gen_thresh_, critic_thresh_;
+  int64_t max_steps_;
+  int64_t steps_in_mode_ = 0;  // consecutive training batches in the current mode
+};
+}  // namespace
+
+void register_adaptive_gan_switcher(ganflow::Registry& r) {
+  ganflow::NodeSpec s("adaptive_gan_switcher", ganflow::NodeKind::Callback,
+                      "fastai AdaptiveGANSwitcher: after each training batch, leave the current mode when its raw "
+                      "batch loss is below its threshold, or always when it has none. Meaningless for WGAN losses.");
+  s.param_list("gen_thresh", ganflow::ParamType::Float, ganflow::json::array(),
+               "[] (none: one generator batch, then switch) or [t]: stay on the generator until its loss < t.")
+      .range(0, 1);
+  s.param_list("critic_thresh", ganflow::ParamType::Float, ganflow::json::array(),
+               "[] (none: one critic batch, then switch) or [t]: stay on the critic until its loss < t "
+               "(superres recipe: [0.65]).")
+      .range(0, 1);
+  s.param_int("max_steps", 0,
+              "Starvation guard (not in fastai): after this many consecutive batches of one mode without "
+              "reaching its threshold, switch anyway and log a warning. 0 = off (fastai).")
+      .at_least(0);
+  s.factory = [](const ganflow::BuildContext& c) {
+    const auto& p = c.params();
+    return std::make_shared<AdaptiveGanSwitcher>(optional_float(p, "gen_thresh"), optional_float(p, "critic_thresh"),
+                                                 p.i("max_steps"));
+  };
+  r.add(std::move(s));
+}
+
+}  // namespace ganflow_switchers

@@ -1,0 +1,87 @@
+// Loss nodes: analytic penalty values, sign conventions of each gen/crit pair, shape errors.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include "ganflow/loss.hpp"
+#include "test_support.hpp"
+
+using namespace ganflow;
+using namespace ganflow::test;
+
+namespace {
+using CriticFn = std::function<torch::Tensor(const torch::Tensor&)>;
+
+// A linear critic sum(x * u): its input gradient is u everywhere, so penalties are known exactly.
+CriticFn linear_critic(const torch::Tensor& u) {
+  return [u](const torch::Tensor& x) { return (x * u).flatten(1).sum(1, true); };
+}
+
+torch::Tensor run_crit(const std::shared_ptr<CritLoss>& loss, const torch::Tensor& real, const torch::Tensor& fake,
+                       const CriticFn& critic) {
+  auto rp = critic(real), fp = critic(fake);
+  return loss->forward({rp, fp, real, fake, critic});
+}
+}  // namespace
+
+TEST_CASE("wgan_gp and r1 give the exact penalty of a linear critic, also under no-grad", "[losses]") {
+  torch::manual_seed(5);
+  auto real = torch::randn({4, 1, 3, 3}), fake = torch::randn({4, 1, 3, 3});
+  auto u = torch::randn({1, 1, 3, 3});
+  auto gp = build_one<CritLoss>("wgan_gp", R"({"lambda": 10})");
+  auto was = build_one<CritLoss>("wasserstein");
+  for (double norm : {1.0, 2.0, 0.5}) {
+    auto unit = u / u.norm() * norm;
+    double w = run_crit(was, real, fake, linear_critic(unit)).item<double>();
+    double got = run_crit(gp, real, fake, linear_critic(unit)).item<double>();
+    CHECK(got == Approx(w + 10 * (norm - 1) * (norm - 1)).margin(1e-5));
+  }
+  auto r1 = build_node<CritLoss>(R"({"w": {"type": "wasserstein"}, "r": {"type": "r1", "params": {"gamma": 3}, "inputs": {"base": "w"}}})", "r");
+  auto two = u / u.norm() * 2;
+  double w = run_crit(was, real, fake, linear_critic(two)).item<double>();
+  CHECK(run_crit(r1, real, fake, linear_critic(two)).item<double>() == Approx(w + 3.0 / 2 * 4).margin(1e-5));
+  // A validation pass may run the loss under no-grad: the penalty is still computed.
+  torch::NoGradGuard no_grad;
+  CHECK(run_crit(gp, real, fake, linear_critic(two)).item<double>() == Approx(w + 10).margin(1e-5));
+}
+
+TEST_CASE("each gen/crit pair pulls fake scores in opposite directions", "[losses]") {
+  // Points inside every loss's active region (hinge margin, LSGAN between the targets).
+  auto fake_pred = torch::tensor({{0.2}, {0.4}, {0.6}});
+  auto real_pred = torch::tensor({{0.3}, {0.5}, {0.7}});
+  auto img = torch::zeros({3, 1, 2, 2});
+  auto g = build_nodes(R"({
+    "bce": {"type": "bce_with_logits"}, "ad": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
+    "gg": {"type": "gan_gen_loss", "inputs": {"loss_crit": "ad"}}, "gc": {"type": "gan_crit_loss", "inputs": {"loss_crit": "ad"}},
+    "noop": {"type": "noop"}, "was": {"type": "wasserstein"}, "gp": {"type": "wgan_gp"},
+    "hg": {"type": "hinge_gen"}, "hc": {"type": "hinge_crit"}, "lg": {"type": "lsgan_gen"}, "lc": {"type": "lsgan_crit"}})");
+  CriticFn unit_critic = [](const torch::Tensor& x) { return x.flatten(1).sum(1, true) * 0.5; };
+  for (auto [gen, crit] : std::vector<std::pair<std::string, std::string>>{
+           {"gg", "gc"}, {"noop", "was"}, {"noop", "gp"}, {"hg", "hc"}, {"lg", "lc"}}) {
+    INFO(gen << " / " << crit);
+    auto f1 = fake_pred.clone().requires_grad_(true), f2 = fake_pred.clone().requires_grad_(true);
+    std::dynamic_pointer_cast<GenLoss>(g.nodes.at(gen))->forward(f1, img, img).backward();
+    std::dynamic_pointer_cast<CritLoss>(g.nodes.at(crit))->forward({real_pred, f2, img, img, unit_critic}).backward();
+    CHECK((f1.grad() * f2.grad() < 0).all().item<bool>());
+  }
+}
+
+TEST_CASE("loss shape problems are one-line errors naming the node", "[losses]") {
+  auto g = build_nodes(R"({"bce": {"type": "bce_with_logits"}, "ad": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
+                          "mse": {"type": "mse"}})");
+  auto bce = std::dynamic_pointer_cast<Loss>(g.nodes.at("bce"));
+  CHECK_THROWS_WITH(bce->forward(torch::zeros({4, 1}), torch::zeros({4})),
+                    "node 'bce': target shape [4] does not match output shape [4, 1]; wrap it in adaptive_loss to "
+                    "expand per-image labels");
+  auto ad = std::dynamic_pointer_cast<Loss>(g.nodes.at("ad"));
+  CHECK_THROWS_WITH(ad->forward(torch::zeros({4, 3}), torch::zeros({5})), Catch::StartsWith("node 'ad': expected per-image labels"));
+  // adaptive_loss also takes basic_critic's [bs, 1] and a 4-D patch map.
+  auto labels = torch::tensor({1.f, 0.f, 1.f, 0.f});
+  auto logits = torch::randn({4, 1, 2, 2});
+  CHECK(ad->forward(logits, labels).item<double>() ==
+        Approx(torch::binary_cross_entropy_with_logits(logits, labels.view({4, 1, 1, 1}).expand({4, 1, 2, 2})).item<double>()));
+  auto mse = std::dynamic_pointer_cast<Loss>(g.nodes.at("mse"));
+  CHECK_THROWS_WITH(mse->forward(torch::zeros({4, 2}), torch::zeros({4})), Catch::Contains("different numbers of elements"));
+  CHECK_THAT(build_error(R"({"bce": {"type": "bce_with_logits"}, "gg": {"type": "gan_gen_loss", "params": {"weights_gen": [1]}, "inputs": {"loss_crit": "bce"}}})"),
+             Catch::Contains("/nodes/gg/params/weights_gen"));
+  CHECK_THAT(build_error(R"({"gg": {"type": "gan_gen_loss"}})"), Catch::Contains("loss_crit"));
+}

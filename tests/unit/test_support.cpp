@@ -1,0 +1,91 @@
+#include "test_support.hpp"
+
+#include <torch/torch.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ganflow/framework/graph.hpp"
+#include "ganflow/framework/plugin_loader.hpp"
+#include "ganflow/framework/validate.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganflow::test {
+
+const HostRegistry& plugin_registry() {
+  static HostRegistry reg = [] {
+    HostRegistry r;
+    const std::string dir = std::string(GANFLOW_BINARY_DIR) + "/lib/ganflow/plugins/";
+    for (const char* lib : {"ganflow_models", "ganflow_losses", "ganflow_switchers", "ganflow_callbacks",
+                            "ganflow_metrics"}) {
+      std::string path = dir + "lib" + lib + ".so";
+      if (!fs::exists(path))
+        throw std::runtime_error(path + " is missing: build the plugin targets (ninja " + lib + ") first");
+      load_plugin_library(path, r);
+    }
+    return r;
+  }();
+  return reg;
+}
+
+BuiltGraph build_nodes(const std::string& nodes_json) {
+  Graph g = parse_graph(R"({"name": "test", "nodes": )" + nodes_json + "}");
+  validate_graph(g, plugin_registry());
+  return build_graph(g, plugin_registry());
+}
+
+std::string build_error(const std::string& nodes_json) {
+  try {
+    build_nodes(nodes_json);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string scratch_dir(const std::string& tag) {
+  static std::atomic<int> counter{0};
+  fs::path dir = fs::path(GANFLOW_BINARY_DIR) / "test_scratch" /
+                 (tag + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+void save_tensors(const std::string& path, const std::map<std::string, torch::Tensor>& tensors) {
+  c10::Dict<std::string, torch::Tensor> dict;
+  for (auto& [k, v] : tensors) dict.insert(k, v.detach().cpu().contiguous());
+  auto bytes = torch::pickle_save(dict);
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), std::streamsize(bytes.size()));
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+ScriptResult run_python(const std::string& script, const std::vector<std::string>& args) {
+  std::string dir = std::string(GANFLOW_SOURCE_DIR) + "/tests/python";
+  std::string cmd = "cd " + shell_quote(dir) + " && /usr/bin/python3 " + shell_quote(script);
+  for (auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " 2>&1";
+  ScriptResult r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot run " + cmd);
+  std::array<char, 4096> buf;
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) r.output.append(buf.data(), n);
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace ganflow::test

@@ -1,0 +1,54 @@
+#pragma once
+// Helpers for tests of the real plugin libraries: build nodes from JSON through the framework,
+// exchange tensors with PyTorch reference scripts and run them.
+#include <torch/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ganflow/framework/executor.hpp"
+#include "ganflow/framework/host_registry.hpp"
+
+namespace ganflow::test {
+
+// The registry with every plugin family of this build (build dir/lib/ganflow/plugins), loaded once.
+const HostRegistry& plugin_registry();
+
+// Parses `{"nodes": <nodes_json>}`, validates it and builds every node.
+BuiltGraph build_nodes(const std::string& nodes_json);
+
+// Builds the graph and returns node `name` as T (fails the test if it is not a T).
+template <class T> std::shared_ptr<T> build_node(const std::string& nodes_json, const std::string& name) {
+  auto built = build_nodes(nodes_json);
+  auto node = std::dynamic_pointer_cast<T>(built.nodes.at(name));
+  if (!node) throw std::runtime_error("node '" + name + "' does not implement the expected interface");
+  return node;
+}
+
+// Builds a graph of one node `{"n": {"type": type, "params": params_json}}`.
+template <class T> std::shared_ptr<T> build_one(const std::string& type, const std::string& params_json = "{}") {
+  return build_node<T>(R"({"n": {"type": ")" + type + R"(", "params": )" + params_json + "}}", "n");
+}
+
+// The error (what()) that building the graph gives; "" if it builds.
+std::string build_error(const std::string& nodes_json);
+
+// A fresh, empty folder under the build tree.
+std::string scratch_dir(const std::string& tag);
+
+// torch.save / torch.load compatible dictionaries of tensors.
+void save_tensors(const std::string& path, const std::map<std::string, torch::Tensor>& tensors);
+
+struct ScriptResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+// Runs tests/python/<script> with Debian's /usr/bin/python3 (which has torch).
+ScriptResult run_python(const std::string& script, const std::vector<std::string>& args);
+
+// Quotes a string for /bin/sh.
+std::string shell_quote(const std::string& s);
+
+}  // namespace ganflow::test
