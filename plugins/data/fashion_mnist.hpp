@@ -1,0 +1,30 @@
+#pragma once
+// Fashion-MNIST from the gzip IDX files of Debian's dataset-fashion-mnist, held in memory.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ganflow/item_source.hpp"
+
+namespace ganflow::data {
+
+class FashionMnist : public ItemSource {
+ public:
+  explicit FashionMnist(const Params& p);
+  std::size_t size() const override { return items_.size(); }
+  std::vector<ImageShape> fields() const override { return {ImageShape{1, size_, size_}}; }
+  void read(std::size_t index, uint8_t* const* slots, uint64_t seed) const override;
+  int64_t label(std::size_t index) const override { return labels_[items_.at(index)]; }
+  std::vector<std::string> classes() const override;
+
+ private:
+  std::string images_file_;
+  std::vector<uint8_t> pixels_, labels_;
+  int rows_ = 0, cols_ = 0, size_ = 32;
+  bool pad_ = true;
+  std::vector<uint32_t> items_;  // indices into the file, after the class filter and limit
+};
+
+NodeSpec fashion_mnist_spec();
+
+}  // namespace ganflow::data

@@ -1,0 +1,39 @@
+#pragma once
+// PNG/JPEG files under a folder (fastai ImageList.from_folder), optionally labelled by their
+// first-level sub-folder (label_from_folder).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "ganflow/item_source.hpp"
+#include "image_transform.hpp"
+
+namespace ganflow::data {
+
+class ImageFolder : public ItemSource {
+ public:
+  explicit ImageFolder(const Params& p);
+  std::size_t size() const override { return files_.size(); }
+  std::vector<ImageShape> fields() const override { return {ImageShape{channels_, size_, size_}}; }
+  void read(std::size_t index, uint8_t* const* slots, uint64_t seed) const override;
+  int64_t label(std::size_t index) const override { return labels_.empty() ? -1 : labels_.at(index); }
+  std::vector<std::string> classes() const override { return classes_; }
+  const std::vector<std::filesystem::path>& files() const { return files_; }
+
+ private:
+  std::vector<std::filesystem::path> files_;
+  std::vector<int64_t> labels_;
+  std::vector<std::string> classes_;
+  int channels_ = 3, size_ = 64;
+  bool drop_alpha_ = false;
+  ImageTransform tfm_;
+};
+
+// Shared by the folder sources: channels must be 1 or 3.
+int image_channels_param(const Params& p, const std::string& key);
+ImageTransform image_transform_params(const Params& p);
+void declare_transform_params(NodeSpec& s);
+
+NodeSpec image_folder_spec();
+
+}  // namespace ganflow::data

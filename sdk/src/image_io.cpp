@@ -1,0 +1,286 @@
+#include "ganflow/image_io.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <utility>
+
+#include "ganflow/error.hpp"
+
+// The one translation unit with stb's implementation. stb_image keeps its failure reason in a
+// thread-local, so concurrent decodes are safe.
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STBI_WRITE_NO_STDIO
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+
+namespace ganflow {
+
+Image::Image(int c, int h, int w, uint8_t fill)
+    : channels(c), height(h), width(w), data(std::size_t(c) * h * w, fill) {}
+
+namespace {
+
+enum class Format { Png, Jpeg, Unknown };
+
+Format sniff(const uint8_t* b, std::size_t n) {
+  static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (n >= 8 && std::memcmp(b, png_sig, 8) == 0) return Format::Png;
+  if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff) return Format::Jpeg;
+  return Format::Unknown;
+}
+
+uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+
+// stb decodes what it can of a cut-off file without complaint; walking the chunk /
+// segment structure catches truncation so it never turns into a partly black image.
+bool png_complete(const uint8_t* b, std::size_t n) {
+  std::size_t pos = 8;
+  while (pos + 12 <= n) {
+    std::size_t len = be32(b + pos);
+    bool iend = std::memcmp(b + pos + 4, "IEND", 4) == 0;
+    if (len > n - pos - 12) return false;
+    if (iend) return true;
+    pos += 12 + len;
+  }
+  return false;
+}
+
+bool jpeg_complete(const uint8_t* b, std::size_t n) {
+  // Header segments (each with a 2-byte length) up to the first start-of-scan...
+  std::size_t pos = 2;
+  while (true) {
+    while (pos < n && b[pos] == 0xff && pos + 1 < n && b[pos + 1] == 0xff) ++pos;  // fill bytes
+    if (pos + 4 > n || b[pos] != 0xff) return false;
+    uint8_t marker = b[pos + 1];
+    std::size_t len = std::size_t(b[pos + 2]) << 8 | b[pos + 3];
+    if (len < 2 || pos + 2 + len > n) return false;
+    pos += 2 + len;
+    if (marker == 0xda) break;
+  }
+  // ...then an end-of-image marker: entropy-coded data stuffs every 0xff as ff 00, so
+  // ff d9 after the first scan can only be the end marker.
+  for (std::size_t i = pos; i + 1 < n; ++i)
+    if (b[i] == 0xff && b[i + 1] == 0xd9) return true;
+  return false;
+}
+
+// HWC interleaved -> CHW planar.
+Image from_interleaved(const uint8_t* px, int w, int h, int comp, int keep) {
+  Image img(keep, h, w);
+  const std::size_t plane = std::size_t(h) * w;
+  for (int c = 0; c < keep; ++c)
+    for (std::size_t i = 0; i < plane; ++i) img.data[c * plane + i] = px[i * comp + c];
+  return img;
+}
+
+std::vector<uint8_t> to_interleaved(const Image& img) {
+  const std::size_t plane = std::size_t(img.height) * img.width;
+  std::vector<uint8_t> out(img.data.size());
+  for (int c = 0; c < img.channels; ++c)
+    for (std::size_t i = 0; i < plane; ++i) out[i * img.channels + c] = img.data[c * plane + i];
+  return out;
+}
+
+void append_bytes(void* ctx, void* data, int size) {
+  auto* out = static_cast<std::vector<uint8_t>*>(ctx);
+  auto* p = static_cast<uint8_t*>(data);
+  out->insert(out->end(), p, p + size);
+}
+
+void check_encodable(const Image& img, const char* what) {
+  if (img.channels != 1 && img.channels != 3)
+    throw Error(std::string(what) + ": expected 1 or 3 channels, got " + std::to_string(img.channels));
+  if (img.height <= 0 || img.width <= 0 || img.data.size() != std::size_t(img.channels) * img.height * img.width)
+    throw Error(std::string(what) + ": image of " + std::to_string(img.height) + "x" + std::to_string(img.width) +
+                " has no or inconsistent pixel data");
+}
+
+// Separable resampling: for each output index, the (input index, weight) pairs it averages.
+using Taps = std::vector<std::vector<std::pair<int, float>>>;
+
+Taps bilinear_taps(int in, int out) {
+  Taps taps(out);
+  const double scale = double(in) / out;
+  for (int o = 0; o < out; ++o) {
+    double src = std::clamp((o + 0.5) * scale - 0.5, 0.0, double(in - 1));
+    int i0 = int(std::floor(src));
+    int i1 = std::min(i0 + 1, in - 1);
+    float f = float(src - i0);
+    taps[o] = {{i0, 1.f - f}, {i1, f}};
+  }
+  return taps;
+}
+
+Taps area_taps(int in, int out) {
+  Taps taps(out);
+  const double scale = double(in) / out;
+  for (int o = 0; o < out; ++o) {
+    double lo = o * scale, hi = (o + 1) * scale;
+    for (int i = int(std::floor(lo)); i < std::min(in, int(std::ceil(hi))); ++i) {
+      double cover = std::min(hi, i + 1.0) - std::max(lo, double(i));
+      if (cover > 0) taps[o].push_back({i, float(cover / scale)});
+    }
+  }
+  return taps;
+}
+
+Image resample(const Image& img, int height, int width, Taps (*make)(int, int)) {
+  if (height <= 0 || width <= 0) throw Error("resize: target size must be positive");
+  Taps ty = make(img.height, height), tx = make(img.width, width);
+  Image out(img.channels, height, width);
+  std::vector<float> rows(std::size_t(img.height) * width);
+  for (int c = 0; c < img.channels; ++c) {
+    for (int y = 0; y < img.height; ++y)
+      for (int x = 0; x < width; ++x) {
+        float acc = 0;
+        for (auto [i, w] : tx[x]) acc += w * img.at(c, y, i);
+        rows[std::size_t(y) * width + x] = acc;
+      }
+    for (int y = 0; y < height; ++y)
+      for (int x = 0; x < width; ++x) {
+        float acc = 0;
+        for (auto [i, w] : ty[y]) acc += w * rows[std::size_t(i) * width + x];
+        out.at(c, y, x) = uint8_t(std::clamp(std::lround(acc), 0L, 255L));
+      }
+  }
+  return out;
+}
+
+}  // namespace
+
+Image decode_image(const uint8_t* bytes, std::size_t size, int channels, const std::string& name, bool drop_alpha) {
+  if (channels != 1 && channels != 3)
+    throw Error(name + ": can only decode to 1 or 3 channels, asked for " + std::to_string(channels));
+  if (size == 0) throw Error(name + ": empty file");
+  Format f = sniff(bytes, size);
+  if (f == Format::Unknown) throw Error(name + ": not a PNG or JPEG file (unrecognised signature)");
+  if (f == Format::Png && !png_complete(bytes, size)) throw Error(name + ": truncated or corrupt PNG (no complete IEND chunk)");
+  if (f == Format::Jpeg && !jpeg_complete(bytes, size)) throw Error(name + ": truncated or corrupt JPEG (no end-of-image marker)");
+  if (size > std::size_t(INT32_MAX)) throw Error(name + ": file too large");
+  int w = 0, h = 0, comp = 0;
+  std::unique_ptr<uint8_t, void (*)(void*)> px(stbi_load_from_memory(bytes, int(size), &w, &h, &comp, 0), stbi_image_free);
+  if (!px) throw Error(name + ": cannot decode " + (f == Format::Png ? "PNG" : "JPEG") + " (" + stbi_failure_reason() + ")");
+  bool alpha = comp == 2 || comp == 4;
+  if (comp < 1 || comp > 4 || (alpha && !drop_alpha))
+    throw Error(name + ": unexpected channel count " + std::to_string(comp) +
+                (alpha ? " (has an alpha channel; set drop_alpha to ignore it)" : "") + ", expected grey or RGB");
+  Image img = from_interleaved(px.get(), w, h, comp, alpha ? comp - 1 : comp);
+  return img.channels == channels ? img : convert_channels(img, channels);
+}
+
+Image load_image(const std::string& path, int channels, bool drop_alpha) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open image file");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error(path + ": read error");
+  return decode_image(bytes.data(), bytes.size(), channels, path, drop_alpha);
+}
+
+std::vector<uint8_t> encode_png(const Image& img) {
+  check_encodable(img, "encode_png");
+  auto px = to_interleaved(img);
+  std::vector<uint8_t> out;
+  if (!stbi_write_png_to_func(append_bytes, &out, img.width, img.height, img.channels, px.data(),
+                              img.width * img.channels))
+    throw Error("encode_png: encoder failed");
+  return out;
+}
+
+std::vector<uint8_t> encode_jpeg(const Image& img, int quality) {
+  check_encodable(img, "encode_jpeg");
+  if (quality < 1 || quality > 100) throw Error("encode_jpeg: quality must be in 1..100, got " + std::to_string(quality));
+  auto px = to_interleaved(img);
+  std::vector<uint8_t> out;
+  if (!stbi_write_jpg_to_func(append_bytes, &out, img.width, img.height, img.channels, px.data(), quality))
+    throw Error("encode_jpeg: encoder failed");
+  return out;
+}
+
+void save_image(const Image& img, const std::string& path, int jpeg_quality) {
+  std::string ext = path.substr(path.find_last_of('.') == std::string::npos ? path.size() : path.find_last_of('.'));
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  std::vector<uint8_t> bytes;
+  if (ext == ".png")
+    bytes = encode_png(img);
+  else if (ext == ".jpg" || ext == ".jpeg")
+    bytes = encode_jpeg(img, jpeg_quality);
+  else
+    throw Error(path + ": cannot tell the image format from the extension (use .png, .jpg or .jpeg)");
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  if (!out) throw Error(path + ": cannot write image file");
+}
+
+Image convert_channels(const Image& img, int channels) {
+  if (img.channels == channels) return img;
+  const std::size_t plane = std::size_t(img.height) * img.width;
+  Image out(channels, img.height, img.width);
+  if (img.channels == 1 && channels == 3) {
+    for (int c = 0; c < 3; ++c) std::copy_n(img.data.begin(), plane, out.data.begin() + c * plane);
+  } else if (img.channels == 3 && channels == 1) {
+    for (std::size_t i = 0; i < plane; ++i)
+      out.data[i] = uint8_t(std::lround(0.299 * img.data[i] + 0.587 * img.data[plane + i] + 0.114 * img.data[2 * plane + i]));
+  } else {
+    throw Error("convert_channels: cannot convert " + std::to_string(img.channels) + " to " + std::to_string(channels) +
+                " channels");
+  }
+  return out;
+}
+
+Image resize_bilinear(const Image& img, int height, int width) {
+  if (img.height == height && img.width == width) return img;
+  return resample(img, height, width, bilinear_taps);
+}
+
+Image resize_area(const Image& img, int height, int width) {
+  if (img.height == height && img.width == width) return img;
+  return resample(img, height, width, area_taps);
+}
+
+Image resize(const Image& img, int height, int width) {
+  return height <= img.height && width <= img.width ? resize_area(img, height, width) : resize_bilinear(img, height, width);
+}
+
+Image crop(const Image& img, int height, int width, double row_pct, double col_pct) {
+  if (height > img.height || width > img.width || height <= 0 || width <= 0)
+    throw Error("crop: window " + std::to_string(height) + "x" + std::to_string(width) + " does not fit in " +
+                std::to_string(img.height) + "x" + std::to_string(img.width));
+  int top = int(std::lround(std::clamp(row_pct, 0.0, 1.0) * (img.height - height)));
+  int left = int(std::lround(std::clamp(col_pct, 0.0, 1.0) * (img.width - width)));
+  Image out(img.channels, height, width);
+  for (int c = 0; c < img.channels; ++c)
+    for (int y = 0; y < height; ++y)
+      std::copy_n(&img.data[(std::size_t(c) * img.height + top + y) * img.width + left], width, &out.at(c, y, 0));
+  return out;
+}
+
+Image pad(const Image& img, int height, int width, uint8_t value) {
+  if (height < img.height || width < img.width)
+    throw Error("pad: canvas " + std::to_string(height) + "x" + std::to_string(width) + " is smaller than " +
+                std::to_string(img.height) + "x" + std::to_string(img.width));
+  Image out(img.channels, height, width, value);
+  int top = (height - img.height) / 2, left = (width - img.width) / 2;
+  for (int c = 0; c < img.channels; ++c)
+    for (int y = 0; y < img.height; ++y)
+      std::copy_n(&img.data[(std::size_t(c) * img.height + y) * img.width], img.width, &out.at(c, top + y, left));
+  return out;
+}
+
+Image flip_horizontal(const Image& img) {
+  Image out = img;
+  for (int c = 0; c < img.channels; ++c)
+    for (int y = 0; y < img.height; ++y) {
+      uint8_t* row = &out.at(c, y, 0);
+      std::reverse(row, row + img.width);
+    }
+  return out;
+}
+
+}  // namespace ganflow
