@@ -51,8 +51,14 @@ std::string default_run_dir(const Graph& g) {
   return s.str();
 }
 
-int cmd_run(const std::string& path, const std::vector<std::string>& sets, std::string out,
-            const std::string& device_flag, bool dry_run) {
+int cmd_run(std::string path, const std::vector<std::string>& sets, std::string out, const std::string& device_flag,
+            bool dry_run, const std::string& resume) {
+  if (!resume.empty()) {  // continue a run: its own resolved graph, its own folder
+    std::string dir = run_dir_of(resume);
+    if (path.empty()) path = (fs::path(dir) / "graph.json").string();
+    if (out.empty()) out = dir;
+  }
+  if (path.empty()) throw UsageError("run needs a graph file (or --resume RUN_DIR)");
   Graph g = load_checked(path, sets);
   if (!device_flag.empty()) g.device = device_flag;
   torch::Device device = resolve_device(g.device);
@@ -64,7 +70,8 @@ int cmd_run(const std::string& path, const std::vector<std::string>& sets, std::
   }
   if (out.empty()) out = default_run_dir(g);
   prepare_run_dir(out);
-  std::ofstream(fs::path(out) / "graph.json") << g.to_json().dump(2) << "\n";
+  if (resume.empty()) std::ofstream(fs::path(out) / "graph.json") << g.to_json().dump(2) << "\n";
+  if (g.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
 
   int threads = g.threads > 0 ? g.threads : int(std::thread::hardware_concurrency());
   torch::set_num_threads(threads);
@@ -76,6 +83,7 @@ int cmd_run(const std::string& path, const std::vector<std::string>& sets, std::
     throw UsageError(e.message(), e.node(), e.param());
   }
   HostRunContext ctx(device, out, g.seed, g.deterministic);
+  if (!resume.empty()) ctx.set_resume(resume);
   HostRunContext::install_signal_handlers();
   ctx.log("ganflow run " + path + " -> " + out + " on " + device.str() + ", " + std::to_string(threads) + " threads");
   run_stages(built, ctx);
@@ -117,12 +125,13 @@ int cmd_describe(const std::string& type, bool as_json) {
 int main(int argc, char** argv) {
   CLI::App app{"ganflow: train GANs described as JSON dataflow graphs"};
   app.require_subcommand(1);
-  std::string graph_path, out, device, type;
+  std::string graph_path, out, device, type, resume;
   std::vector<std::string> sets;
   bool dry_run = false, as_json = false, markdown = false;
 
   auto* run = app.add_subcommand("run", "Validate, build and run a graph");
-  run->add_option("graph", graph_path, "Graph JSON file")->required();
+  run->add_option("graph", graph_path, "Graph JSON file (default with --resume: the run's graph.json)");
+  run->add_option("--resume", resume, "Continue a run exactly: its run folder or a checkpoint file");
   run->add_option("--set", sets, "Override a param: node.param=value (repeatable)");
   run->add_option("--out", out, "Run folder (default runs/<graph>-<timestamp>)");
   run->add_option("--device", device, "auto, cpu, cuda or cuda:N (overrides the graph)");
@@ -148,7 +157,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    if (*run) return cmd_run(graph_path, sets, out, device, dry_run);
+    if (*run) return cmd_run(graph_path, sets, out, device, dry_run, resume);
     if (*validate) {
       Graph g = load_checked(graph_path, sets);
       std::cout << graph_path << ": ok (" << g.nodes.size() << " nodes)\n";

@@ -27,6 +27,19 @@ void HostRunContext::log(const std::string& line) {
   if (log_) log_ << line << std::endl;
 }
 
+std::string HostRunContext::resume_checkpoint(const std::string& stage) const {
+  if (resume_.empty()) return "";
+  if (!fs::is_directory(resume_)) return resume_;
+  fs::path last = fs::path(resume_) / "checkpoints" / (stage + "_last.pt");
+  return fs::exists(last) ? last.string() : "";
+}
+
+std::string run_dir_of(const std::string& from) {
+  if (fs::is_directory(from)) return from;
+  if (!fs::exists(from)) throw Error("--resume '" + from + "': no such run folder or checkpoint");
+  return fs::path(from).parent_path().parent_path().string();  // <run>/checkpoints/<file>
+}
+
 void HostRunContext::install_signal_handlers() { std::signal(SIGINT, on_sigint); }
 void HostRunContext::request_stop() { g_stop = 1; }
 

@@ -19,6 +19,8 @@ class GANFLOW_API RunContext {
   virtual bool deterministic() const = 0;
   virtual bool stop_requested() const = 0;         // SIGINT: finish the step, save, stop
   virtual void log(const std::string& line) = 0;
+  // The checkpoint stage `stage` resumes from ("" for a fresh start): `ganflow run --resume`.
+  virtual std::string resume_checkpoint(const std::string& /*stage*/) const { return ""; }
 };
 
 class GANFLOW_API Stage : public Node {

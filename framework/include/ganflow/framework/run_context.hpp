@@ -17,6 +17,9 @@ class HostRunContext : public RunContext {
   bool deterministic() const override { return deterministic_; }
   bool stop_requested() const override;
   void log(const std::string& line) override;  // stdout and <run_dir>/log.txt
+  // `from`: a run folder (each stage resumes from checkpoints/<stage>_last.pt) or one file.
+  void set_resume(std::string from) { resume_ = std::move(from); }
+  std::string resume_checkpoint(const std::string& stage) const override;
 
   // SIGINT sets the stop flag (the step finishes, a checkpoint is written, exit 130).
   static void install_signal_handlers();
@@ -28,7 +31,11 @@ class HostRunContext : public RunContext {
   uint64_t seed_;
   bool deterministic_;
   std::ofstream log_;
+  std::string resume_;
 };
+
+// The run folder a --resume argument (run folder or checkpoint file) belongs to.
+std::string run_dir_of(const std::string& resume_from);
 
 // Creates `dir` (and parents) and checks it is writable; throws Error naming it.
 void prepare_run_dir(const std::string& dir);

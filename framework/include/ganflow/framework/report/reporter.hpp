@@ -1,0 +1,39 @@
+#pragma once
+// What a user sees of a stage: a progress bar per epoch on a terminal (plain periodic lines
+// otherwise), a fastai-style epoch table, and metrics.jsonl / metrics.csv in the run folder.
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "ganflow/params.hpp"
+#include "ganflow/stage.hpp"
+
+namespace ganflow {
+
+class Reporter {
+ public:
+  Reporter(RunContext& ctx, std::string stage, std::vector<std::string> columns);
+  void epoch_begin(int64_t epoch, int64_t total_batches);
+  // Cheap unless it is time to redraw; `losses` is evaluated (host sync) only then.
+  template <class F> void batch(int64_t done, int64_t images, F&& losses) {
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_draw_ && done < total_) return;
+    draw(done, images, losses());
+    next_draw_ = now + (tty_ ? std::chrono::milliseconds(250) : std::chrono::seconds(15));
+  }
+  void epoch_end(const json& row);  // row: column -> value; also logged with "stage" and "kind"
+  void step_record(const json& row);  // per-step record into metrics.jsonl
+
+ private:
+  void draw(int64_t done, int64_t images, const std::string& losses);
+  RunContext& ctx_;
+  std::string stage_;
+  std::vector<std::string> columns_;
+  bool tty_, header_done_ = false;
+  int64_t total_ = 0;
+  std::chrono::steady_clock::time_point start_, next_draw_;
+  std::ofstream jsonl_, csv_;
+};
+
+}  // namespace ganflow

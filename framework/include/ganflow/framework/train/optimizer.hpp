@@ -1,0 +1,41 @@
+#pragma once
+// Optimiser settings shared by learner and GAN stages: Adam, RMSprop, SGD; weight decay
+// either decoupled (fastai true_wd, applied to the active network only) or L2.
+#include <torch/optim/optimizer.h>
+
+#include <memory>
+#include <vector>
+
+#include "ganflow/node.hpp"
+
+namespace ganflow {
+
+struct OptimizerSettings {
+  std::string kind = "adam";  // adam | rmsprop | sgd
+  double beta1 = 0.9, beta2 = 0.99, eps = 1e-8, wd = 0.01;
+  bool true_wd = true;  // decoupled: p *= 1 - lr*wd before the step
+};
+
+// Declares opt, betas, eps, wd, true_wd on a stage spec with the given defaults.
+void declare_optimizer_params(NodeSpec& spec, const OptimizerSettings& defaults);
+OptimizerSettings read_optimizer_params(const Params& p);
+
+// An optimiser over `params` plus what the loop needs to steer it.
+class Optim {
+ public:
+  Optim(const OptimizerSettings& s, std::vector<torch::Tensor> params);
+  void step();       // decoupled weight decay (if any), then the torch step
+  void zero_grad();  // grads to None: no memset, and frozen params stay without grads
+  double lr() const;
+  void set_lr(double lr);
+  void scale_lr(double factor);
+  void set_momentum(double beta1);  // Adam beta1, SGD/RMSprop momentum (one-cycle)
+  torch::optim::Optimizer& torch_optimizer() { return *opt_; }
+
+ private:
+  OptimizerSettings s_;
+  std::vector<torch::Tensor> params_;
+  std::unique_ptr<torch::optim::Optimizer> opt_;
+};
+
+}  // namespace ganflow

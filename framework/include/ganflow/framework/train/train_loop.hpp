@@ -1,0 +1,46 @@
+#pragma once
+// What learner and GAN stages share: the Trainer view that callbacks see, callback dispatch
+// in order, the lr/momentum schedule, and stage params (epochs, lr, schedule, optimiser).
+#include <memory>
+#include <vector>
+
+#include "ganflow/callback.hpp"
+#include "ganflow/framework/train/optimizer.hpp"
+#include "ganflow/framework/train/schedule.hpp"
+#include "ganflow/model.hpp"
+#include "ganflow/stage.hpp"
+
+namespace ganflow {
+
+enum class Event { TrainBegin, EpochBegin, BatchBegin, BackwardBegin, StepEnd, BatchEnd, EpochEnd, TrainEnd };
+
+// Declares epochs, lr, schedule, pct_start, max_batches and the optimiser params.
+void declare_fit_params(NodeSpec& spec, double lr, const std::string& schedule, const OptimizerSettings& opt);
+ScheduleSettings read_schedule(const Params& p);
+
+class TrainLoop : public Trainer {
+ public:
+  explicit TrainLoop(std::vector<std::shared_ptr<Callback>> callbacks);
+  bool training() const override { return training_; }
+  const torch::Tensor& last_loss() const override { return last_loss_; }
+  double lr() const override { return active_->lr(); }
+  void scale_lr(double factor) override { active_->scale_lr(factor); }
+  int64_t step() const override { return step_; }
+  int64_t epoch() const override { return epoch_; }
+  void warn(const std::string& message) override;
+
+ protected:
+  void dispatch(Event e);
+  // Sets lr (and one-cycle momentum) of every optimiser for training step `step_`.
+  void apply_schedule(const ScheduleSettings& s, int64_t total_steps, const std::vector<Optim*>& opts);
+  static void check_finite(double value, const std::string& what, int64_t step);
+
+  RunContext* ctx_ = nullptr;
+  std::vector<std::shared_ptr<Callback>> callbacks_;
+  Optim* active_ = nullptr;
+  bool training_ = true;
+  torch::Tensor last_loss_;
+  int64_t step_ = 0, epoch_ = 0;
+};
+
+}  // namespace ganflow

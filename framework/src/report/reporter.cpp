@@ -1,0 +1,100 @@
+#include "ganflow/framework/report/reporter.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace ganflow {
+
+namespace {
+std::string cell(const json& v) {
+  std::ostringstream s;
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (std::isnan(d)) return "#na#";
+    s << std::fixed << std::setprecision(6) << d;
+  } else if (v.is_null()) {
+    return "#na#";
+  } else if (v.is_string()) {
+    return v.get<std::string>();
+  } else {
+    s << v.dump();
+  }
+  return s.str();
+}
+std::string clock(double seconds) {
+  char buf[32];
+  int s = int(seconds);
+  std::snprintf(buf, sizeof buf, "%02d:%02d", s / 60, s % 60);
+  return buf;
+}
+}  // namespace
+
+Reporter::Reporter(RunContext& ctx, std::string stage, std::vector<std::string> columns)
+    : ctx_(ctx), stage_(std::move(stage)), columns_(std::move(columns)), tty_(isatty(STDOUT_FILENO)) {
+  namespace fs = std::filesystem;
+  fs::path dir = ctx.run_dir();
+  bool new_csv = !fs::exists(dir / "metrics.csv");
+  jsonl_.open(dir / "metrics.jsonl", std::ios::app);
+  csv_.open(dir / "metrics.csv", std::ios::app);
+  if (new_csv) csv_ << "stage,epoch,column,value\n";
+}
+
+void Reporter::epoch_begin(int64_t, int64_t total_batches) {
+  total_ = total_batches;
+  start_ = std::chrono::steady_clock::now();
+  next_draw_ = start_;
+  if (!header_done_) {
+    std::ostringstream h;
+    for (auto& c : columns_) h << std::left << std::setw(std::max<int>(12, int(c.size()) + 2)) << c;
+    ctx_.log(h.str());
+    header_done_ = true;
+  }
+}
+
+void Reporter::draw(int64_t done, int64_t images, const std::string& losses) {
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  double ips = secs > 0 ? double(images) / secs : 0;
+  double eta = done > 0 ? secs * double(total_ - done) / double(done) : 0;
+  std::ostringstream s;
+  if (tty_) {
+    int width = 30, filled = total_ ? int(width * done / total_) : 0;
+    s << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] ";
+  }
+  s << done << "/" << total_ << " " << std::fixed << std::setprecision(1) << ips << " img/s ETA "
+    << clock(eta) << " " << losses;
+  if (tty_) {
+    std::cout << s.str() << "\033[K" << std::flush;
+  } else {
+    std::cout << s.str() << std::endl;
+  }
+}
+
+void Reporter::epoch_end(const json& row) {
+  if (tty_) std::cout << "\r\033[K" << std::flush;
+  std::ostringstream line;
+  for (auto& c : columns_)
+    line << std::left << std::setw(std::max<int>(12, int(c.size()) + 2)) << (row.contains(c) ? cell(row[c]) : "#na#");
+  ctx_.log(line.str());
+  json rec = row;
+  rec["stage"] = stage_;
+  rec["kind"] = "epoch";
+  jsonl_ << rec.dump() << "\n" << std::flush;
+  for (auto& c : columns_)
+    if (row.contains(c) && c != "epoch") csv_ << stage_ << "," << row.value("epoch", json(0)).dump() << "," << c << "," << cell(row[c]) << "\n";
+  csv_ << std::flush;
+}
+
+void Reporter::step_record(const json& row) {
+  json rec = row;
+  rec["stage"] = stage_;
+  rec["kind"] = "step";
+  jsonl_ << rec.dump() << "\n";
+}
+
+}  // namespace ganflow

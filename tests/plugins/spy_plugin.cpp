@@ -1,0 +1,81 @@
+// A spy callback for the GAN semantics tests: after the real trainer's own work it records,
+// for every batch, the mode, the lr, the raw loss, the train/eval state of both networks,
+// whether the idle network has gradients or changed during the step, and the largest
+// critic parameter; it writes the record to a JSON file at train end.
+#include <ganflow/ganflow.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+
+namespace {
+
+class Spy : public ganflow::Callback {
+ public:
+  Spy(std::string out, int order, std::shared_ptr<ganflow::Model> g, std::shared_ptr<ganflow::Model> c)
+      : out_(std::move(out)), order_(order), g_(std::move(g)), c_(std::move(c)) {}
+  int order() const override { return order_; }
+
+  void on_batch_begin(ganflow::Trainer& t) override {
+    if (!t.training()) return;
+    idle_before_.clear();
+    for (auto& p : idle(t).parameters()) idle_before_.push_back(p.detach().clone());
+    ganflow::json rec;
+    float max_abs = 0;
+    for (auto& p : c_->module().parameters()) max_abs = std::max(max_abs, p.detach().abs().max().item<float>());
+    rec["crit_max_abs"] = max_abs;
+    rec["lr_begin"] = t.lr();
+    current_ = rec;
+  }
+  void on_backward_begin(ganflow::Trainer& t) override {
+    current_["gen_mode"] = t.gen_mode();
+    current_["loss"] = t.last_loss().item<double>();
+    current_["gen_training"] = g_->module().is_training();
+    current_["crit_training"] = c_->module().is_training();
+    bool idle_requires_grad = false;
+    for (auto& p : idle(t).parameters()) idle_requires_grad |= p.requires_grad();
+    current_["idle_requires_grad"] = idle_requires_grad;
+  }
+  void on_step_end(ganflow::Trainer& t) override {
+    bool grads = false, changed = false;
+    auto params = idle(t).parameters();
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      grads |= params[i].grad().defined() && params[i].grad().abs().sum().item<double>() > 0;
+      changed |= !torch::equal(params[i].detach(), idle_before_[i]);
+    }
+    current_["idle_has_grad"] = grads;
+    current_["idle_changed"] = changed;
+    current_["lr_step"] = t.lr();
+  }
+  void on_batch_end(ganflow::Trainer& t) override {
+    if (!t.training()) return;
+    current_["lr_end"] = t.lr();
+    current_["step"] = t.step();
+    log_.push_back(current_);
+  }
+  void on_train_end(ganflow::Trainer&) override {
+    std::ofstream(out_) << ganflow::json{{"batches", log_}}.dump(1);
+  }
+
+ private:
+  torch::nn::Module& idle(ganflow::Trainer& t) { return t.gen_mode() ? c_->module() : g_->module(); }
+  std::string out_;
+  int order_;
+  std::shared_ptr<ganflow::Model> g_, c_;
+  std::vector<torch::Tensor> idle_before_;
+  ganflow::json current_, log_ = ganflow::json::array();
+};
+
+}  // namespace
+
+GANFLOW_PLUGIN("spies", "1.0") {
+  ganflow::NodeSpec s("spy", ganflow::NodeKind::Callback, "Records what the trainer does each batch (tests).");
+  s.param_string("out", "spy.json", "Where to write the record.");
+  s.param_int("order", 100, "Callback order (high: after the others).");
+  s.input("generator", {ganflow::NodeKind::Model}, "The generator.");
+  s.input("critic", {ganflow::NodeKind::Model}, "The critic.");
+  s.factory = [](const ganflow::BuildContext& c) {
+    return std::make_shared<Spy>(c.params().s("out"), int(c.params().i("order")), c.input<ganflow::Model>("generator"),
+                                 c.input<ganflow::Model>("critic"));
+  };
+  registry.add(std::move(s));
+}

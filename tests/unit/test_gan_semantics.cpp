@@ -1,0 +1,142 @@
+// fastai GAN semantics, observed through a spy callback on the real trainer, real plugins
+// and real Fashion-MNIST data (a small subset, tiny networks).
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "gan_harness.hpp"
+
+using ganflow::json;
+
+namespace {
+
+json tiny_gan(const std::string& dir, json train_params, json switcher, json extra_nodes = json::object(),
+              json extra_callbacks = json::array()) {
+  json g = json::parse(R"({
+    "name": "semantics", "seed": 7, "threads": 2,
+    "nodes": {
+      "images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32, "limit": 512}},
+      "noise": {"type": "noisy_item", "params": {"noise_sz": 16}},
+      "data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "images"}, "params": {"bs": 16, "threads": 1}},
+      "generator": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1, "noise_sz": 16, "n_features": 8}},
+      "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 8}},
+      "bce": {"type": "bce_with_logits"},
+      "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
+      "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}, "params": {"weights_gen": [1.0, 0.0]}},
+      "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
+      "spy": {"type": "spy", "inputs": {"generator": "generator", "critic": "critic"}},
+      "train": {"type": "gan", "inputs": {"data": "data", "generator": "generator", "critic": "critic",
+                "gen_loss": "gen_loss", "crit_loss": "crit_loss", "switcher": "switcher", "callbacks": ["spy"]},
+                "params": {"epochs": 1, "max_batches": 12, "lr": 2e-4, "betas": [0.5, 0.99], "wd": 0.0, "show_img": false}}
+    }})");
+  g["nodes"]["spy"]["params"]["out"] = dir + "/spy.json";
+  g["nodes"]["switcher"] = switcher;
+  for (auto it = train_params.begin(); it != train_params.end(); ++it) g["nodes"]["train"]["params"][it.key()] = it.value();
+  for (auto it = extra_nodes.begin(); it != extra_nodes.end(); ++it) g["nodes"][it.key()] = it.value();
+  for (auto& cb : extra_callbacks) g["nodes"]["train"]["inputs"]["callbacks"].push_back(cb);
+  return g;
+}
+
+json fixed(int n_crit, int n_gen) {
+  return {{"type", "fixed_gan_switcher"}, {"params", {{"n_crit", n_crit}, {"n_gen", n_gen}}}};
+}
+
+std::string modes(const json& spy) {
+  std::string s;
+  for (auto& b : spy["batches"]) s += b["gen_mode"].get<bool>() ? 'G' : 'C';
+  return s;
+}
+
+json run(const std::string& name, const json& graph) {
+  std::string dir = gantest::temp_dir(name);
+  json g = graph;
+  g["nodes"]["spy"]["params"]["out"] = dir + "/spy.json";
+  gantest::run_graph(g.dump(), dir);
+  json spy = gantest::read_json(dir + "/spy.json");
+  spy["dir"] = dir;
+  return spy;
+}
+
+}  // namespace
+
+TEST_CASE("FixedGANSwitcher 5:1 starts with the critic: CCCCCG...", "[gan]") {
+  json spy = run("fixed51", tiny_gan("", json::object(), fixed(5, 1)));
+  CHECK(modes(spy) == "CCCCCGCCCCCG");
+}
+
+TEST_CASE("FixedGANSwitcher 1:1 alternates; gen_first starts with the generator", "[gan]") {
+  CHECK(modes(run("fixed11", tiny_gan("", json::object(), fixed(1, 1)))) == "CGCGCGCGCGCG");
+  CHECK(modes(run("genfirst", tiny_gan("", {{"gen_first", true}}, fixed(1, 1)))) == "GCGCGCGCGCGC");
+}
+
+TEST_CASE("the idle network is frozen: no grads, no change, requires_grad false", "[gan]") {
+  json spy = run("frozen", tiny_gan("", json::object(), fixed(2, 1)));
+  REQUIRE(spy["batches"].size() == 12);
+  for (auto& b : spy["batches"]) {
+    CHECK_FALSE(b["idle_requires_grad"].get<bool>());
+    CHECK_FALSE(b["idle_has_grad"].get<bool>());
+    // Adam with momentum: a single optimiser over both networks (fastai v2) would move the
+    // idle one; two optimisers where only the active steps (v1) never do.
+    CHECK_FALSE(b["idle_changed"].get<bool>());
+  }
+}
+
+TEST_CASE("switch_eval puts the idle network in eval mode; off keeps both training", "[gan]") {
+  json on = run("eval_on", tiny_gan("", {{"switch_eval", true}}, fixed(1, 1)));
+  for (auto& b : on["batches"]) {
+    bool gen = b["gen_mode"];
+    CHECK(b["gen_training"].get<bool>() == gen);
+    CHECK(b["crit_training"].get<bool>() == !gen);
+  }
+  json off = run("eval_off", tiny_gan("", {{"switch_eval", false}}, fixed(1, 1)));
+  for (auto& b : off["batches"]) CHECK((b["gen_training"].get<bool>() && b["crit_training"].get<bool>()));
+}
+
+TEST_CASE("clip bounds every critic parameter before each training batch", "[gan]") {
+  json spy = run("clip", tiny_gan("", {{"clip", 0.01}}, fixed(5, 1)));
+  for (auto& b : spy["batches"]) CHECK(b["crit_max_abs"].get<double>() <= 0.01 + 1e-7);
+}
+
+TEST_CASE("G and C losses are smoothed separately with the debiased EMA", "[gan]") {
+  json spy = run("smooth", tiny_gan("", json::object(), fixed(1, 1)));
+  double beta = 0.98, mg = 0, mc = 0, ma = 0;
+  int ng = 0, nc = 0, na = 0;
+  for (auto& b : spy["batches"]) {
+    double l = b["loss"];
+    if (b["gen_mode"].get<bool>()) mg = beta * mg + (1 - beta) * l, ++ng;
+    else mc = beta * mc + (1 - beta) * l, ++nc;
+    ma = beta * ma + (1 - beta) * l, ++na;
+  }
+  std::ifstream f(spy["dir"].get<std::string>() + "/metrics.jsonl");
+  json epoch;
+  for (std::string line; std::getline(f, line);) {
+    json r = json::parse(line);
+    if (r["kind"] == "epoch") epoch = r;
+  }
+  REQUIRE(!epoch.is_null());
+  CHECK(epoch["gen_loss"].get<double>() == Approx(mg / (1 - std::pow(beta, ng))).epsilon(1e-6));
+  CHECK(epoch["crit_loss"].get<double>() == Approx(mc / (1 - std::pow(beta, nc))).epsilon(1e-6));
+  CHECK(epoch["train_loss"].get<double>() == Approx(ma / (1 - std::pow(beta, na))).epsilon(1e-6));
+}
+
+TEST_CASE("GANDiscriminativeLR multiplies the lr on critic steps only and restores it", "[gan]") {
+  json g = tiny_gan("", json::object(), fixed(1, 1),
+                    {{"disc_lr", {{"type", "gan_discriminative_lr"}, {"params", {{"mult_lr", 5.0}}}}}}, {"disc_lr"});
+  json spy = run("disclr", g);
+  for (auto& b : spy["batches"]) {
+    double lr = b["lr_end"];
+    CHECK(lr == Approx(2e-4));
+    if (b["gen_mode"].get<bool>()) CHECK(b["lr_step"].get<double>() == Approx(2e-4));
+  }
+  // The spy runs after the callback at batch begin, so it sees the multiplied lr there.
+  for (auto& b : spy["batches"])
+    if (!b["gen_mode"].get<bool>()) CHECK(b["lr_begin"].get<double>() == Approx(1e-3));
+}
+
+TEST_CASE("GANDiscriminativeLR keeps working under a one-cycle schedule", "[gan]") {
+  json g = tiny_gan("", {{"schedule", "one_cycle"}}, fixed(1, 1),
+                    {{"disc_lr", {{"type", "gan_discriminative_lr"}, {"params", {{"mult_lr", 5.0}}}}}}, {"disc_lr"});
+  json spy = run("disclr_1cycle", g);
+  auto& bs = spy["batches"];
+  for (std::size_t i = 0; i < bs.size(); ++i)
+    if (!bs[i]["gen_mode"].get<bool>()) CHECK(bs[i]["lr_begin"].get<double>() == Approx(5 * bs[i]["lr_end"].get<double>()));
+}
