@@ -13,6 +13,7 @@
 #include "ganflow/framework/builtins.hpp"
 #include "ganflow/framework/device.hpp"
 #include "ganflow/framework/executor.hpp"
+#include "ganflow/framework/generate.hpp"
 #include "ganflow/framework/markdown.hpp"
 #include "ganflow/framework/plugin_loader.hpp"
 #include "ganflow/framework/run_context.hpp"
@@ -148,6 +149,17 @@ int main(int argc, char** argv) {
   describe->add_option("type", type, "Node type")->required();
   describe->add_flag("--json", as_json, "Print JSON");
 
+  GenerateOptions gen_opts;
+  auto* generate = app.add_subcommand("generate", "Write images from a trained generator");
+  generate->add_option("from", gen_opts.from, "Run folder or checkpoint file")->required();
+  generate->add_option("--n", gen_opts.n, "Number of images")->check(CLI::Range(1, 100000));
+  generate->add_option("--seed", gen_opts.seed, "Noise seed");
+  generate->add_option("--out", gen_opts.out, "grid.png, a folder (one PNG each), or a .pt file")->required();
+  generate->add_option("--format", gen_opts.format, "png or pt (a tensor file torch.load reads)")
+      ->check(CLI::IsMember({"png", "pt"}));
+  generate->add_option("--stage", gen_opts.stage, "GAN stage (default: the last one)");
+  generate->add_option("--device", gen_opts.device, "cpu, cuda, cuda:N or auto");
+
   auto* reference = app.add_subcommand("reference", "Print the Markdown reference of every node type");
   reference->add_flag("--markdown", markdown, "(default) Markdown output");
 
@@ -164,6 +176,11 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*plugins) return cmd_plugins(as_json);
+    if (*generate) {
+      generate_images(gen_opts, registry());
+      std::cout << "wrote " << gen_opts.n << " images to " << gen_opts.out << "\n";
+      return 0;
+    }
     if (*describe) return cmd_describe(type, as_json);
     if (*reference) {
       std::cout << reference_markdown(registry());
