@@ -1,0 +1,164 @@
+// Checkpoints, exact resume after SIGKILL, SIGINT, corrupt and mismatching checkpoints,
+// and `ganflow generate`, all through the real `ganflow` program.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "ganflow/framework/train/checkpoint.hpp"
+#include "gan_harness.hpp"
+
+namespace fs = std::filesystem;
+using ganflow::json;
+
+namespace {
+
+const std::string kGanflow = std::string(GANFLOW_BINARY_DIR) + "/bin/ganflow";
+
+// A tiny deterministic DCGAN: 2 epochs x 8 batches, a checkpoint every 2 steps.
+std::string write_graph(const std::string& dir) {
+  json g = json::parse(R"({
+    "name": "resume", "seed": 11, "threads": 2, "deterministic": true, "device": "cpu",
+    "nodes": {
+      "images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32, "limit": 256}},
+      "noise": {"type": "noisy_item", "params": {"noise_sz": 16}},
+      "data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "images"}, "params": {"bs": 16, "threads": 1}},
+      "generator": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1, "noise_sz": 16, "n_features": 16}},
+      "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 16}},
+      "bce": {"type": "bce_with_logits"},
+      "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
+      "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}, "params": {"weights_gen": [1.0, 0.0]}},
+      "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
+      "switcher": {"type": "fixed_gan_switcher", "params": {"n_crit": 2, "n_gen": 1}},
+      "train": {"type": "gan", "inputs": {"data": "data", "generator": "generator", "critic": "critic",
+                "gen_loss": "gen_loss", "crit_loss": "crit_loss", "switcher": "switcher"},
+                "params": {"epochs": 2, "max_batches": 8, "checkpoint_every": 2, "lr": 2e-4, "betas": [0.5, 0.99],
+                           "wd": 0.0, "n_samples": 16}}
+    }})");
+  std::string path = dir + "/graph_in.json";
+  std::ofstream(path) << g.dump(2);
+  return path;
+}
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE* f = std::fopen(log.c_str(), "w");
+    dup2(fileno(f), 1);
+    dup2(fileno(f), 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(kGanflow.c_str()));
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(kGanflow.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int run(const std::vector<std::string>& args, const std::string& log) { return wait_exit(spawn(args, log)); }
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// Starts a run and signals it once its first checkpoint is on disk; returns the exit code.
+int run_and_signal(const std::string& graph, const std::string& out, int sig) {
+  pid_t pid = spawn({"run", graph, "--out", out}, out + ".log");
+  fs::path ckpt = fs::path(out) / "checkpoints" / "train_last.pt";
+  for (int i = 0; i < 60000 && !fs::exists(ckpt); ++i) {
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) FAIL("the run ended before its first checkpoint: " << slurp(out + ".log"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  kill(pid, sig);
+  return wait_exit(pid);
+}
+
+void require_same_weights(const std::string& a, const std::string& b) {
+  auto da = ganflow::load_pickle(a).toGenericDict(), db = ganflow::load_pickle(b).toGenericDict();
+  REQUIRE(da.size() == db.size());
+  for (auto& kv : da) {
+    INFO(kv.key().toStringRef());
+    CHECK(torch::equal(kv.value().toTensor(), db.at(kv.key()).toTensor()));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("N steps straight equal N/2 steps + SIGKILL + resume, parameter for parameter", "[resume]") {
+  std::string dir = gantest::temp_dir("resume_kill");
+  std::string graph = write_graph(dir);
+  REQUIRE(run({"run", graph, "--out", dir + "/straight"}, dir + "/straight.log") == 0);
+  int code = run_and_signal(graph, dir + "/killed", SIGKILL);
+  REQUIRE(code == 128 + SIGKILL);
+  CHECK_FALSE(fs::exists(dir + "/killed/train_generator.pt"));
+  REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
+  INFO(slurp(dir + "/resumed.log"));
+  CHECK_THAT(slurp(dir + "/resumed.log"), Catch::Contains("resumed from"));
+  require_same_weights(dir + "/straight/train_generator.pt", dir + "/killed/train_generator.pt");
+  require_same_weights(dir + "/straight/train_critic.pt", dir + "/killed/train_critic.pt");
+}
+
+TEST_CASE("SIGINT finishes the step, writes a checkpoint and exits 130; resume completes", "[resume]") {
+  std::string dir = gantest::temp_dir("resume_int");
+  std::string graph = write_graph(dir);
+  int code = run_and_signal(graph, dir + "/run", SIGINT);
+  INFO(slurp(dir + "/run.log"));
+  REQUIRE(code == 130);
+  CHECK_THAT(slurp(dir + "/run.log"), Catch::Contains("--resume"));
+  REQUIRE(run({"run", "--resume", dir + "/run"}, dir + "/resumed.log") == 0);
+  CHECK(fs::exists(dir + "/run/train_generator.pt"));
+}
+
+TEST_CASE("a corrupt checkpoint is a clear error and the previous one still resumes", "[resume]") {
+  std::string dir = gantest::temp_dir("resume_corrupt");
+  std::string graph = write_graph(dir);
+  REQUIRE(run({"run", graph, "--out", dir + "/run", "--set", "train.epochs=1"}, dir + "/run.log") == 0);
+  std::string last = dir + "/run/checkpoints/train_last.pt";
+  REQUIRE(fs::exists(last + ".prev"));
+  fs::resize_file(last, fs::file_size(last) / 2);  // truncated, as by a crash of another writer
+  REQUIRE(run({"run", "--resume", dir + "/run"}, dir + "/bad.log") == 1);
+  std::string err = slurp(dir + "/bad.log");
+  CHECK_THAT(err, Catch::Contains("corrupt or truncated"));
+  CHECK_THAT(err, Catch::Contains(".prev"));
+  CHECK(run({"run", "--resume", last + ".prev"}, dir + "/prev.log") == 0);
+}
+
+TEST_CASE("resuming with a graph whose shapes differ names the first mismatching parameter", "[resume]") {
+  std::string dir = gantest::temp_dir("resume_mismatch");
+  std::string graph = write_graph(dir);
+  REQUIRE(run({"run", graph, "--out", dir + "/run", "--set", "train.epochs=1"}, dir + "/run.log") == 0);
+  int code = run({"run", "--resume", dir + "/run", "--set", "generator.n_features=32"}, dir + "/bad.log");
+  CHECK(code == 1);
+  CHECK_THAT(slurp(dir + "/bad.log"), Catch::Contains("generator: parameter '"));
+  CHECK_THAT(slurp(dir + "/bad.log"), Catch::Contains("in the checkpoint but"));
+}
+
+TEST_CASE("ganflow generate writes a grid, per-image PNGs and a tensor Python can load", "[resume]") {
+  std::string dir = gantest::temp_dir("generate");
+  std::string graph = write_graph(dir);
+  REQUIRE(run({"run", graph, "--out", dir + "/run", "--set", "train.epochs=1"}, dir + "/run.log") == 0);
+  CHECK(fs::exists(dir + "/run/samples/epoch_000.png"));
+  REQUIRE(run({"generate", dir + "/run", "--n", "9", "--out", dir + "/grid.png"}, dir + "/g1.log") == 0);
+  CHECK(fs::file_size(dir + "/grid.png") > 100);
+  REQUIRE(run({"generate", dir + "/run", "--n", "3", "--out", dir + "/imgs"}, dir + "/g2.log") == 0);
+  CHECK(fs::exists(dir + "/imgs/00002.png"));
+  REQUIRE(run({"generate", dir + "/run", "--n", "5", "--seed", "3", "--format", "pt", "--out", dir + "/x.pt"},
+              dir + "/g3.log") == 0);
+  std::string py = "/usr/bin/python3 -c \"import torch; t = torch.load('" + dir +
+                   "/x.pt'); assert tuple(t.shape) == (5, 1, 32, 32), t.shape; assert t.abs().max() <= 1\"";
+  CHECK(std::system(py.c_str()) == 0);
+}
