@@ -1,0 +1,7 @@
+#pragma once
+// The framework's data node types: gan_item_list and item_list.
+#include "ganflow/framework/host_registry.hpp"
+
+namespace ganflow {
+void register_data_builtins(HostRegistry& registry);
+}

@@ -1,0 +1,21 @@
+#pragma once
+// Loader threads + torch intra-op threads never exceed the cores (oversubscribed OpenMP
+// convolutions slow down 10-15x on the build machine).
+namespace ganflow {
+
+struct ThreadPlan {
+  int loader = 1;  // TBB arena size of the loader
+  int intra = 1;   // torch intra-op threads
+};
+
+// requested 0: every core torch does not use (at least 1). A request that does not fit is
+// cut to the free cores; if torch alone takes every core, torch gives one up.
+ThreadPlan plan_threads(int requested, int cores, int intra);
+
+// The cores this process may run on (its CPU affinity).
+int available_cores();
+
+// plan_threads with the current torch setting; lowers torch's intra-op threads when needed.
+ThreadPlan apply_thread_budget(int requested);
+
+}  // namespace ganflow

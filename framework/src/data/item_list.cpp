@@ -1,0 +1,59 @@
+#include "ganflow/framework/data/item_list.hpp"
+
+namespace ganflow {
+
+namespace {
+std::vector<LoaderColumn> item_columns(const std::shared_ptr<ItemSource>& x, ItemList::Target target) {
+  if (!x) throw Error("needs a source on input x");
+  if (target == ItemList::Target::Image) {
+    if (x->fields().size() < 2)
+      throw Error("target = image needs a paired source (two images per item); '" + x->name() + "' has one", "", "target");
+    return {{x, 0}, {x, 1}};
+  }
+  if (x->label(0) < 0)
+    throw Error("target = label needs a labelled source; '" + x->name() + "' has no labels (image_folder: set labels)", "",
+                "target");
+  return {{x, 0}};
+}
+LoaderOptions with_labels(LoaderOptions o, ItemList::Target t) {
+  o.labels = t == ItemList::Target::Label;
+  return o;
+}
+}  // namespace
+
+ItemList::ItemList(std::shared_ptr<ItemSource> x, Target target, LoaderOptions options, int threads, std::string node)
+    : LoaderDataSource(item_columns(x, target), with_labels(options, target), threads, std::move(node)),
+      x_(std::move(x)), target_(target) {}
+
+std::vector<int64_t> ItemList::x_shape() const {
+  auto f = x_->fields().front();
+  return {f.channels, f.height, f.width};
+}
+
+std::vector<int64_t> ItemList::y_shape() const {
+  if (target_ == Target::Label) return {};
+  auto f = x_->fields()[1];
+  return {f.channels, f.height, f.width};
+}
+
+void ItemList::to_batch(const HostBatch& host, const torch::Device& device, Batch& out) {
+  out.x = images_to_device(host.images.front(), device);
+  out.y = target_ == Target::Label ? labels_to_device(host.labels, device) : images_to_device(host.images.back(), device);
+}
+
+NodeSpec item_list_spec() {
+  NodeSpec s("item_list", NodeKind::Data,
+             "Learner batches: x = a source's images in [-1, 1]; y = its labels (int64) or its second image (paired).");
+  s.input("x", {NodeKind::Source}, "The source.");
+  s.param_enum("target", {"label", "image"}, "label",
+               "label: y = class labels [bs] (e.g. image_folder with labels); image: y = the second image of a paired source.");
+  declare_loader_params(s);
+  s.factory = [](const BuildContext& c) {
+    auto target = c.params().s("target") == "image" ? ItemList::Target::Image : ItemList::Target::Label;
+    return std::make_shared<ItemList>(c.input<ItemSource>("x"), target, loader_options(c.params(), c.seed()),
+                                      int(c.params().i("threads")), c.node_name());
+  };
+  return s;
+}
+
+}  // namespace ganflow

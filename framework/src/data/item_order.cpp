@@ -1,0 +1,45 @@
+#include "ganflow/framework/data/item_order.hpp"
+
+#include <numeric>
+#include <utility>
+
+#include "ganflow/error.hpp"
+
+namespace ganflow {
+
+namespace {
+uint64_t mix(uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+uint64_t item_seed(uint64_t seed, int64_t epoch, std::size_t index) {
+  return mix(mix(seed ^ mix(uint64_t(epoch))) ^ uint64_t(index));
+}
+
+std::vector<std::size_t> epoch_order(std::size_t n, int64_t epoch, const OrderOptions& o) {
+  if (o.world_size < 1 || o.rank < 0 || o.rank >= o.world_size)
+    throw Error("rank " + std::to_string(o.rank) + " is outside world size " + std::to_string(o.world_size));
+  if (o.batch_size < 1) throw Error("batch size must be >= 1");
+  std::vector<std::size_t> perm(n);
+  std::iota(perm.begin(), perm.end(), std::size_t(0));
+  if (o.shuffle) {
+    // Fisher-Yates on our own stream: std::shuffle's output differs between libraries.
+    uint64_t state = mix(o.seed ^ 0x53687566666c65ULL) ^ mix(uint64_t(epoch) + 1);
+    for (std::size_t i = n; i > 1; --i) {
+      state = mix(state);
+      std::swap(perm[i - 1], perm[state % i]);
+    }
+  }
+  const std::size_t world = std::size_t(o.world_size), rank = std::size_t(o.rank);
+  const std::size_t used = o.drop_last ? n / world * world : n;
+  std::vector<std::size_t> mine;
+  for (std::size_t i = rank; i < used; i += world) mine.push_back(perm[i]);
+  if (o.drop_last) mine.resize(mine.size() / std::size_t(o.batch_size) * std::size_t(o.batch_size));
+  return mine;
+}
+
+}  // namespace ganflow

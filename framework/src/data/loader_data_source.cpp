@@ -1,0 +1,80 @@
+#include "ganflow/framework/data/loader_data_source.hpp"
+
+#include <ATen/Parallel.h>
+
+#include <cstdlib>
+
+#include "ganflow/framework/data/thread_budget.hpp"
+
+namespace ganflow {
+
+namespace {
+int64_t env_int(const char* name, int64_t def) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return def;
+  char* end = nullptr;
+  long long x = std::strtoll(v, &end, 10);
+  if (*end) throw Error(std::string("environment variable ") + name + "='" + v + "' is not an integer");
+  return x;
+}
+// The loader's own slot count comes from the plan made at each epoch start.
+LoaderOptions with_threads(LoaderOptions o, int threads) {
+  o.threads = plan_threads(threads, available_cores(), at::get_num_threads()).loader;
+  return o;
+}
+}  // namespace
+
+LoaderDataSource::LoaderDataSource(std::vector<LoaderColumn> columns, LoaderOptions options, int threads, std::string node)
+    : loader_(std::move(columns), with_threads(options, threads), std::move(node)), threads_param_(threads) {}
+
+void LoaderDataSource::start_epoch(int64_t epoch, int64_t skip, const torch::Device& device) {
+  ThreadPlan plan = apply_thread_budget(threads_param_);
+  if (plan.loader != loader_.options().threads) loader_.set_threads(plan.loader);
+  device_ = device;
+  fence_.wait();
+  loader_.start_epoch(epoch, skip, device.is_cuda());
+}
+
+bool LoaderDataSource::next(Batch& out) {
+  fence_.wait();  // the previous batch's slot is refilled from here on
+  HostBatch host;
+  if (!loader_.next(host)) return false;
+  to_batch(host, device_, out);
+  fence_.record(device_);
+  return true;
+}
+
+void LoaderDataSource::stop() {
+  fence_.wait();
+  loader_.stop();
+}
+
+void declare_loader_params(NodeSpec& s) {
+  s.param_int("bs", 64, "Batch size.").at_least(1);
+  s.param_bool("shuffle", true, "Shuffle each epoch (seeded: same seed, same order; each epoch differs).");
+  s.param_bool("drop_last", true, "Drop the last partial batch (ranks first get equal shares).");
+  s.param_int("threads", 0,
+              "Loader threads; 0: the cores torch's intra-op threads leave free (at least 1). Loader + torch threads "
+              "never exceed the cores: a larger request is cut, and torch gives up threads if it alone takes them all.")
+      .at_least(0);
+  s.param_int("prefetch", 2, "Finished batches waiting for the trainer (the queue capacity).").range(1, 64);
+  s.param_enum("on_bad_item", {"error", "skip"}, "error",
+               "error: a missing or corrupt file stops with its name; skip: leave it out (the batch shrinks) and count it.");
+}
+
+LoaderOptions loader_options(const Params& p, uint64_t seed) {
+  LoaderOptions o;
+  o.batch_size = p.i("bs");
+  o.shuffle = p.b("shuffle");
+  o.drop_last = p.b("drop_last");
+  o.prefetch = int(p.i("prefetch"));
+  o.skip_bad = p.s("on_bad_item") == "skip";
+  o.seed = seed;
+  o.world_size = env_int("WORLD_SIZE", 1);
+  o.rank = env_int("RANK", 0);
+  if (o.world_size < 1 || o.rank < 0 || o.rank >= o.world_size)
+    throw Error("RANK=" + std::to_string(o.rank) + " / WORLD_SIZE=" + std::to_string(o.world_size) + " is not a valid rank");
+  return o;
+}
+
+}  // namespace ganflow
