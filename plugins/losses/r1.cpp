@@ -11,7 +11,7 @@ class R1 : public ganflow::CritLoss {
  public:
   R1(std::shared_ptr<ganflow::CritLoss> base, double gamma) : base_(std::move(base)), gamma_(gamma) {}
   torch::Tensor forward(const ganflow::CriticBatch& b) override {
-    auto grad = input_gradient(b.critic, b.real);
+    auto grad = input_gradient(b.critic, b.real, name());
     return base_->forward(b) + gamma_ / 2 * grad.pow(2).flatten(1).sum(1).mean();
   }
 

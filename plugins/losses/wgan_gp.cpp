@@ -20,7 +20,7 @@ class WganGp : public ganflow::CritLoss {
     std::vector<int64_t> shape(real.dim(), 1);
     shape[0] = real.size(0);
     auto eps = torch::rand(shape, real.options());
-    auto grad = input_gradient(b.critic, eps * real + (1 - eps) * fake);
+    auto grad = input_gradient(b.critic, eps * real + (1 - eps) * fake, name());
     auto penalty = (grad.flatten(1).norm(2, 1) - 1).pow(2).mean();
     return b.real_pred.mean() - b.fake_pred.mean() + lambda_ * penalty;
   }

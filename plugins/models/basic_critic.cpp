@@ -41,7 +41,7 @@ torch::nn::Sequential build(const CriticConfig& k) {
   torch::nn::Sequential seq;
   seq->push_back(conv_layer(block(k.n_channels, k.n_features).kernel(4).with_stride(2).with_padding(1).with_norm(Norm::None)));
   int64_t cur_size = k.size / 2, cur_ftrs = k.n_features;
-  torch::nn::Sequential extra;
+  SequentialBlock extra;
   for (int64_t i = 0; i < k.n_extra; ++i) extra->push_back(conv_layer(block(cur_ftrs, cur_ftrs).kernel(3).with_stride(1)));
   if (k.order == BlockOrder::V2) {
     for (auto& m : *extra) seq->push_back(m);

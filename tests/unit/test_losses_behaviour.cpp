@@ -85,3 +85,12 @@ TEST_CASE("loss shape problems are one-line errors naming the node", "[losses]")
              Catch::Contains("/nodes/gg/params/weights_gen"));
   CHECK_THAT(build_error(R"({"gg": {"type": "gan_gen_loss"}})"), Catch::Contains("loss_crit"));
 }
+
+TEST_CASE("the gradient penalties refuse a critic that scores the batch as a whole", "[losses]") {
+  CriticFn batch_mean = [](const torch::Tensor& x) { return x.mean().view({1}); };
+  auto real = torch::randn({4, 1, 2, 2}), fake = torch::randn({4, 1, 2, 2});
+  auto gp = build_one<CritLoss>("wgan_gp");
+  CHECK_THROWS_WITH(run_crit(gp, real, fake, batch_mean),
+                    "node 'n': the gradient penalty needs one critic score per image, got [1] for 4 images (use the "
+                    "critic's flatten output)");
+}

@@ -43,7 +43,7 @@ void init_kaiming_normal_zero_bias(torch::nn::Module& conv) {
   if (auto* b = params.find("bias")) b->zero_();
 }
 
-torch::nn::Sequential conv_layer(const ConvLayerOptions& o) {
+SequentialBlock conv_layer(const ConvLayerOptions& o) {
   const bool bn = o.norm == Norm::Batch;
   const int64_t padding = o.padding.value_or(o.transpose ? 0 : (o.ks - 1) / 2);
   const bool bias = o.bias.value_or(!bn);
@@ -51,7 +51,7 @@ torch::nn::Sequential conv_layer(const ConvLayerOptions& o) {
   if (o.order == BlockOrder::V1) init_kaiming_normal_zero_bias(*conv.ptr());
   else init_v2(*conv.ptr(), o.act);
 
-  torch::nn::Sequential seq;
+  SequentialBlock seq;
   seq->push_back(conv);
   if (o.order == BlockOrder::V1) {
     if (o.act != Act::None) seq->push_back(make_act(o));

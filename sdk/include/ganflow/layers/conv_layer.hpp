@@ -1,8 +1,8 @@
 #pragma once
 // fastai's conv_layer (v1) / ConvLayer (v2): one convolution with optional norm and activation,
-// returned as a Sequential so that state-dict keys match fastai's ("0.weight", "1.running_mean", ...).
+// returned as a (nestable) Sequential so that state-dict keys match fastai's ("0.weight", "1.running_mean").
 #include "ganflow/export.hpp"
-#include <torch/nn/modules/container/sequential.h>
+#include "ganflow/layers/sequential_block.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -40,7 +40,7 @@ struct ConvLayerOptions {
   ConvLayerOptions& with_order(BlockOrder v) { order = v; return *this; }
 };
 
-GANFLOW_API torch::nn::Sequential conv_layer(const ConvLayerOptions& o);
+GANFLOW_API SequentialBlock conv_layer(const ConvLayerOptions& o);
 
 // fastai's init_default: kaiming_normal_ (fan_in, a=0) on the weight, bias zeroed.
 GANFLOW_API void init_kaiming_normal_zero_bias(torch::nn::Module& conv);
