@@ -7,6 +7,7 @@
 
 #include "ganflow/data.hpp"
 #include "ganflow/framework/data/image_grid.hpp"
+#include "ganflow/framework/report/loss_plot.hpp"
 #include "ganflow/framework/report/reporter.hpp"
 #include "ganflow/framework/train/checkpoint.hpp"
 #include "ganflow/framework/train/learner_stage.hpp"
@@ -21,7 +22,7 @@ namespace ganflow {
 namespace {
 
 struct GanSettings {
-  int64_t epochs = 1, max_batches = 0, n_samples = 64, checkpoint_every = 0;
+  int64_t epochs = 1, max_batches = 0, n_samples = 64, checkpoint_every = 0, log_every = 50;
   bool gen_first = false, switch_eval = true, show_img = true;
   double clip = 0, beta = 0.98;
   ScheduleSettings schedule;
@@ -88,6 +89,7 @@ class GanStage : public Stage, public TrainLoop {
         train_batch(b);
         ++done, images += b.y.size(0);
         report.batch(done, images, [&] { return loss_text(); });
+        if (step_ % s_.log_every == 0) log_step(report);
         if (s_.checkpoint_every > 0 && step_ % s_.checkpoint_every == 0 && done < per_epoch)
           save_checkpoint(epoch_, done);
       }
@@ -106,6 +108,7 @@ class GanStage : public Stage, public TrainLoop {
                         {"crit_loss", smooth_c_.empty() ? json(nullptr) : json(smooth_c_.value())},
                         {"time", secs}, {"images_per_s", double(images) / secs}, {"step", step_}});
       if (s_.show_img) save_samples(fs::path(ctx.run_dir()) / "samples" / sample_name(epoch_));
+      save_loss_plot(loss_history_, (fs::path(ctx.run_dir()) / (name() + "_losses.png")).string());
       save_checkpoint(epoch_ + 1, 0);
     }
     dispatch(Event::TrainEnd);
@@ -172,6 +175,18 @@ class GanStage : public Stage, public TrainLoop {
     if (gen_mode_) ++gen_steps_;
     ++step_;
     dispatch(Event::BatchEnd);  // switchers decide here
+  }
+
+  // The only per-step host sync besides the progress bar: every log_every steps.
+  void log_step(Reporter& report) {
+    double all = smooth_all_.value();
+    check_finite(all, "the training loss", step_);
+    loss_history_.push_back({double(step_), smooth_g_.empty() ? NAN : smooth_g_.value(),
+                             smooth_c_.empty() ? NAN : smooth_c_.value()});
+    report.step_record({{"step", step_}, {"epoch", epoch_}, {"train_loss", all},
+                        {"gen_loss", smooth_g_.empty() ? json(nullptr) : json(smooth_g_.value())},
+                        {"crit_loss", smooth_c_.empty() ? json(nullptr) : json(smooth_c_.value())},
+                        {"lr", active_->lr()}, {"gen_mode", gen_mode_}});
   }
 
   std::string loss_text() const {
@@ -259,6 +274,7 @@ class GanStage : public Stage, public TrainLoop {
   int64_t gen_steps_ = 0;
   torch::Tensor fixed_x_;
   std::string ckpt_path_;
+  std::vector<LossPoint> loss_history_;  // smoothed, every log_every steps (not checkpointed)
 };
 
 GanSettings read_settings(const Params& p) {
@@ -267,6 +283,7 @@ GanSettings read_settings(const Params& p) {
   s.max_batches = p.i("max_batches");
   s.n_samples = p.i("n_samples");
   s.checkpoint_every = p.i("checkpoint_every");
+  s.log_every = p.i("log_every");
   s.gen_first = p.b("gen_first");
   s.switch_eval = p.b("switch_eval");
   s.show_img = p.b("show_img");
@@ -287,6 +304,8 @@ NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_e
   spec.param_float("beta", 0.98, "Smoothing of the reported G and C losses (debiased EMA).").range(0, 0.9999);
   spec.param_bool("show_img", true, "Write samples/epoch_NNN.png from one fixed input batch each epoch.");
   spec.param_int("n_samples", 64, "Images in each sample grid.").range(1, 1024);
+  spec.param_int("log_every", 50, "Write a step record to metrics.jsonl (and check for NaN) every this many steps.")
+      .at_least(1);
   spec.param_int("checkpoint_every", 500, "Also checkpoint every this many steps (0: at epoch ends only).").at_least(0);
   spec.input("data", {NodeKind::Data}, "(x, y) batches: x is the generator input, y real images.");
   if (from_learners) {
