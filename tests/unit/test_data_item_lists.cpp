@@ -1,0 +1,193 @@
+// The built-in data nodes on a real pipeline: gan_item_list (noise + images, fastai
+// GANItemList, show_xys) and item_list (labels or paired images), and save_image_grid.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "ganflow/data.hpp"
+#include "ganflow/framework/data/data_builtins.hpp"
+#include "ganflow/framework/data/gan_item_list.hpp"
+#include "ganflow/framework/data/image_grid.hpp"
+#include "ganflow/framework/executor.hpp"
+#include "ganflow/framework/plugin_loader.hpp"
+#include "ganflow/framework/validate.hpp"
+#include "ganflow/image_io.hpp"
+
+namespace fs = std::filesystem;
+using namespace ganflow;
+
+namespace {
+const HostRegistry& registry() {
+  static HostRegistry reg = [] {
+    HostRegistry r;
+    register_data_builtins(r);
+    load_plugin_library(std::string(GANFLOW_BINARY_DIR) + "/lib/ganflow/plugins/libganflow_data.so", r);
+    return r;
+  }();
+  return reg;
+}
+
+BuiltGraph build(const json& nodes) {
+  Graph g = parse_graph(json{{"seed", 11}, {"nodes", nodes}}.dump());
+  validate_graph(g, registry());
+  return build_graph(g, registry());
+}
+
+std::string build_error(const json& nodes) {
+  try {
+    build(nodes);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const std::string& name)
+      : path(fs::temp_directory_path() / ("ganflow_test_item_lists_" + name + "_" + std::to_string(::getpid()))) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+// n RGB images, each one flat colour (i * 20), in class folders a/ and b/.
+void write_folder(const fs::path& root, int n) {
+  fs::create_directories(root / "a"), fs::create_directories(root / "b");
+  for (int i = 0; i < n; ++i)
+    save_image(Image(3, 8, 8, uint8_t(i * 20)), (root / (i % 2 ? "b" : "a") / ("im" + std::to_string(i) + ".png")).string());
+}
+}  // namespace
+
+TEST_CASE("gan_item_list: noise x made per batch, image y in [-1, 1]", "[data]") {
+  auto built = build({{"fm", {{"type", "fashion_mnist"}, {"params", {{"split", "test"}, {"limit", 100}}}}},
+                      {"z", {{"type", "noisy_item"}, {"params", {{"noise_sz", 16}}}}},
+                      {"data", {{"type", "gan_item_list"}, {"inputs", {{"x", "z"}, {"y", "fm"}}}, {"params", {{"bs", 32}}}}}});
+  auto data = std::dynamic_pointer_cast<DataSource>(built.nodes.at("data"));
+  REQUIRE(data);
+  CHECK(data->batch_size() == 32);
+  CHECK(data->batches_per_epoch() == 3);
+  CHECK(data->x_shape() == std::vector<int64_t>{16, 1, 1});
+  CHECK(data->y_shape() == std::vector<int64_t>{1, 32, 32});
+  data->start_epoch(0, 0, torch::kCPU);
+  Batch b;
+  int n = 0;
+  torch::Tensor first_x;
+  while (data->next(b)) {
+    CHECK(b.x.sizes() == torch::IntArrayRef({32, 16, 1, 1}));
+    CHECK(b.y.sizes() == torch::IntArrayRef({32, 1, 32, 32}));
+    CHECK(b.y.dtype() == torch::kFloat);
+    CHECK(b.y.min().item<float>() == -1.0f);  // the black padding border
+    CHECK(b.y.max().item<float>() <= 1.0f);
+    if (n == 0) first_x = b.x;
+    else CHECK(!torch::equal(first_x, b.x));
+    ++n;
+  }
+  CHECK(n == 3);
+  CHECK(data->skipped_items() == 0);
+}
+
+TEST_CASE("gan_item_list: show writes a grid of targets; save_image_grid layout", "[data]") {
+  TempDir dir("show");
+  write_folder(dir.path / "imgs", 9);
+  auto built = build({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}, {"size", 8}}}}},
+                      {"z", {{"type", "noisy_item"}}},
+                      {"data", {{"type", "gan_item_list"}, {"inputs", {{"x", "z"}, {"y", "imgs"}}}, {"params", {{"bs", 4}}}}}});
+  auto data = std::dynamic_pointer_cast<GanItemList>(built.nodes.at("data"));
+  REQUIRE(data);
+  auto png = (dir.path / "show.png").string();
+  data->show(png, 9);
+  Image grid = load_image(png, 3);
+  CHECK(grid.height == 3 * 10 + 2);  // ceil(sqrt(9)) = 3 rows of 8 px + 2 px gaps
+  CHECK(grid.width == 3 * 10 + 2);
+  CHECK(int(grid.at(0, 0, 0)) == 0);  // gap
+
+  auto imgs = torch::linspace(-1, 1, 5).view({5, 1, 1, 1}).expand({5, 1, 4, 4}).contiguous();
+  auto path = (dir.path / "grid.png").string();
+  save_image_grid(imgs, path, 2);
+  Image g = load_image(path, 1);
+  CHECK(g.width == 2 * 6 + 2);
+  CHECK(g.height == 3 * 6 + 2);
+  CHECK(int(g.at(0, 2, 2)) == 0);       // -1 -> 0
+  CHECK(int(g.at(0, 2, 8)) == 64);      // -0.5 -> 63.75 -> 64
+  CHECK(int(g.at(0, 14, 2)) == 255);    // +1 -> 255
+  CHECK_THROWS_WITH(save_image_grid(imgs, (dir.path / "none/x.png").string()), Catch::Contains("none/x.png"));
+  CHECK_THROWS_AS(save_image_grid(torch::zeros({2, 2, 4, 4}), path), Error);
+}
+
+TEST_CASE("gan_item_list: paired source as x and y (crappy -> original)", "[data]") {
+  TempDir dir("pairs");
+  write_folder(dir.path / "imgs", 6);
+  auto built = build({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}, {"size", 8}}}}},
+                      {"crap", {{"type", "crappify"}, {"inputs", {{"source", "imgs"}}}, {"params", {{"stamp", false}}}}},
+                      {"data", {{"type", "gan_item_list"}, {"inputs", {{"x", "crap"}, {"y", "crap"}}},
+                                {"params", {{"bs", 3}, {"threads", 1}}}}}});
+  auto data = std::dynamic_pointer_cast<DataSource>(built.nodes.at("data"));
+  data->start_epoch(0, 0, torch::kCPU);
+  Batch b;
+  REQUIRE(data->next(b));
+  CHECK(b.x.sizes() == b.y.sizes());
+  // Unstamped, a flat colour survives the downscale and JPEG round trip closely.
+  CHECK((b.x - b.y).abs().mean().item<float>() < 0.05f);
+  data->stop();
+  CHECK_THAT(build_error({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}}}}},
+                          {"data", {{"type", "gan_item_list"}, {"inputs", {{"x", "imgs"}, {"y", "imgs"}}}}}}),
+             Catch::Contains("same single-image source"));
+}
+
+TEST_CASE("item_list: labels for critic pretraining, paired images for the generator", "[data]") {
+  TempDir dir("item_list");
+  write_folder(dir.path / "imgs", 10);
+  auto built = build({{"imgs", {{"type", "image_folder"},
+                                {"params", {{"root", (dir.path / "imgs").string()}, {"size", 8}, {"labels", true}}}}},
+                      {"data", {{"type", "item_list"}, {"inputs", {{"x", "imgs"}}},
+                                {"params", {{"bs", 5}, {"shuffle", false}, {"on_bad_item", "skip"}}}}}});
+  auto data = std::dynamic_pointer_cast<DataSource>(built.nodes.at("data"));
+  data->start_epoch(0, 0, torch::kCPU);
+  Batch b;
+  REQUIRE(data->next(b));
+  CHECK(b.y.dtype() == torch::kLong);
+  CHECK(b.y.sizes() == torch::IntArrayRef({5}));
+  // Sorted files: class a holds the even images, b the odd ones; a pixel shows which image.
+  for (int64_t k = 0; k < 5; ++k) {
+    int value = int(std::lround((b.x[k][0][0][0].item<float>() + 1) * 127.5));
+    CHECK(b.y[k].item<int64_t>() == (value / 20) % 2);
+  }
+  data->stop();
+
+  CHECK_THAT(build_error({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}}}}},
+                          {"data", {{"type", "item_list"}, {"inputs", {{"x", "imgs"}}}}}}),
+             Catch::Contains("labelled source"));
+  CHECK_THAT(build_error({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}}}}},
+                          {"data", {{"type", "item_list"}, {"inputs", {{"x", "imgs"}}}, {"params", {{"target", "image"}}}}}}),
+             Catch::Contains("paired source"));
+}
+
+TEST_CASE("item_list: on_bad_item skip counts a corrupt file; error names it", "[data]") {
+  TempDir dir("bad_items");
+  write_folder(dir.path / "imgs", 8);
+  std::ofstream(dir.path / "imgs/a/zz_broken.png") << "not a png";
+  auto nodes = [&](const std::string& mode) {
+    return json{{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}, {"size", 8}}}}},
+                {"z", {{"type", "noisy_item"}}},
+                {"d", {{"type", "gan_item_list"}, {"inputs", {{"x", "z"}, {"y", "imgs"}}},
+                       {"params", {{"bs", 3}, {"drop_last", false}, {"on_bad_item", mode}}}}}};
+  };
+  auto d = std::dynamic_pointer_cast<DataSource>(build(nodes("skip")).nodes.at("d"));
+  d->start_epoch(0, 0, torch::kCPU);
+  Batch b;
+  int64_t items = 0;
+  while (d->next(b)) items += b.y.size(0);
+  CHECK(items == 8);
+  CHECK(d->skipped_items() == 1);
+
+  auto e = std::dynamic_pointer_cast<DataSource>(build(nodes("error")).nodes.at("d"));
+  e->start_epoch(0, 0, torch::kCPU);
+  CHECK_THROWS_WITH(
+      [&] {
+        while (e->next(b)) {
+        }
+      }(),
+      Catch::Contains("node 'imgs'") && Catch::Contains("zz_broken.png"));
+}
