@@ -29,14 +29,14 @@ class AdaptiveGanSwitcher : public ganflow::Callback {
     ++steps_in_mode_;
     const bool gen = t.gen_mode();
     const auto& thresh = gen ? gen_thresh_ : critic_thresh_;
-    // No threshold: switch after every batch, without reading the loss (no host sync).
-    double loss = thresh ? t.last_loss().item<double>() : 0.0;
-    if (!thresh || loss < *thresh) return switch_mode(t);
+    // No threshold: switch after every batch, without reading the loss (no host sync). The
+    // comparison runs in the loss's dtype, as fastai's `loss < thresh` on a float32 tensor.
+    if (!thresh || (t.last_loss() < *thresh).item<bool>()) return switch_mode(t);
     if (max_steps_ > 0 && steps_in_mode_ >= max_steps_) {
       std::ostringstream w;
       w << name() << ": the " << (gen ? "generator" : "critic") << " ran " << steps_in_mode_
         << " batches without a loss below " << (gen ? "gen_thresh " : "critic_thresh ") << *thresh << " (last "
-        << loss << "); switching anyway";
+        << t.last_loss().item<double>() << "); switching anyway";
       t.warn(w.str());
       switch_mode(t);
     }

@@ -98,7 +98,7 @@ TEST_CASE("init follows fastai v1 for the v1 order and fastai v2 for the v2 orde
   CHECK(w1.std().item<double>() == Approx(std).epsilon(0.05));
   CHECK(w2.std().item<double>() == Approx(std).epsilon(0.05));
   CHECK(w1.abs().max().item<double>() > bound);
-  CHECK(w2.abs().max().item<double>() <= bound);
+  CHECK(w2.abs().max().item<double>() <= bound * (1 + 1e-6));  // float32 rounding of the bound
   // Output conv: kaiming_normal_ and bias zeroed (v2) / absent (v1).
   CHECK(param(*c2, "3.bias").item<double>() == 0.0);
   CHECK(c1->module().named_parameters().find("4.bias") == nullptr);

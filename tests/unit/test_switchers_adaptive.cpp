@@ -21,7 +21,8 @@ TEST_CASE("adaptive_gan_switcher stays in a mode until its raw batch loss is bel
   t.begin({sw.get()});
   std::string modes;
   for (double loss : {0.9, 0.7, 0.65, 0.6, 5.0, 0.8, 0.1, 3.0}) modes += t.batch({sw.get()}, loss);
-  // C 0.9, C 0.7, C 0.65 (not <), C 0.6 -> G; G 5.0 -> C (no gen_thresh); C 0.8; C 0.1 -> G; G.
+  // C 0.9, C 0.7, C 0.65 (not <, compared in float32 as in fastai), C 0.6 -> G; G 5.0 -> C (no
+  // gen_thresh); C 0.8; C 0.1 -> G; G.
   CHECK(modes == "CCCCGCCG");
   auto g = build_one<Callback>("adaptive_gan_switcher", R"({"gen_thresh": [2.0], "critic_thresh": [0.5]})");
   ScriptedTrainer t2;
