@@ -77,17 +77,11 @@ int cmd_run(std::string path, const std::vector<std::string>& sets, std::string 
   int threads = g.threads > 0 ? g.threads : int(std::thread::hardware_concurrency());
   torch::set_num_threads(threads);
   torch::manual_seed(g.seed);
-  BuiltGraph built;
-  try {
-    built = build_graph(g, registry());
-  } catch (const Error& e) {
-    throw UsageError(e.message(), e.node(), e.param());
-  }
   HostRunContext ctx(device, out, g.seed, g.deterministic);
   if (!resume.empty()) ctx.set_resume(resume);
   HostRunContext::install_signal_handlers();
   ctx.log("ganflow run " + path + " -> " + out + " on " + device.str() + ", " + std::to_string(threads) + " threads");
-  run_stages(built, ctx);
+  execute_graph(g, registry(), &ctx);
   if (ctx.stop_requested()) {
     ctx.log("stopped by SIGINT; checkpoint in " + out);
     return 130;
@@ -188,6 +182,9 @@ int main(int argc, char** argv) {
     }
   } catch (const GraphError& e) {
     for (auto& line : e.lines()) std::cerr << "error: " << line << "\n";
+    return 2;
+  } catch (const NodeBuildError& e) {
+    std::cerr << "error: " << e.what() << "\n";
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "error: " << e.what() << "\n";

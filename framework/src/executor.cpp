@@ -7,8 +7,9 @@ namespace ganflow {
 namespace {
 class HostBuildContext : public BuildContext {
  public:
-  HostBuildContext(const GraphNode& node, Params params, const BuiltGraph& built, uint64_t seed)
-      : node_(node), params_(std::move(params)), built_(built), seed_(seed) {}
+  HostBuildContext(const GraphNode& node, Params params, const BuiltGraph& built, uint64_t seed, std::string run_dir)
+      : node_(node), params_(std::move(params)), built_(built), seed_(seed), run_dir_(std::move(run_dir)) {}
+  std::string run_dir() const override { return run_dir_; }
   const std::string& node_name() const override { return node_.name; }
   const Params& params() const override { return params_; }
   uint64_t seed() const override { return seed_; }
@@ -25,7 +26,20 @@ class HostBuildContext : public BuildContext {
   Params params_;
   const BuiltGraph& built_;
   uint64_t seed_;
+  std::string run_dir_;
 };
+
+void run_stage(Stage& stage, RunContext& ctx) {
+  ctx.log("stage " + stage.name());
+  try {
+    stage.run(ctx);
+  } catch (const Error& e) {
+    if (!e.node().empty()) throw;
+    throw Error(e.message(), stage.name(), e.param());
+  } catch (const c10::Error& e) {
+    throw Error(std::string("torch: ") + e.what_without_backtrace(), stage.name());
+  }
+}
 }  // namespace
 
 uint64_t node_seed(uint64_t graph_seed, const std::string& node_name) {
@@ -37,44 +51,28 @@ uint64_t node_seed(uint64_t graph_seed, const std::string& node_name) {
   return z ^ (z >> 31);
 }
 
-BuiltGraph build_graph(const Graph& g, const HostRegistry& registry) {
+BuiltGraph execute_graph(const Graph& g, const HostRegistry& registry, RunContext* ctx) {
   BuiltGraph built;
   built.order = build_order(g);
   for (auto& name : built.order) {
+    if (ctx && ctx->stop_requested()) break;
     const GraphNode& node = *g.find(name);
     const NodeSpec& spec = registry.at(node.type);
-    HostBuildContext ctx(node, Params(name, node.params), built, node_seed(g.seed, name));
+    HostBuildContext bctx(node, Params(name, node.params), built, node_seed(g.seed, name), ctx ? ctx->run_dir() : "");
     std::shared_ptr<Node> made;
     try {
-      made = spec.factory(ctx);
+      made = spec.factory(bctx);
     } catch (const Error& e) {
-      if (!e.node().empty()) throw;
-      throw Error(e.message(), name, e.param());
+      throw NodeBuildError(e.message(), e.node().empty() ? name : e.node(), e.param());
     } catch (const std::exception& e) {
-      throw Error(e.what(), name);
+      throw NodeBuildError(e.what(), name);
     }
-    if (!made) throw Error("the factory of " + node.type + " returned nothing", name);
+    if (!made) throw NodeBuildError("the factory of " + node.type + " returned nothing", name);
     made->set_name(name);
-    built.nodes[name] = std::move(made);
+    built.nodes[name] = made;
+    if (auto stage = std::dynamic_pointer_cast<Stage>(made); stage && ctx) run_stage(*stage, *ctx);
   }
   return built;
-}
-
-void run_stages(BuiltGraph& built, RunContext& ctx) {
-  for (auto& name : built.order) {
-    auto stage = std::dynamic_pointer_cast<Stage>(built.nodes.at(name));
-    if (!stage) continue;
-    ctx.log("stage " + name);
-    try {
-      stage->run(ctx);
-    } catch (const Error& e) {
-      if (!e.node().empty()) throw;
-      throw Error(e.message(), name, e.param());
-    } catch (const c10::Error& e) {
-      throw Error(std::string("torch: ") + e.what_without_backtrace(), name);
-    }
-    if (ctx.stop_requested()) break;
-  }
 }
 
 }  // namespace ganflow

@@ -36,10 +36,8 @@ inline ganflow::BuiltGraph run_graph(const std::string& graph, const std::string
   ganflow::Graph g = ganflow::parse_graph(graph);
   ganflow::validate_graph(g, registry());
   torch::manual_seed(g.seed);
-  ganflow::BuiltGraph built = ganflow::build_graph(g, registry());
   ganflow::HostRunContext ctx(torch::Device(torch::kCPU), dir, g.seed, g.deterministic);
-  ganflow::run_stages(built, ctx);
-  return built;
+  return ganflow::execute_graph(g, registry(), &ctx);
 }
 
 inline ganflow::json read_json(const std::string& path) {

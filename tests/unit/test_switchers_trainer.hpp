@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <string>
+#include <map>
 #include <vector>
 
 #include "ganflow/callback.hpp"
@@ -31,6 +32,10 @@ class ScriptedTrainer : public Trainer {
   int64_t step() const override { return steps; }
   int64_t epoch() const override { return 0; }
   void warn(const std::string& message) override { warnings.push_back(message); }
+  void record(const std::string& key, double value) override { recorded[key] = value; }
+  void save_checkpoint_as(const std::string& tag) override { checkpoints.push_back(tag); }
+  std::map<std::string, double> recorded;
+  std::vector<std::string> checkpoints;
 
   void begin(const std::vector<Callback*>& cbs) {
     for (auto* c : sorted(cbs)) c->on_train_begin(*this);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -80,6 +81,10 @@ void Reporter::epoch_end(const json& row) {
   std::ostringstream line;
   for (auto& c : columns_)
     line << std::left << std::setw(std::max<int>(12, int(c.size()) + 2)) << (row.contains(c) ? cell(row[c]) : "#na#");
+  for (auto it = row.begin(); it != row.end(); ++it)  // values callbacks recorded
+    if (std::find(columns_.begin(), columns_.end(), it.key()) == columns_.end() && it.key() != "step" &&
+        it.key() != "images_per_s")
+      line << " " << it.key() << "=" << cell(it.value());
   ctx_.log(line.str());
   json rec = row;
   rec["stage"] = stage_;

@@ -42,6 +42,10 @@ class GanStage : public Stage, public TrainLoop {
 
   bool is_gan() const override { return true; }
   bool gen_mode() const override { return gen_mode_; }
+  void save_checkpoint_as(const std::string& tag) override {
+    save_checkpoint(position_.first, position_.second,
+                    (fs::path(ckpt_path_).parent_path() / (name() + "_" + tag + ".pt")).string());
+  }
 
   // GANTrainer.switch: flip the mode, freeze the idle network, swap the active optimiser.
   void switch_mode() override { set_mode(!gen_mode_); }
@@ -88,6 +92,7 @@ class GanStage : public Stage, public TrainLoop {
         apply_schedule(s_.schedule, total_steps, {opt_g_.get(), opt_c_.get()});
         train_batch(b);
         ++done, images += b.y.size(0);
+        position_ = {epoch_, done};
         report.batch(done, images, [&] { return loss_text(); });
         if (step_ % s_.log_every == 0) log_step(report);
         if (s_.checkpoint_every > 0 && step_ % s_.checkpoint_every == 0 && done < per_epoch)
@@ -101,12 +106,16 @@ class GanStage : public Stage, public TrainLoop {
       }
       if (done == 0) throw Error("the data gave no batch in epoch " + std::to_string(epoch_), name());
       check_finite(smooth_all_.value(), "the training loss", step_);
+      epoch_extra_ = json::object();
+      position_ = {epoch_ + 1, 0};
       dispatch(Event::EpochEnd);
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      report.epoch_end({{"epoch", epoch_}, {"train_loss", smooth_all_.value()},
-                        {"gen_loss", smooth_g_.empty() ? json(nullptr) : json(smooth_g_.value())},
-                        {"crit_loss", smooth_c_.empty() ? json(nullptr) : json(smooth_c_.value())},
-                        {"time", secs}, {"images_per_s", double(images) / secs}, {"step", step_}});
+      json row = {{"epoch", epoch_}, {"train_loss", smooth_all_.value()},
+                  {"gen_loss", smooth_g_.empty() ? json(nullptr) : json(smooth_g_.value())},
+                  {"crit_loss", smooth_c_.empty() ? json(nullptr) : json(smooth_c_.value())},
+                  {"time", secs}, {"images_per_s", double(images) / secs}, {"step", step_}};
+      row.update(epoch_extra_);
+      report.epoch_end(row);
       if (s_.show_img) save_samples(fs::path(ctx.run_dir()) / "samples" / sample_name(epoch_));
       save_loss_plot(loss_history_, (fs::path(ctx.run_dir()) / (name() + "_losses.png")).string());
       save_checkpoint(epoch_ + 1, 0);
@@ -199,7 +208,8 @@ class GanStage : public Stage, public TrainLoop {
   // Everything needed to continue exactly: both networks and optimisers, the mode, the
   // position (epoch, batch), the smoothers, callback and switcher state, the RNG, the fixed
   // sample inputs.
-  void save_checkpoint(int64_t epoch, int64_t batch) {
+  void save_checkpoint(int64_t epoch, int64_t batch) { save_checkpoint(epoch, batch, ckpt_path_); }
+  void save_checkpoint(int64_t epoch, int64_t batch, const std::string& path) {
     json cbs = json::array();
     for (auto& cb : callbacks_) cbs.push_back(cb->state());
     json meta = {{"stage", name()}, {"epoch", epoch}, {"batch", batch}, {"step", step_}, {"gen_steps", gen_steps_},
@@ -217,7 +227,7 @@ class GanStage : public Stage, public TrainLoop {
     d.insert("smooth_c", t(smooth_c_.mov()));
     d.insert("smooth_all", t(smooth_all_.mov()));
     d.insert("fixed_x", t(fixed_x_));
-    save_pickle_atomically(c10::IValue(d), ckpt_path_);
+    save_pickle_atomically(c10::IValue(d), path);
   }
 
   std::pair<int64_t, int64_t> load_checkpoint(const std::string& path, torch::Device dev) {
@@ -274,6 +284,7 @@ class GanStage : public Stage, public TrainLoop {
   int64_t gen_steps_ = 0;
   torch::Tensor fixed_x_;
   std::string ckpt_path_;
+  std::pair<int64_t, int64_t> position_{0, 0};  // (epoch, batches done) a checkpoint resumes at
   std::vector<LossPoint> loss_history_;  // smoothed, every log_every steps (not checkpointed)
 };
 

@@ -19,6 +19,10 @@ LearnerStage::LearnerStage(LearnerSettings s, std::shared_ptr<DataSource> train,
     : TrainLoop(std::move(callbacks)), s_(s), train_(std::move(train)), valid_(std::move(valid)),
       model_(std::move(model)), loss_(std::move(loss)), metrics_(std::move(metrics)) {}
 
+void LearnerStage::save_checkpoint_as(const std::string& tag) {
+  save_model_file(model_->module(), (fs::path(ctx_->run_dir()) / (name() + "_" + tag + "_model.pt")).string());
+}
+
 void LearnerStage::switch_mode() { throw Error("switch_mode called in a learner stage (one network)", name()); }
 
 void LearnerStage::run(RunContext& ctx) {
@@ -75,7 +79,9 @@ void LearnerStage::run(RunContext& ctx) {
       row["valid_loss"] = validate(dev);
     }
     for (auto& m : metrics_) row[m->name()] = m->value();
+    epoch_extra_ = json::object();
     dispatch(Event::EpochEnd);
+    row.update(epoch_extra_);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     row["time"] = secs;
     row["images_per_s"] = double(images) / secs;

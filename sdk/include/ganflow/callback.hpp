@@ -23,6 +23,10 @@ class GANFLOW_API Trainer {
   virtual int64_t step() const = 0;           // training batches done so far
   virtual int64_t epoch() const = 0;
   virtual void warn(const std::string& message) = 0;  // one line in the log
+  // Adds a value to this epoch's row (epoch table, metrics.jsonl, metrics.csv).
+  virtual void record(const std::string& key, double value) = 0;
+  // Writes the stage's full checkpoint as checkpoints/<stage>_<tag>.pt (e.g. "best").
+  virtual void save_checkpoint_as(const std::string& tag) = 0;
 };
 
 class GANFLOW_API Callback : public Node {

@@ -54,6 +54,10 @@ class GANFLOW_API BuildContext {
   virtual const Params& params() const = 0;
   virtual std::vector<std::shared_ptr<Node>> inputs(const std::string& port) const = 0;
   virtual uint64_t seed() const = 0;  // graph seed mixed with the node name
+  // The run folder ("" when the graph is only being built, e.g. by `ganflow generate`).
+  // Nodes are built just before first use, after the stages they depend on have run, so a
+  // node may read what an earlier stage wrote there.
+  virtual std::string run_dir() const { return ""; }
 
   // The single node on `port` (nullptr if optional and absent), as T.
   template <class T> std::shared_ptr<T> input(const std::string& port) const {

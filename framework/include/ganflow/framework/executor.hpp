@@ -20,10 +20,15 @@ struct BuiltGraph {
 // does not change another node's random stream.
 uint64_t node_seed(uint64_t graph_seed, const std::string& node_name);
 
-// Throws Error naming the node when a factory fails.
-BuiltGraph build_graph(const Graph& g, const HostRegistry& registry);
+// A node's factory failed: a configuration problem (exit code 2), not a runtime failure.
+class NodeBuildError : public Error {
+ public:
+  using Error::Error;
+};
 
-// Runs every Stage node in build order.
-void run_stages(BuiltGraph& built, RunContext& ctx);
+// Builds every node in dependency order; with a RunContext each Stage runs as soon as it is
+// built, so nodes that come after a stage (through its inputs) see what it did.
+BuiltGraph execute_graph(const Graph& g, const HostRegistry& registry, RunContext* ctx);
+inline BuiltGraph build_graph(const Graph& g, const HostRegistry& registry) { return execute_graph(g, registry, nullptr); }
 
 }  // namespace ganflow

@@ -29,6 +29,7 @@ class LearnerStage : public Stage, public TrainLoop {
   bool is_gan() const override { return false; }
   bool gen_mode() const override { return false; }
   void switch_mode() override;  // an Error: a learner has one network
+  void save_checkpoint_as(const std::string& tag) override;  // the model as <stage>_<tag>_model.pt
 
  private:
   double validate(torch::Device dev);  // mean loss; metrics accumulate on validation batches

@@ -28,6 +28,7 @@ class TrainLoop : public Trainer {
   int64_t step() const override { return step_; }
   int64_t epoch() const override { return epoch_; }
   void warn(const std::string& message) override;
+  void record(const std::string& key, double value) override { epoch_extra_[key] = value; }
 
  protected:
   void dispatch(Event e);
@@ -41,6 +42,7 @@ class TrainLoop : public Trainer {
   bool training_ = true;
   torch::Tensor last_loss_;
   int64_t step_ = 0, epoch_ = 0;
+  json epoch_extra_ = json::object();  // values callbacks recorded for this epoch's row
 };
 
 }  // namespace ganflow
