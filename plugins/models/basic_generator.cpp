@@ -1,6 +1,8 @@
 // fastai basic_generator: noise [bs, noise_sz, 1, 1] -> image [bs, n_channels, size, size] in [-1, 1].
 #include "basic_generator.hpp"
 
+#include "ganflow/layers/conv_transpose.hpp"
+
 #include <torch/torch.h>
 
 #include "model_params.hpp"
@@ -47,7 +49,7 @@ torch::nn::Sequential build(int64_t size, int64_t n_channels, int64_t noise_sz, 
   for (int64_t i = 0; i < n_extra; ++i)
     seq->push_back(conv_layer(block(cur_ftrs, cur_ftrs).kernel(3).with_stride(1).with_padding(1)));
   // The output layer keeps PyTorch's default init in both fastai versions.
-  seq->push_back(torch::nn::ConvTranspose2d(
+  seq->push_back(ganflow::layers::FastConvTranspose2d(
       torch::nn::ConvTranspose2dOptions(cur_ftrs, n_channels, 4).stride(2).padding(1).bias(false)));
   seq->push_back(torch::nn::Tanh());
   return seq;

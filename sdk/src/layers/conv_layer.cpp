@@ -2,12 +2,14 @@
 
 #include <torch/torch.h>
 
+#include "ganflow/layers/conv_transpose.hpp"
+
 namespace ganflow::layers {
 
 namespace {
 torch::nn::AnyModule make_conv(const ConvLayerOptions& o, int64_t padding, bool bias) {
   if (o.transpose)
-    return torch::nn::AnyModule(torch::nn::ConvTranspose2d(
+    return torch::nn::AnyModule(FastConvTranspose2d(
         torch::nn::ConvTranspose2dOptions(o.ni, o.nf, o.ks).stride(o.stride).padding(padding).bias(bias)));
   return torch::nn::AnyModule(
       torch::nn::Conv2d(torch::nn::Conv2dOptions(o.ni, o.nf, o.ks).stride(o.stride).padding(padding).bias(bias)));
