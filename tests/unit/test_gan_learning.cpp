@@ -1,0 +1,78 @@
+// The default DCGAN recipe learns: a short CPU run on a Fashion-MNIST subset moves the
+// generator's images from noise towards the data (mean image and pixel histogram) and they
+// are not all the same image.
+#include <catch2/catch.hpp>
+
+#include "ganflow/item_source.hpp"
+#include "ganflow/model.hpp"
+#include "gan_harness.hpp"
+
+using ganflow::json;
+
+namespace {
+torch::Tensor real_images(ganflow::ItemSource& src, int64_t n) {
+  auto out = torch::empty({n, 1, 32, 32}, torch::kUInt8);
+  for (int64_t i = 0; i < n; ++i) {
+    uint8_t* slot = out[i].data_ptr<uint8_t>();
+    src.read(std::size_t(i), &slot, 0);
+  }
+  return out.to(torch::kFloat32).div(127.5).sub(1);
+}
+
+torch::Tensor fakes(ganflow::Model& g, int64_t n) {
+  torch::NoGradGuard ng;
+  g.module().eval();
+  torch::manual_seed(123);
+  return g.forward(torch::randn({n, 32, 1, 1}));
+}
+
+double mean_image_distance(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.mean(0) - b.mean(0)).pow(2).mean().sqrt().item<double>();
+}
+}  // namespace
+
+TEST_CASE("a short DCGAN run on Fashion-MNIST learns", "[gan][learning]") {
+  json g = json::parse(R"({
+    "name": "learning", "seed": 3, "threads": 2,
+    "nodes": {
+      "images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32, "limit": 4096}},
+      "noise": {"type": "noisy_item", "params": {"noise_sz": 32}},
+      "data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "images"}, "params": {"bs": 32}},
+      "generator": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1, "noise_sz": 32, "n_features": 32}},
+      "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 32}},
+      "bce": {"type": "bce_with_logits"},
+      "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
+      "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}, "params": {"weights_gen": [1.0, 0.0]}},
+      "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
+      "switcher": {"type": "fixed_gan_switcher", "params": {"n_crit": 1, "n_gen": 1}},
+      "train": {"type": "gan", "inputs": {"data": "data", "generator": "generator", "critic": "critic",
+                "gen_loss": "gen_loss", "crit_loss": "crit_loss", "switcher": "switcher"},
+                "params": {"epochs": 2, "max_batches": 120, "lr": 2e-4, "betas": [0.5, 0.99], "wd": 0.0,
+                           "switch_eval": false, "checkpoint_every": 0}}
+    }})");
+  // The same graph, built but not trained, gives the untrained generator to compare with.
+  ganflow::Graph untrained_graph = ganflow::parse_graph(g.dump());
+  ganflow::validate_graph(untrained_graph, gantest::registry());
+  torch::manual_seed(3);
+  auto untrained = ganflow::build_graph(untrained_graph, gantest::registry());
+
+  std::string dir = gantest::temp_dir("learning");
+  auto built = gantest::run_graph(g.dump(), dir);
+  auto& source = dynamic_cast<ganflow::ItemSource&>(*built.nodes.at("images"));
+  torch::Tensor real = real_images(source, 512);
+  torch::Tensor before = fakes(dynamic_cast<ganflow::Model&>(*untrained.nodes.at("generator")), 512);
+  torch::Tensor after = fakes(dynamic_cast<ganflow::Model&>(*built.nodes.at("generator")), 512);
+
+  double d_before = mean_image_distance(before, real), d_after = mean_image_distance(after, real);
+  INFO("mean-image RMS distance to real: before " << d_before << ", after " << d_after);
+  CHECK(d_after < 0.5 * d_before);
+  // Fashion-MNIST is mostly background (-1): so should the samples be.
+  double bg_real = (real < -0.9).to(torch::kFloat32).mean().item<double>();
+  double bg_after = (after < -0.9).to(torch::kFloat32).mean().item<double>();
+  INFO("background fraction: real " << bg_real << ", generated " << bg_after);
+  CHECK(std::abs(bg_after - bg_real) < 0.2);
+  // Not one image for every noise vector (mode collapse to a constant).
+  double spread = after.std(0).mean().item<double>();
+  INFO("per-pixel std across samples " << spread);
+  CHECK(spread > 0.1);
+}
