@@ -32,6 +32,22 @@ void declare_transform_params(NodeSpec& s) {
   s.param_bool("drop_alpha", false, "Accept images with an alpha channel and ignore it (else they are an error).");
 }
 
+Params resolve_run_paths(const BuildContext& c, const std::vector<std::string>& keys) {
+  json values = c.params().all();
+  for (const auto& key : keys) {
+    std::string v = values.at(key).get<std::string>();
+    if (v.rfind("run:", 0) != 0) continue;
+    if (c.run_dir().empty())
+      throw Error("'" + v + "' names a folder in the run folder, but there is none here (use ganflow run)", "", key);
+    values[key] = (fs::path(c.run_dir()) / v.substr(4)).string();
+  }
+  return Params(c.params().node(), std::move(values));
+}
+
+void declare_after_input(NodeSpec& s) {
+  s.input("after", {NodeKind::Stage}, "Stages that must run first (e.g. the one that writes the folder).", false, true);
+}
+
 ImageFolder::ImageFolder(const Params& p)
     : channels_(image_channels_param(p, "channels")), size_(int(p.i("size"))), drop_alpha_(p.b("drop_alpha")),
       tfm_(image_transform_params(p)) {
@@ -68,7 +84,7 @@ void ImageFolder::read(std::size_t index, uint8_t* const* slots, uint64_t seed) 
 NodeSpec image_folder_spec() {
   NodeSpec s("image_folder", NodeKind::Source,
              "PNG/JPEG images (grey or RGB) under a folder, resized to size x size; optional labels from sub-folders.");
-  s.param("root", ParamType::String, nullptr, "The folder.");
+  s.param("root", ParamType::String, nullptr, "The folder; \"run:<sub>\" names <run folder>/<sub>.");
   s.param_int("channels", 3, "1 (grey) or 3 (RGB); images are converted.").range(1, 3);
   s.param_int("size", 64, "Output side in pixels.").range(1, 4096);
   s.param_bool("recursive", true, "Also take images in sub-folders.");
@@ -76,7 +92,8 @@ NodeSpec image_folder_spec() {
   s.param_list("classes", ParamType::String, json::array(),
                "With labels: the class folders in label order (e.g. [\"fake\", \"real\"]); empty: all, sorted.");
   declare_transform_params(s);
-  s.factory = [](const BuildContext& c) { return std::make_shared<ImageFolder>(c.params()); };
+  declare_after_input(s);
+  s.factory = [](const BuildContext& c) { return std::make_shared<ImageFolder>(resolve_run_paths(c, {"root"})); };
   return s;
 }
 

@@ -34,6 +34,13 @@ int image_channels_param(const Params& p, const std::string& key);
 ImageTransform image_transform_params(const Params& p);
 void declare_transform_params(NodeSpec& s);
 
+// Folder params that start with "run:" name a folder inside the run folder (BuildContext::run_dir),
+// e.g. images an earlier stage of the same run wrote; returns the params with those resolved.
+Params resolve_run_paths(const BuildContext& c, const std::vector<std::string>& keys);
+// The optional `after` port of the folder sources: stages that write the folder, so the source
+// is built (and lists its files) only after they ran.
+void declare_after_input(NodeSpec& s);
+
 NodeSpec image_folder_spec();
 
 }  // namespace ganflow::data

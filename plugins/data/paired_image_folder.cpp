@@ -45,15 +45,18 @@ void PairedImageFolder::read(std::size_t index, uint8_t* const* slots, uint64_t 
 NodeSpec paired_image_folder_spec() {
   NodeSpec s("paired_image_folder", NodeKind::Source,
              "Image pairs: x from x_root, y the same relative path under y_root; the same random transform on both.");
-  s.param("x_root", ParamType::String, nullptr, "Folder of the inputs (e.g. crappy images).");
-  s.param("y_root", ParamType::String, nullptr, "Folder of the targets, same file names (e.g. originals).");
+  s.param("x_root", ParamType::String, nullptr, "Folder of the inputs (e.g. crappy images); \"run:<sub>\" names <run folder>/<sub>.");
+  s.param("y_root", ParamType::String, nullptr, "Folder of the targets, same file names (e.g. originals); \"run:<sub>\" as x_root.");
   s.param_int("channels", 3, "Channels of x: 1 (grey) or 3 (RGB).").range(1, 3);
   s.param_int("y_channels", 0, "Channels of y: 1 or 3; 0: as channels.").range(0, 3);
   s.param_int("size", 64, "Side of x in pixels.").range(1, 4096);
   s.param_int("y_size", 0, "Side of y in pixels; 0: as size.").range(0, 4096);
   s.param_bool("recursive", true, "Also take images in sub-folders.");
   declare_transform_params(s);
-  s.factory = [](const BuildContext& c) { return std::make_shared<PairedImageFolder>(c.params()); };
+  declare_after_input(s);
+  s.factory = [](const BuildContext& c) {
+    return std::make_shared<PairedImageFolder>(resolve_run_paths(c, {"x_root", "y_root"}));
+  };
   return s;
 }
 

@@ -1,0 +1,59 @@
+"""Cross-checks ganflow's spectral norm, SelfAttention and gan_critic against PyTorch
+(torch.nn.utils.spectral_norm and fastai v1's layers, superres_ref.py).
+
+usage: check_superres_layers.py TENSORS.pt CONFIG_JSON
+TENSORS: the C++ module's state before the forward ("state.<key>", incl. weight_u/weight_v),
+the input, the train-mode output, gradients of (output * out_weight).sum(), the buffers after
+the training forward ("after.<key>": u and v after one power iteration), and an eval-mode
+output plus the buffers after it ("eval_after.<key>": unchanged). The module is rebuilt from
+CONFIG, the state loaded strictly, every step repeated and compared to 1e-5.
+"""
+import json
+import sys
+
+import torch
+
+import superres_ref
+from common import Checker, load, prefixed
+
+
+def build(cfg):
+    kind = cfg.pop("layer")
+    if kind == "spectral_conv":
+        return superres_ref.spectral_conv(**cfg)
+    return getattr(superres_ref, kind)(**cfg)
+
+
+def main():
+    t = load(sys.argv[1])
+    model = build(json.loads(sys.argv[2]))
+    c = Checker()
+    state = prefixed(t, "state.")
+    want = set(model.state_dict().keys())
+    c.true(f"state keys differ: C++ only {sorted(set(state) - want)}, PyTorch only {sorted(want - set(state))}",
+           set(state) == want)
+    if set(state) != want:
+        c.finish()
+    model.load_state_dict(state, strict=True)
+    model.train()
+    x = t["input"].clone().requires_grad_(True)
+    out = model(x)
+    c.close("train-mode output", t["output"], out)
+    (out * t["out_weight"]).sum().backward()
+    c.close("input gradient", t["input_grad"], x.grad)
+    for name, p in model.named_parameters():
+        c.close(f"gradient of {name}", t["grad." + name], p.grad)
+    for name, b in model.named_buffers():
+        c.close(f"buffer {name} after one training forward", t["after." + name], b)
+        c.true(f"buffer {name} changed in the training forward", not torch.equal(b, state[name]))
+    model.eval()
+    with torch.no_grad():
+        c.close("eval-mode output", t["eval_output"], model(t["input"]))
+    for name, b in model.named_buffers():
+        c.close(f"buffer {name} after the eval forward", t["eval_after." + name], b)
+        c.true(f"buffer {name} unchanged by the eval forward", torch.equal(b, t["after." + name]))
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
