@@ -25,7 +25,8 @@ void save_state_dict(const torch::nn::Module& m, const std::string& path) {
   c10::Dict<std::string, torch::Tensor> dict;
   for (const auto& [k, v] : entries(m)) dict.insert(k, v.detach().to(torch::kCPU).clone());
   std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary);

@@ -12,7 +12,7 @@ namespace F = torch::nn::functional;
 
 torch::Tensor normalize(const torch::Tensor& x, double eps) { return x / x.norm().clamp_min(eps); }
 
-template <class Opts> std::vector<int64_t> vec(const Opts& a) { return std::vector<int64_t>(a->begin(), a->end()); }
+template <std::size_t D> std::vector<int64_t> vec(const torch::ExpandingArray<D>& a) { return torch::IntArrayRef(a).vec(); }
 }  // namespace
 
 SpectralNormConvImpl::SpectralNormConvImpl(const torch::nn::Conv1d& conv) {
