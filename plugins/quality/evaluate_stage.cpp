@@ -1,0 +1,131 @@
+// evaluate: the quality table of a generator against real test images, with the real-vs-real
+// floor and the corrupted-real and noise baselines scored by the same code (protocol: docs/quality.md).
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "features.hpp"
+#include "image_sets.hpp"
+#include "quality_report.hpp"
+#include "registrations.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganflow_quality {
+
+namespace {
+struct EvaluateSettings {
+  int64_t n = 10000, bs = 500;
+  double blur_sigma = 1.0, noise_std = 0.5;
+  QualitySettings q;
+};
+
+class EvaluateStage : public ganflow::Stage {
+ public:
+  EvaluateStage(EvaluateSettings s, std::shared_ptr<ganflow::Model> gen, std::shared_ptr<ganflow::NoiseSource> noise,
+                std::shared_ptr<FmnistClassifier> extractor, std::shared_ptr<ganflow::DataSource> real,
+                std::shared_ptr<ganflow::DataSource> train)
+      : s_(s), gen_(std::move(gen)), noise_(std::move(noise)), extractor_(std::move(extractor)),
+        real_(std::move(real)), train_(std::move(train)) {}
+
+  void run(ganflow::RunContext& ctx) override {
+    torch::Device dev = ctx.device();
+    gen_->module().to(dev);
+    ctx.log(name() + ": extractor " + describe_extractor(*extractor_));
+    auto features = [&](const torch::Tensor& images) { return extract_features(*extractor_, images, s_.bs); };
+    Reference ref = make_reference(features(collect_images(*real_, s_.n, dev, name(), "real")), s_.q.k);
+    torch::Tensor train = collect_images(*train_, s_.n, dev, name(), "train");
+    uint64_t seed = s_.q.seed;
+    std::vector<std::pair<std::string, torch::Tensor>> sets = {
+        {"generator", generate_images(*gen_, *noise_, s_.n, s_.bs, seed, dev)},
+        {"real (train vs test)", train},
+        {"blurred real", gaussian_blur(train, s_.blur_sigma)},
+        {"noisy real", add_gaussian_noise(train, s_.noise_std, seed + 1)},
+        {"uniform noise", uniform_noise(train.sizes(), seed + 2, dev)},
+    };
+    std::vector<QualityRow> rows;
+    for (auto& [label, images] : sets) {
+      if (ctx.stop_requested()) return;
+      rows.push_back(score_set(label, features(images), ref, s_.q));
+    }
+    ctx.log(name() + ": N = " + std::to_string(s_.n) + " per set against " + std::to_string(s_.n) +
+            " real test images; seed " + std::to_string(seed));
+    for (const auto& line : format_table(rows)) ctx.log(line);
+
+    ganflow::json out = {{"stage", name()},
+                         {"n", s_.n},
+                         {"seed", seed},
+                         {"k", s_.q.k},
+                         {"blur_sigma", s_.blur_sigma},
+                         {"noise_std", s_.noise_std},
+                         {"mode_min_share", s_.q.min_share},
+                         {"extractor",
+                          {{"weights", extractor_->weights()},
+                           {"sha256", extractor_->sha256()},
+                           {"verified", extractor_->verified()},
+                           {"test_accuracy", extractor_->recorded_accuracy()},
+                           {"feature_dim", extractor_->feature_dim()}}},
+                         {"rows", ganflow::json::array()}};
+    for (const auto& r : rows) out["rows"].push_back(to_json(r));
+    fs::path file = fs::path(ctx.run_dir()) / (name() + ".json");
+    std::ofstream f(file);
+    f << out.dump(2) << "\n";
+    if (!f) throw ganflow::Error("cannot write '" + file.string() + "'", name());
+    ctx.log(name() + ": wrote " + file.string());
+  }
+
+ private:
+  EvaluateSettings s_;
+  std::shared_ptr<ganflow::Model> gen_;
+  std::shared_ptr<ganflow::NoiseSource> noise_;
+  std::shared_ptr<FmnistClassifier> extractor_;
+  std::shared_ptr<ganflow::DataSource> real_, train_;
+};
+}  // namespace
+
+void register_evaluate_stage(ganflow::Registry& r) {
+  ganflow::NodeSpec s("evaluate", ganflow::NodeKind::Stage,
+                      "Quality table (docs/quality.md): N generated vs N real test images in the feature space of a "
+                      "frozen fmnist_classifier -- FD, KID, class-histogram KL and modes, precision/recall -- with "
+                      "the real-vs-real floor (train vs test) and blurred-real, noisy-real and uniform-noise "
+                      "baselines scored by the same code. Prints the table; writes <stage>.json in the run folder.");
+  s.param_int("n", 10000, "Images per set (FD needs n > the feature dimension).").at_least(2);
+  s.param_int("bs", 500, "Images per generator / extractor batch.").at_least(1);
+  s.param_int("kid_subsets", 100, "KID: random subsets to average over.").range(1, 10000);
+  s.param_int("kid_subset_size", 1000, "KID: rows per subset (capped at n).").at_least(2);
+  s.param_int("k", 3, "Precision/recall: the neighbour that sets each ball's radius.").range(1, 100);
+  s.param_float("mode_min_share", 0.01, "A class counts as a hit mode when it holds at least this share.").range(0, 1);
+  s.param_float("blur_sigma", 1.0, "Gaussian blur (pixels) of the blurred-real baseline.").range(0, 10);
+  s.param_float("noise_std", 0.5, "Gaussian noise std (on the [-1, 1] scale) of the noisy-real baseline.").range(0, 10);
+  s.input("generator", {ganflow::NodeKind::Model}, "The generator to evaluate (after the stages that train it).");
+  s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
+  s.input("extractor", {ganflow::NodeKind::Model}, "fmnist_classifier with verified weights (the feature space).");
+  s.input("real", {ganflow::NodeKind::Data}, "Real reference images: the test split (item_list, shuffle false).");
+  s.input("train", {ganflow::NodeKind::Data}, "Real images disjoint from `real` (train split): floor and baselines.");
+  s.input("after", {ganflow::NodeKind::Stage}, "Stages that must run first (the GAN training).", false, true);
+  s.factory = [](const ganflow::BuildContext& c) {
+    const auto& p = c.params();
+    EvaluateSettings s;
+    s.n = p.i("n");
+    s.bs = p.i("bs");
+    s.blur_sigma = p.f("blur_sigma");
+    s.noise_std = p.f("noise_std");
+    s.q.kid_subsets = p.i("kid_subsets");
+    s.q.kid_subset_size = p.i("kid_subset_size");
+    s.q.k = p.i("k");
+    s.q.min_share = p.f("mode_min_share");
+    s.q.seed = c.seed();
+    auto extractor = require_extractor(c, "extractor");
+    if (s.n <= extractor->feature_dim())
+      throw ganflow::Error("n = " + std::to_string(s.n) + " must exceed the extractor's feature dimension " +
+                               std::to_string(extractor->feature_dim()) + " (the FD covariance would be singular)",
+                           c.node_name(), "n");
+    return std::make_shared<EvaluateStage>(s, c.input<ganflow::Model>("generator"),
+                                           c.input<ganflow::NoiseSource>("noise"), extractor,
+                                           c.input<ganflow::DataSource>("real"), c.input<ganflow::DataSource>("train"));
+  };
+  r.add(std::move(s));
+}
+
+}  // namespace ganflow_quality

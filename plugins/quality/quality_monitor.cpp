@@ -1,0 +1,116 @@
+// quality_monitor: cheap in-loop quality every K epochs (FD and KID on a small N, fixed noise),
+// recorded in the epoch row (metrics.jsonl) and used to keep a `best` checkpoint beside `last`.
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+#include "fd.hpp"
+#include "features.hpp"
+#include "image_sets.hpp"
+#include "kid.hpp"
+#include "registrations.hpp"
+
+namespace ganflow_quality {
+
+namespace {
+struct MonitorSettings {
+  int64_t every = 1, n = 1000, bs = 500, kid_subsets = 10, kid_subset_size = 500;
+  bool keep_best = true;
+  uint64_t seed = 0;
+};
+
+class QualityMonitor : public ganflow::Callback {
+ public:
+  QualityMonitor(MonitorSettings s, std::shared_ptr<ganflow::Model> gen, std::shared_ptr<ganflow::NoiseSource> noise,
+                 std::shared_ptr<FmnistClassifier> extractor, std::shared_ptr<ganflow::DataSource> real)
+      : s_(s), gen_(std::move(gen)), noise_(std::move(noise)), extractor_(std::move(extractor)),
+        real_(std::move(real)) {}
+
+  // After the trainer's own epoch-end work and the other callbacks (e.g. schedulers).
+  int order() const override { return 100; }
+
+  void on_epoch_end(ganflow::Trainer& t) override {
+    if ((t.epoch() + 1) % s_.every != 0) return;
+    torch::Device dev = device();
+    if (!real_features_.defined()) {
+      real_features_ = extract_features(*extractor_, collect_images(*real_, s_.n, dev, name(), "real"), s_.bs).features;
+      t.warn(name() + ": extractor " + describe_extractor(*extractor_));
+    }
+    // The same noise every time: differences between epochs come from the generator alone.
+    torch::Tensor fake = generate_images(*gen_, *noise_, s_.n, s_.bs, s_.seed, dev);
+    torch::Tensor f = extract_features(*extractor_, fake, s_.bs).features;
+    double fd = frechet_distance(f, real_features_);
+    KidResult k = kid(f, real_features_, s_.kid_subsets, s_.kid_subset_size, s_.seed);
+    t.record("fd", fd);
+    t.record("kid", k.mean);
+    t.record("kid_std", k.std);
+    if (s_.keep_best && std::isfinite(fd) && fd < best_fd_) {
+      best_fd_ = fd;
+      t.save_checkpoint_as("best");
+    }
+    if (std::isfinite(best_fd_)) t.record("fd_best", best_fd_);
+  }
+
+  ganflow::json state() const override {
+    return {{"best_fd", std::isfinite(best_fd_) ? ganflow::json(best_fd_) : ganflow::json(nullptr)}};
+  }
+  void load_state(const ganflow::json& j) override {
+    if (j.contains("best_fd") && j["best_fd"].is_number()) best_fd_ = j["best_fd"].get<double>();
+  }
+
+ private:
+  torch::Device device() {
+    auto params = gen_->module().parameters();
+    return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+  }
+
+  MonitorSettings s_;
+  std::shared_ptr<ganflow::Model> gen_;
+  std::shared_ptr<ganflow::NoiseSource> noise_;
+  std::shared_ptr<FmnistClassifier> extractor_;
+  std::shared_ptr<ganflow::DataSource> real_;
+  torch::Tensor real_features_;
+  double best_fd_ = std::numeric_limits<double>::infinity();
+};
+}  // namespace
+
+void register_quality_monitor(ganflow::Registry& r) {
+  ganflow::NodeSpec s("quality_monitor", ganflow::NodeKind::Callback,
+                      "Every `every` epochs: FD and KID of n generated images (fixed noise, eval mode) against n real "
+                      "ones in the extractor's feature space; records fd, kid, kid_std, fd_best in the epoch row "
+                      "(metrics.jsonl) and writes checkpoints/<stage>_best.pt when FD improves. Small n: compare "
+                      "values only with the same n (FD is biased in n).");
+  s.param_int("every", 1, "Evaluate every this many epochs.").at_least(1);
+  s.param_int("n", 1000, "Images per set (must exceed the feature dimension).").at_least(2);
+  s.param_int("bs", 500, "Images per generator / extractor batch.").at_least(1);
+  s.param_int("kid_subsets", 10, "KID: random subsets.").range(1, 10000);
+  s.param_int("kid_subset_size", 500, "KID: rows per subset (capped at n).").at_least(2);
+  s.param_bool("keep_best", true, "Write the `best` checkpoint when FD improves.");
+  s.input("generator", {ganflow::NodeKind::Model}, "The generator being trained.");
+  s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
+  s.input("extractor", {ganflow::NodeKind::Model}, "fmnist_classifier with verified weights.");
+  s.input("real", {ganflow::NodeKind::Data}, "Real images (the test split); the first n are used.");
+  s.factory = [](const ganflow::BuildContext& c) {
+    const auto& p = c.params();
+    MonitorSettings s;
+    s.every = p.i("every");
+    s.n = p.i("n");
+    s.bs = p.i("bs");
+    s.kid_subsets = p.i("kid_subsets");
+    s.kid_subset_size = p.i("kid_subset_size");
+    s.keep_best = p.b("keep_best");
+    s.seed = c.seed();
+    auto extractor = require_extractor(c, "extractor");
+    if (s.n <= extractor->feature_dim())
+      throw ganflow::Error("n = " + std::to_string(s.n) + " must exceed the extractor's feature dimension " +
+                               std::to_string(extractor->feature_dim()) + " (the FD covariance would be singular)",
+                           c.node_name(), "n");
+    return std::make_shared<QualityMonitor>(s, c.input<ganflow::Model>("generator"),
+                                            c.input<ganflow::NoiseSource>("noise"), extractor,
+                                            c.input<ganflow::DataSource>("real"));
+  };
+  r.add(std::move(s));
+}
+
+}  // namespace ganflow_quality

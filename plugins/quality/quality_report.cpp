@@ -1,0 +1,57 @@
+#include "quality_report.hpp"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+
+#include "fd.hpp"
+
+namespace ganflow_quality {
+
+Reference make_reference(FeatureSet real, int64_t k) {
+  torch::Tensor radii = knn_radii(real.features, k);
+  return {std::move(real), radii};
+}
+
+QualityRow score_set(const std::string& name, const FeatureSet& set, const Reference& ref, const QualitySettings& s) {
+  QualityRow r;
+  r.name = name;
+  r.n = set.features.size(0);
+  r.fd = frechet_distance(set.features, ref.set.features);
+  r.kid = kid(set.features, ref.set.features, s.kid_subsets, s.kid_subset_size, s.seed);
+  r.hist = class_histogram(set.logits, s.min_share);
+  r.pr = precision_recall(ref.set.features, ref.radii, set.features, s.k);
+  return r;
+}
+
+std::vector<std::string> format_table(const std::vector<QualityRow>& rows) {
+  std::vector<std::string> out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-22s %7s %11s %22s %7s %5s %9s %7s", "set", "N", "FD", "KID (mean +- std)", "KL",
+                "modes", "precision", "recall");
+  out.push_back(line);
+  for (const auto& r : rows) {
+    std::snprintf(line, sizeof line, "%-22s %7lld %11.3f %11.5f +- %7.5f %7.4f %5lld %9.4f %7.4f", r.name.c_str(),
+                  (long long)r.n, r.fd, r.kid.mean, r.kid.std, r.hist.kl_uniform, (long long)r.hist.modes,
+                  r.pr.precision, r.pr.recall);
+    out.push_back(line);
+  }
+  return out;
+}
+
+ganflow::json to_json(const QualityRow& r) {
+  return {{"set", r.name},
+          {"n", r.n},
+          {"fd", r.fd},
+          {"kid_mean", r.kid.mean},
+          {"kid_std", r.kid.std},
+          {"kid_subsets", r.kid.subsets},
+          {"kid_subset_size", r.kid.subset_size},
+          {"kl_uniform", r.hist.kl_uniform},
+          {"modes", r.hist.modes},
+          {"class_counts", r.hist.counts},
+          {"precision", r.pr.precision},
+          {"recall", r.pr.recall}};
+}
+
+}  // namespace ganflow_quality

@@ -1,0 +1,59 @@
+// The frozen feature extractor: the in-tree weights match their recorded SHA-256 and accuracy,
+// and a modified extractor is refused unless verify = false.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ganflow/model.hpp"
+#include "test_support.hpp"
+
+using namespace ganflow;
+using namespace ganflow::test;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kWeights = std::string(GANFLOW_SOURCE_DIR) + "/data/fmnist_classifier.pt";
+const std::string kRecord = std::string(GANFLOW_SOURCE_DIR) + "/data/fmnist_classifier.json";
+
+std::string extractor_json(const std::string& weights, const std::string& extra = "") {
+  return R"({"e": {"type": "fmnist_classifier", "params": {"weights": ")" + weights + "\"" + extra + "}}}";
+}
+}  // namespace
+
+TEST_CASE("the in-tree extractor matches its record (sha256, accuracy >= 0.9)", "[quality]") {
+  std::ifstream f(kRecord);
+  REQUIRE(f);
+  json rec = json::parse(f);
+  CHECK(rec.at("test_accuracy").get<double>() >= 0.90);
+  CHECK(rec.at("sha256").get<std::string>().size() == 64);
+  // Builds only if the file's SHA-256 (computed by the plugin) equals the recorded one (sha256sum's).
+  auto e = build_node<Model>(extractor_json(kWeights, R"(, "output": "features")"), "e");
+  torch::NoGradGuard ng;
+  e->module().eval();
+  auto feats = e->forward(torch::zeros({2, 1, 32, 32}));
+  CHECK(feats.sizes() == torch::IntArrayRef({2, rec.at("feature_dim").get<int64_t>()}));
+}
+
+TEST_CASE("a modified extractor is refused unless verify = false", "[quality]") {
+  std::string dir = scratch_dir("quality_hash");
+  // The same record beside a state dict with one weight nudged: a different file, same claims.
+  std::ifstream in(kWeights, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto sd = torch::pickle_load(bytes).toGenericDict();
+  c10::Dict<std::string, torch::Tensor> changed;
+  for (auto& kv : sd) changed.insert(kv.key().toStringRef(), kv.value().toTensor().clone());
+  changed.at("head.1.bias").add_(1e-3);
+  auto out = torch::pickle_save(changed);
+  std::ofstream(dir + "/modified.pt", std::ios::binary).write(out.data(), std::streamsize(out.size()));
+  fs::copy_file(kRecord, dir + "/modified.json");
+
+  std::string err = build_error(extractor_json(dir + "/modified.pt"));
+  CHECK_THAT(err, Catch::Contains("SHA-256") && Catch::Contains("param 'weights'") &&
+                      Catch::Contains("verify = false"));
+  CHECK(build_error(extractor_json(dir + "/modified.pt", R"(, "verify": false)")).empty());
+  // No record at all is refused too (nothing to verify against).
+  fs::remove(dir + "/modified.json");
+  CHECK_THAT(build_error(extractor_json(dir + "/modified.pt")), Catch::Contains("param 'record'"));
+}

@@ -1,0 +1,100 @@
+// The evaluate stage and quality_monitor on real Fashion-MNIST features: the corruption ladder
+// is monotonic (real < blurred < noisy < pure noise), KID of two real sets is about 0, and the
+// in-loop monitor logs FD and keeps a best checkpoint.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "gan_harness.hpp"
+
+using ganflow::json;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kWeights = std::string(GANFLOW_SOURCE_DIR) + "/data/fmnist_classifier.pt";
+
+std::string common_nodes(int64_t limit) {
+  std::string l = std::to_string(limit);
+  return R"(
+    "test_images": {"type": "fashion_mnist", "params": {"split": "test", "limit": )" + l + R"(}},
+    "train_images": {"type": "fashion_mnist", "params": {"split": "train", "limit": )" + l + R"(}},
+    "test_data": {"type": "item_list", "inputs": {"x": "test_images"}, "params": {"bs": 250, "shuffle": false, "drop_last": false}},
+    "train_data": {"type": "item_list", "inputs": {"x": "train_images"}, "params": {"bs": 250, "drop_last": false}},
+    "noise": {"type": "noisy_item", "params": {"noise_sz": 32}},
+    "generator": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1, "noise_sz": 32, "n_features": 16}},
+    "extractor": {"type": "fmnist_classifier", "params": {"weights": ")" + kWeights + R"("}},)";
+}
+}  // namespace
+
+TEST_CASE("evaluate: the ladder is monotonic and real-vs-real KID is about 0", "[quality]") {
+  std::string dir = gantest::temp_dir("quality_ladder");
+  std::string graph = R"({"seed": 3, "nodes": {)" + common_nodes(1000) + R"(
+    "evaluate": {"type": "evaluate", "inputs": {"generator": "generator", "noise": "noise", "extractor": "extractor",
+                 "real": "test_data", "train": "train_data"},
+                 "params": {"n": 1000, "kid_subsets": 20, "kid_subset_size": 500}}}})";
+  gantest::run_graph(graph, dir);
+  json out = gantest::read_json(dir + "/evaluate.json");
+  std::map<std::string, json> rows;
+  for (auto& r : out.at("rows")) rows[r.at("set").get<std::string>()] = r;
+  REQUIRE(rows.size() == 5);
+  INFO(out.dump(1));
+  CHECK(out.at("extractor").at("verified").get<bool>());
+  const std::vector<std::string> ladder = {"real (train vs test)", "blurred real", "noisy real", "uniform noise"};
+  for (const char* key : {"fd", "kid_mean"})
+    for (std::size_t i = 0; i + 1 < ladder.size(); ++i) {
+      INFO(key << ": " << ladder[i] << " < " << ladder[i + 1]);
+      CHECK(rows[ladder[i]].at(key).get<double>() < rows[ladder[i + 1]].at(key).get<double>());
+    }
+  // Unbiased: real-vs-real KID is within noise of 0 and tiny next to the corrupted sets.
+  double kid_real = rows["real (train vs test)"].at("kid_mean").get<double>();
+  CHECK(std::abs(kid_real) < 0.05 * rows["blurred real"].at("kid_mean").get<double>());
+  // Real images cover every class and sit on the real manifold; uniform noise does not.
+  CHECK(rows["real (train vs test)"].at("modes").get<int64_t>() == 10);
+  CHECK(rows["real (train vs test)"].at("kl_uniform").get<double>() < 0.05);
+  CHECK(rows["real (train vs test)"].at("precision").get<double>() > 0.5);
+  CHECK(rows["uniform noise"].at("precision").get<double>() < rows["real (train vs test)"].at("precision").get<double>());
+}
+
+TEST_CASE("evaluate refuses n <= the feature dimension, naming the param", "[quality]") {
+  std::string dir = gantest::temp_dir("quality_small_n");
+  std::string graph = R"({"seed": 3, "nodes": {)" + common_nodes(300) + R"(
+    "evaluate": {"type": "evaluate", "inputs": {"generator": "generator", "noise": "noise", "extractor": "extractor",
+                 "real": "test_data", "train": "train_data"}, "params": {"n": 100}}}})";
+  CHECK_THROWS_WITH(gantest::run_graph(graph, dir),
+                    Catch::Contains("param 'n'") && Catch::Contains("must exceed the extractor's feature dimension"));
+}
+
+TEST_CASE("quality_monitor logs fd to metrics.jsonl and keeps a best checkpoint", "[quality]") {
+  std::string dir = gantest::temp_dir("quality_monitor");
+  std::string graph = R"({"seed": 3, "nodes": {)" + common_nodes(300) + R"(
+    "gan_data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "train_images"}, "params": {"bs": 32}},
+    "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 16}},
+    "bce": {"type": "bce_with_logits"},
+    "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce"}},
+    "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce"}},
+    "switcher": {"type": "fixed_gan_switcher"},
+    "monitor": {"type": "quality_monitor", "inputs": {"generator": "generator", "noise": "noise",
+                "extractor": "extractor", "real": "test_data"}, "params": {"n": 200, "kid_subset_size": 100}},
+    "train": {"type": "gan", "inputs": {"data": "gan_data", "generator": "generator", "critic": "critic",
+              "gen_loss": "gen_loss", "crit_loss": "crit_loss", "switcher": "switcher", "callbacks": ["monitor"]},
+              "params": {"epochs": 2, "max_batches": 2, "show_img": false}}}})";
+  gantest::run_graph(graph, dir);
+  std::ifstream f(dir + "/metrics.jsonl");
+  std::string line;
+  int epochs_with_fd = 0;
+  while (std::getline(f, line)) {
+    json j = json::parse(line);
+    if (j.contains("fd")) {
+      ++epochs_with_fd;
+      CHECK(j.at("fd").get<double>() > 0);
+      CHECK(j.at("fd_best").get<double>() <= j.at("fd").get<double>());
+      CHECK(j.contains("kid"));
+    }
+  }
+  CHECK(epochs_with_fd == 2);
+  CHECK(fs::exists(dir + "/checkpoints/train_best.pt"));
+  CHECK(fs::exists(dir + "/checkpoints/train_last.pt"));
+}
