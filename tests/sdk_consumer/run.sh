@@ -12,9 +12,12 @@ cmake -S "$src/tests/sdk_consumer" -B "$work/consumer" -G Ninja -DCMAKE_BUILD_TY
 ninja -C "$work/consumer" >/dev/null
 export GANFLOW_PLUGIN_PATH="$work/consumer"
 gf="$work/prefix/bin/ganflow"
-"$gf" plugins | grep -q '^consumer_mlp' || { echo "consumer_mlp not listed"; exit 1; }
-"$gf" plugins | grep -q '^basic_generator' || { echo "installed plugins not listed"; exit 1; }
-"$gf" describe consumer_mlp --json | grep -q '"hidden"' || { echo "describe lacks params"; exit 1; }
+# (captured first: grep -q closing the pipe early would fail the pipeline under pipefail)
+listed=$("$gf" plugins)
+grep -q '^consumer_mlp' <<<"$listed" || { echo "consumer_mlp not listed"; exit 1; }
+grep -q '^basic_generator' <<<"$listed" || { echo "installed plugins not listed"; exit 1; }
+described=$("$gf" describe consumer_mlp --json)
+grep -q '"hidden"' <<<"$described" || { echo "describe lacks params"; exit 1; }
 "$gf" run "$src/tests/sdk_consumer/graph.json" --out "$work/run" | tee "$work/out.txt"
 test -f "$work/run/fit_model.pt" || { echo "no trained model saved"; exit 1; }
 # The classifier must have learned: last epoch's train_loss well below ln(10) = 2.30.

@@ -113,7 +113,7 @@ TEST_CASE("all problems are reported at once", "[graph]") {
   CHECK(lines.size() == 6);  // size, act, colour, epochs, model input, loss input
 }
 
-TEST_CASE("--set overrides are typed by the param's declared type", "[graph]") {
+TEST_CASE("overrides given with --set are typed by the param's declared type", "[graph]") {
   Graph g = parse_graph(kGood);
   apply_overrides(g, {"gen.size=16", "gen.act=leaky_relu", "gen.betas=[0.0,0.99]", "seed=9"}, test_registry());
   validate_graph(g, test_registry());
