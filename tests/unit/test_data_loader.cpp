@@ -227,7 +227,7 @@ TEST_CASE("loader: sources of different length are refused", "[data]") {
   CHECK_THROWS_WITH(BatchLoader({{indices(10)}, {indices(11)}}, options(2), "data"), Catch::Contains("differ in length"));
 }
 
-TEST_CASE("thread budget: loader + torch threads never exceed the cores", "[data]") {
+TEST_CASE("thread budget: an explicit loader request fits beside torch within the cores", "[data]") {
   auto p = plan_threads(0, 2, 1);
   CHECK(p.loader == 1);
   CHECK(p.intra == 1);
@@ -236,8 +236,11 @@ TEST_CASE("thread budget: loader + torch threads never exceed the cores", "[data
   CHECK(p.intra == 4);
   p = plan_threads(8, 4, 2);  // request cut to the free cores
   CHECK(p.loader == 2);
-  p = plan_threads(0, 2, 2);  // torch takes every core: it gives one up
-  CHECK(p.loader + p.intra == 2);
-  CHECK(p.loader >= 1);
+  p = plan_threads(0, 2, 2);  // automatic: torch keeps every core, one loader thread beside it
+  CHECK(p.loader == 1);
+  CHECK(p.intra == 2);
+  p = plan_threads(1, 2, 2);  // an explicit request is a hard budget: torch gives a core up
+  CHECK(p.loader == 1);
+  CHECK(p.intra == 1);
   CHECK(available_cores() >= 1);
 }

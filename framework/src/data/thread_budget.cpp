@@ -13,7 +13,11 @@ ThreadPlan plan_threads(int requested, int cores, int intra) {
   cores = std::max(1, cores);
   ThreadPlan p{requested > 0 ? requested : std::max(1, cores - intra), std::max(1, intra)};
   if (p.loader + p.intra > cores) p.loader = std::max(1, cores - p.intra);
-  if (p.loader + p.intra > cores) p.intra = std::max(1, cores - p.loader);
+  // Automatic (0): when torch already uses every core, the loader keeps one thread beside it
+  // rather than taking a core from the model: decoding small images is a sliver of a step
+  // (bench/run measures both), while halving the intra-op threads halves the step.
+  // An explicit request is a hard budget: torch gives up cores for it.
+  if (requested > 0 && p.loader + p.intra > cores) p.intra = std::max(1, cores - p.loader);
   return p;
 }
 

@@ -8,8 +8,9 @@ struct ThreadPlan {
   int intra = 1;   // torch intra-op threads
 };
 
-// requested 0: every core torch does not use (at least 1). A request that does not fit is
-// cut to the free cores; if torch alone takes every core, torch gives one up.
+// requested 0: every core torch does not use, at least 1 (beside torch when torch takes every
+// core). A request that does not fit is cut to the free cores; an explicit request when torch
+// takes every core makes torch give cores up.
 ThreadPlan plan_threads(int requested, int cores, int intra);
 
 // The cores this process may run on (its CPU affinity).
