@@ -161,4 +161,8 @@ TEST_CASE("ganflow generate writes a grid, per-image PNGs and a tensor Python ca
   std::string py = "/usr/bin/python3 -c \"import torch; t = torch.load('" + dir +
                    "/x.pt'); assert tuple(t.shape) == (5, 1, 32, 32), t.shape; assert t.abs().max() <= 1\"";
   CHECK(std::system(py.c_str()) == 0);
+  // Python rebuilds the architecture, loads the saved weights and draws the same images.
+  std::string interop = "cd " + std::string(GANFLOW_SOURCE_DIR) + "/tests/python && /usr/bin/python3 "
+                        "check_generator_interop.py " + dir + "/run/train_generator.pt " + dir + "/x.pt 3 5 16";
+  CHECK(std::system(interop.c_str()) == 0);
 }
