@@ -7,10 +7,16 @@
 #include <fstream>
 
 #include "ganflow/model.hpp"
+#include "test_quality_support.hpp"
 #include "test_support.hpp"
 
 using namespace ganflow;
-using namespace ganflow::test;
+using ganflow::test::run_python;
+using ganflow::test::save_tensors;
+using ganflow::test::scratch_dir;
+using quality_test::build_error;
+using quality_test::build_node;
+using quality_test::build_one;
 namespace fs = std::filesystem;
 
 namespace {
