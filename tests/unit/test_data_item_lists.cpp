@@ -9,6 +9,7 @@
 #include "ganflow/framework/data/gan_item_list.hpp"
 #include "ganflow/framework/data/image_grid.hpp"
 #include "ganflow/framework/executor.hpp"
+#include "gan_harness.hpp"
 #include "ganflow/framework/plugin_loader.hpp"
 #include "ganflow/framework/validate.hpp"
 #include "ganflow/image_io.hpp"
@@ -17,15 +18,7 @@ namespace fs = std::filesystem;
 using namespace ganflow;
 
 namespace {
-const HostRegistry& registry() {
-  static HostRegistry reg = [] {
-    HostRegistry r;
-    register_data_builtins(r);
-    load_plugin_library(std::string(GANFLOW_BINARY_DIR) + "/lib/ganflow/plugins/libganflow_data.so", r);
-    return r;
-  }();
-  return reg;
-}
+using gantest::registry;  // builtins and every plugin of the build tree
 
 BuiltGraph build(const json& nodes) {
   Graph g = parse_graph(json{{"seed", 11}, {"nodes", nodes}}.dump());

@@ -11,6 +11,7 @@
 #include "ganflow/data.hpp"
 #include "ganflow/framework/data/data_builtins.hpp"
 #include "ganflow/framework/executor.hpp"
+#include "gan_harness.hpp"
 #include "ganflow/framework/plugin_loader.hpp"
 #include "ganflow/framework/validate.hpp"
 #include "ganflow/image_io.hpp"
@@ -20,15 +21,7 @@ namespace fs = std::filesystem;
 using namespace ganflow;
 
 namespace {
-const HostRegistry& registry() {
-  static HostRegistry reg = [] {
-    HostRegistry r;
-    register_data_builtins(r);
-    load_plugin_library(std::string(GANFLOW_BINARY_DIR) + "/lib/ganflow/plugins/libganflow_data.so", r);
-    return r;
-  }();
-  return reg;
-}
+using gantest::registry;  // builtins and every plugin of the build tree
 
 BuiltGraph build(const std::string& nodes) {
   Graph g = parse_graph(R"({"seed": 5, "nodes": )" + nodes + "}");
