@@ -4,6 +4,7 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 namespace {
@@ -86,4 +87,13 @@ TEST_CASE("cuda without a GPU is a clear error", "[cli]") {
   auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --dry-run --device cuda");
   if (r.code == 0) SUCCEED("this machine has a GPU");
   else CHECK_THAT(r.out, Catch::Contains("sees no CUDA GPU"));
+}
+
+TEST_CASE("every shipped graph validates against the registry", "[cli]") {
+  for (auto& e : std::filesystem::directory_iterator(src("graphs"))) {
+    if (e.path().extension() != ".json") continue;
+    auto r = ganflow("validate " + e.path().string());
+    INFO(r.out);
+    CHECK(r.code == 0);
+  }
 }
