@@ -35,11 +35,7 @@ void declare_transform_params(NodeSpec& s) {
 Params resolve_run_paths(const BuildContext& c, const std::vector<std::string>& keys) {
   json values = c.params().all();
   for (const auto& key : keys) {
-    std::string v = values.at(key).get<std::string>();
-    if (v.rfind("run:", 0) != 0) continue;
-    if (c.run_dir().empty())
-      throw Error("'" + v + "' names a folder in the run folder, but there is none here (use ganflow run)", "", key);
-    values[key] = (fs::path(c.run_dir()) / v.substr(4)).string();
+    values[key] = c.run_path(values.at(key).get<std::string>(), key);
   }
   return Params(c.params().node(), std::move(values));
 }

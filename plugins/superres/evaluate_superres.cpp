@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "item_tensors.hpp"
-#include "run_path.hpp"
 #include "state_dict_file.hpp"
 
 namespace ganflow_superres {
@@ -120,10 +119,10 @@ ganflow::NodeSpec evaluate_superres_spec() {
   s.factory = [](const ganflow::BuildContext& c) {
     const auto& p = c.params();
     EvaluateSuperres::Settings st;
-    st.pretrained_weights = resolve_run_path(p.s("pretrained_weights"), c.run_dir(), "pretrained_weights");
+    st.pretrained_weights = c.run_path(p.s("pretrained_weights"), "pretrained_weights");
     if (st.pretrained_weights.empty()) throw ganflow::Error("must name a weights file", "", "pretrained_weights");
-    st.grid = resolve_run_path(p.s("grid"), c.run_dir(), "grid");
-    st.report = resolve_run_path("run:" + c.node_name() + ".json", c.run_dir().empty() ? "." : c.run_dir(), "");
+    st.grid = c.run_path(p.s("grid"), "grid");
+    st.report = (c.run_dir().empty() ? std::string(".") : c.run_dir()) + "/" + c.node_name() + ".json";
     st.limit = p.i("limit");
     st.bs = p.i("bs");
     st.grid_rows = p.i("grid_rows");

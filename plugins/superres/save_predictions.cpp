@@ -8,7 +8,6 @@
 #include <filesystem>
 
 #include "item_tensors.hpp"
-#include "run_path.hpp"
 #include "state_dict_file.hpp"
 
 namespace fs = std::filesystem;
@@ -77,10 +76,10 @@ ganflow::NodeSpec save_predictions_spec() {
   s.factory = [](const ganflow::BuildContext& c) {
     const auto& p = c.params();
     SavePredictions::Settings st;
-    st.folder = resolve_run_path(p.s("folder"), c.run_dir(), "folder");
+    st.folder = c.run_path(p.s("folder"), "folder");
     if (st.folder.empty()) throw ganflow::Error("must name a folder", "", "folder");
-    st.targets_folder = resolve_run_path(p.s("targets_folder"), c.run_dir(), "targets_folder");
-    st.weights = resolve_run_path(p.s("weights"), c.run_dir(), "weights");
+    st.targets_folder = c.run_path(p.s("targets_folder"), "targets_folder");
+    st.weights = c.run_path(p.s("weights"), "weights");
     st.limit = p.i("limit");
     st.bs = p.i("bs");
     st.seed = c.seed();

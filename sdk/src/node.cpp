@@ -51,6 +51,13 @@ Metric::~Metric() = default;
 RunContext::~RunContext() = default;
 Stage::~Stage() = default;
 
+std::string BuildContext::run_path(const std::string& value, const std::string& param) const {
+  if (value.rfind("run:", 0) != 0) return value;
+  if (run_dir().empty())
+    throw Error("'" + value + "' names a path in the run folder, but there is none here (use ganflow run)", "", param);
+  return run_dir() + "/" + value.substr(4);
+}
+
 int64_t ItemSource::label(std::size_t) const { return -1; }
 std::vector<std::string> ItemSource::classes() const { return {}; }
 

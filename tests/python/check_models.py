@@ -10,10 +10,9 @@ compares to 1e-5.
 import json
 import sys
 
-import torch
 
 import fastai_ref
-from common import Checker, load, prefixed
+from common import Checker, check_train_then_eval, load
 
 
 def main():
@@ -22,26 +21,7 @@ def main():
     kind = cfg.pop("model")
     model = getattr(fastai_ref, kind)(**cfg)
     c = Checker()
-    state = prefixed(t, "state.")
-    want_keys = set(model.state_dict().keys())
-    c.true(f"state keys differ: C++ only {sorted(set(state) - want_keys)}, PyTorch only {sorted(want_keys - set(state))}",
-           set(state) == want_keys)
-    if set(state) != want_keys:
-        c.finish()
-    model.load_state_dict(state, strict=True)
-    model.train()
-    x = t["input"].clone().requires_grad_(True)
-    out = model(x)
-    c.close("train-mode output", t["output"], out)
-    (out * t["out_weight"]).sum().backward()
-    c.close("input gradient", t["input_grad"], x.grad)
-    for name, p in model.named_parameters():
-        c.close(f"gradient of {name}", t["grad." + name], p.grad)
-    for name, b in model.named_buffers():
-        c.close(f"buffer {name} after the forward", t["after." + name], b)
-    model.eval()
-    with torch.no_grad():
-        c.close("eval-mode output", t["eval_output"], model(t["input"]))
+    check_train_then_eval(c, t, model)
     c.finish()
 
 

@@ -14,7 +14,7 @@ import sys
 import torch
 
 import superres_ref
-from common import Checker, load, prefixed
+from common import Checker, check_train_then_eval, load
 
 
 def build(cfg):
@@ -28,28 +28,12 @@ def main():
     t = load(sys.argv[1])
     model = build(json.loads(sys.argv[2]))
     c = Checker()
-    state = prefixed(t, "state.")
-    want = set(model.state_dict().keys())
-    c.true(f"state keys differ: C++ only {sorted(set(state) - want)}, PyTorch only {sorted(want - set(state))}",
-           set(state) == want)
-    if set(state) != want:
-        c.finish()
-    model.load_state_dict(state, strict=True)
-    model.train()
-    x = t["input"].clone().requires_grad_(True)
-    out = model(x)
-    c.close("train-mode output", t["output"], out)
-    (out * t["out_weight"]).sum().backward()
-    c.close("input gradient", t["input_grad"], x.grad)
-    for name, p in model.named_parameters():
-        c.close(f"gradient of {name}", t["grad." + name], p.grad)
-    for name, b in model.named_buffers():
-        c.close(f"buffer {name} after one training forward", t["after." + name], b)
+
+    def u_v_moved(name, b, state):
         if b.numel() > 1:  # u of a one-row weight is always [1] after normalising
             c.true(f"buffer {name} changed in the training forward", not torch.equal(b, state[name]))
-    model.eval()
-    with torch.no_grad():
-        c.close("eval-mode output", t["eval_output"], model(t["input"]))
+
+    check_train_then_eval(c, t, model, u_v_moved)
     for name, b in model.named_buffers():
         c.close(f"buffer {name} after the eval forward", t["eval_after." + name], b)
         c.true(f"buffer {name} unchanged by the eval forward", torch.equal(b, t["after." + name]))

@@ -43,3 +43,31 @@ def load(path):
 
 def prefixed(d, prefix):
     return {k[len(prefix):]: v for k, v in d.items() if k.startswith(prefix)}
+
+
+def check_train_then_eval(c, t, model, buffer_checks=None):
+    """The shared protocol of the module cross-checks: load the C++ state strictly, one
+    train-mode forward and backward of (output * out_weight).sum(), buffers after it, then an
+    eval-mode output. `buffer_checks(name, buffer, state)` adds checks per buffer."""
+    state = prefixed(t, "state.")
+    want = set(model.state_dict().keys())
+    c.true(f"state keys differ: C++ only {sorted(set(state) - want)}, PyTorch only {sorted(want - set(state))}",
+           set(state) == want)
+    if set(state) != want:
+        c.finish()
+    model.load_state_dict(state, strict=True)
+    model.train()
+    x = t["input"].clone().requires_grad_(True)
+    out = model(x)
+    c.close("train-mode output", t["output"], out)
+    (out * t["out_weight"]).sum().backward()
+    c.close("input gradient", t["input_grad"], x.grad)
+    for name, p in model.named_parameters():
+        c.close(f"gradient of {name}", t["grad." + name], p.grad)
+    for name, b in model.named_buffers():
+        c.close(f"buffer {name} after the training forward", t["after." + name], b)
+        if buffer_checks:
+            buffer_checks(name, b, state)
+    model.eval()
+    with torch.no_grad():
+        c.close("eval-mode output", t["eval_output"], model(t["input"]))

@@ -15,29 +15,7 @@ void check_against_pytorch(const std::string& type, const std::string& params, c
                            const torch::Tensor& x) {
   auto model = build_one<Model>(type, params);
   auto& m = model->module();
-  m.train();
-  std::map<std::string, torch::Tensor> t;
-  for (auto& p : m.named_parameters()) t["state." + p.key()] = p.value().detach().clone();
-  for (auto& b : m.named_buffers()) t["state." + b.key()] = b.value().clone();
-
-  auto xg = x.clone().requires_grad_(true);
-  auto out = model->forward(xg);
-  auto w = torch::randn_like(out);
-  (out * w).sum().backward();
-  t["input"] = x;
-  t["output"] = out;
-  t["out_weight"] = w;
-  t["input_grad"] = xg.grad();
-  for (auto& p : m.named_parameters()) {
-    REQUIRE(p.value().grad().defined());
-    t["grad." + p.key()] = p.value().grad();
-  }
-  for (auto& b : m.named_buffers()) t["after." + b.key()] = b.value();
-  m.eval();
-  {
-    torch::NoGradGuard no_grad;
-    t["eval_output"] = model->forward(x);
-  }
+  auto t = record_train_then_eval(m, [&](const torch::Tensor& in) { return model->forward(in); }, x);
   std::string file = scratch_dir("models") + "/tensors.pt";
   save_tensors(file, t);
   auto r = run_python("check_models.py", {file, py_config});

@@ -18,28 +18,7 @@ using Forward = std::function<torch::Tensor(const torch::Tensor&)>;
 
 void check_against_pytorch(torch::nn::Module& m, const Forward& forward, const std::string& py_config,
                            const torch::Tensor& x) {
-  m.train();
-  std::map<std::string, torch::Tensor> t;
-  for (auto& p : m.named_parameters()) t["state." + p.key()] = p.value().detach().clone();
-  for (auto& b : m.named_buffers()) t["state." + b.key()] = b.value().clone();
-  auto xg = x.clone().requires_grad_(true);
-  auto out = forward(xg);
-  auto w = torch::randn_like(out);
-  (out * w).sum().backward();
-  t["input"] = x;
-  t["output"] = out;
-  t["out_weight"] = w;
-  t["input_grad"] = xg.grad();
-  for (auto& p : m.named_parameters()) {
-    REQUIRE(p.value().grad().defined());
-    t["grad." + p.key()] = p.value().grad();
-  }
-  for (auto& b : m.named_buffers()) t["after." + b.key()] = b.value().clone();
-  m.eval();
-  {
-    torch::NoGradGuard no_grad;
-    t["eval_output"] = forward(x);
-  }
+  auto t = record_train_then_eval(m, forward, x);
   for (auto& b : m.named_buffers()) t["eval_after." + b.key()] = b.value().clone();
   std::string file = scratch_dir("superres_layers") + "/tensors.pt";
   save_tensors(file, t);

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <catch2/catch.hpp>
+
 #include <array>
 #include <atomic>
 #include <cstdio>
@@ -56,6 +58,32 @@ std::string scratch_dir(const std::string& tag) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
+}
+
+std::map<std::string, torch::Tensor> record_train_then_eval(torch::nn::Module& m,
+                                                            const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+                                                            const torch::Tensor& x) {
+  m.train();
+  std::map<std::string, torch::Tensor> t;
+  for (auto& p : m.named_parameters()) t["state." + p.key()] = p.value().detach().clone();
+  for (auto& b : m.named_buffers()) t["state." + b.key()] = b.value().clone();
+  auto xg = x.clone().requires_grad_(true);
+  auto out = forward(xg);
+  auto w = torch::randn_like(out);
+  (out * w).sum().backward();
+  t["input"] = x;
+  t["output"] = out;
+  t["out_weight"] = w;
+  t["input_grad"] = xg.grad();
+  for (auto& p : m.named_parameters()) {
+    REQUIRE(p.value().grad().defined());
+    t["grad." + p.key()] = p.value().grad();
+  }
+  for (auto& b : m.named_buffers()) t["after." + b.key()] = b.value().clone();
+  m.eval();
+  torch::NoGradGuard no_grad;
+  t["eval_output"] = forward(x);
+  return t;
 }
 
 void save_tensors(const std::string& path, const std::map<std::string, torch::Tensor>& tensors) {

@@ -1,8 +1,10 @@
 #pragma once
 // Helpers for tests of the real plugin libraries: build nodes from JSON through the framework,
 // exchange tensors with PyTorch reference scripts and run them.
+#include <torch/nn/module.h>
 #include <torch/types.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +41,13 @@ std::string build_error(const std::string& nodes_json);
 std::string scratch_dir(const std::string& tag);
 
 // torch.save / torch.load compatible dictionaries of tensors.
+// The C++ side of tests/python/common.py's check_train_then_eval: the module's state, one
+// train-mode forward of `x` with the gradients of (output * out_weight).sum(), the buffers after
+// it, and an eval-mode output.
+std::map<std::string, torch::Tensor> record_train_then_eval(torch::nn::Module& m,
+                                                            const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+                                                            const torch::Tensor& x);
+
 void save_tensors(const std::string& path, const std::map<std::string, torch::Tensor>& tensors);
 
 struct ScriptResult {

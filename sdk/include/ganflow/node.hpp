@@ -58,6 +58,9 @@ class GANFLOW_API BuildContext {
   // Nodes are built just before first use, after the stages they depend on have run, so a
   // node may read what an earlier stage wrote there.
   virtual std::string run_dir() const { return ""; }
+  // A path param: "run:<sub>" names <run folder>/<sub> (files an earlier stage wrote);
+  // anything else is returned as is. "run:" without a run folder is an Error on `param`.
+  std::string run_path(const std::string& value, const std::string& param) const;
 
   // The single node on `port` (nullptr if optional and absent), as T.
   template <class T> std::shared_ptr<T> input(const std::string& port) const {
