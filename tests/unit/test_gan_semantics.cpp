@@ -118,6 +118,20 @@ TEST_CASE("G and C losses are smoothed separately with the debiased EMA", "[gan]
   CHECK(epoch["train_loss"].get<double>() == Approx(ma / (1 - std::pow(beta, na))).epsilon(1e-6));
 }
 
+TEST_CASE("every epoch row in metrics.jsonl records resident and peak memory", "[gan]") {
+  json spy = run("memory", tiny_gan("", {{"epochs", 2}}, fixed(1, 1)));
+  std::ifstream f(spy["dir"].get<std::string>() + "/metrics.jsonl");
+  int epochs = 0;
+  for (std::string line; std::getline(f, line);) {
+    json r = json::parse(line);
+    if (r["kind"] != "epoch") continue;
+    ++epochs;
+    CHECK(r["rss_mb"].get<double>() > 10);
+    CHECK(r["peak_rss_mb"].get<double>() >= r["rss_mb"].get<double>() - 1);
+  }
+  CHECK(epochs == 2);
+}
+
 TEST_CASE("GANDiscriminativeLR multiplies the lr on critic steps only and restores it", "[gan]") {
   json g = tiny_gan("", json::object(), fixed(1, 1),
                     {{"disc_lr", {{"type", "gan_discriminative_lr"}, {"params", {{"mult_lr", 5.0}}}}}}, {"disc_lr"});

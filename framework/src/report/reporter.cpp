@@ -1,5 +1,7 @@
 #include "ganflow/framework/report/reporter.hpp"
 
+#include "ganflow/framework/report/memory_usage.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -89,6 +91,9 @@ void Reporter::epoch_end(const json& row) {
   json rec = row;
   rec["stage"] = stage_;
   rec["kind"] = "epoch";
+  MemoryUsage mem = memory_usage();
+  rec["rss_mb"] = mem.rss_mb;
+  rec["peak_rss_mb"] = mem.peak_rss_mb;
   jsonl_ << rec.dump() << "\n" << std::flush;
   for (auto& c : columns_)
     if (row.contains(c) && c != "epoch") csv_ << stage_ << "," << row.value("epoch", json(0)).dump() << "," << c << "," << cell(row[c]) << "\n";

@@ -1,0 +1,22 @@
+// memory_usage(): the resident-memory numbers every epoch row carries (bench/run reads them).
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <memory>
+
+#include "ganflow/framework/report/memory_usage.hpp"
+
+TEST_CASE("memory_usage follows a touched allocation and keeps the peak", "[report]") {
+  const std::size_t bytes = std::size_t(256) << 20;
+  ganflow::MemoryUsage before = ganflow::memory_usage();
+  REQUIRE(before.rss_mb > 0);
+  {
+    std::unique_ptr<char[]> block(new char[bytes]);
+    std::memset(block.get(), 1, bytes);  // resident only once touched
+    ganflow::MemoryUsage during = ganflow::memory_usage();
+    CHECK(during.rss_mb - before.rss_mb > 200);
+    CHECK(during.peak_rss_mb >= during.rss_mb - 1);
+    block.reset();
+    ganflow::MemoryUsage after = ganflow::memory_usage();
+    CHECK(after.peak_rss_mb >= during.rss_mb - 1);  // the high-water mark stays
+  }
+}
