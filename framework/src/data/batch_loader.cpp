@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "ganflow/error.hpp"
+#include "tsan_handoff.hpp"
 
 namespace ganflow {
 
@@ -126,58 +127,98 @@ void BatchLoader::start_epoch(int64_t epoch, int64_t skip, bool pin) {
   thread_ = std::thread(&BatchLoader::run_pipeline, this, std::move(order), epoch, std::clamp<int64_t>(skip, 0, batches), batches);
 }
 
+namespace {
+// Every pipeline's start, for TSan: released before a pipeline runs, acquired first thing in
+// each stage call, before the stage reads its captures (so it cannot be one of them). Shared
+// by all loaders: at worst one loader's set-up is taken as ordered before another's stages.
+char pipeline_start = 0;
+
+// One call of a pipeline stage as TBB orders it, stated for TSan (tsan_handoff.hpp): after the
+// pipeline's start and, for a serial stage, after that stage's previous call; before the
+// pipeline's finish and the serial stage's next call.
+class StageCall {
+ public:
+  StageCall(const void* serial, const void* finish) : serial_(serial), finish_(finish) {
+    if (serial_) tsan_acquire(serial_);
+  }
+  ~StageCall() {
+    if (serial_) tsan_release(serial_);
+    tsan_release(finish_);
+  }
+  StageCall(const StageCall&) = delete;
+  StageCall& operator=(const StageCall&) = delete;
+
+ private:
+  const void *serial_, *finish_;
+};
+}  // namespace
+
 void BatchLoader::run_pipeline(std::vector<std::size_t> order, int64_t epoch, int64_t first_batch, int64_t end_batch) {
   std::atomic<bool> stop_input{false};  // a decode failed: start no new batch
   int64_t batch = first_batch;
   const int64_t bs = opt_.batch_size;
+  // TBB's own hand-offs for TSan: the pipeline's start and finish, each serial stage's calls,
+  // and each slot (the token) passed from stage to stage.
+  char input_stage = 0, output_stage = 0, finish = 0;
   try {
-    arena_->execute([&] {
-      tbb::parallel_pipeline(
-          std::size_t(opt_.threads + 1),
-          tbb::make_filter<void, Slot*>(tbb::filter_mode::serial_in_order,
-                                        [&](tbb::flow_control& fc) -> Slot* {
-                                          if (cancel_ || stop_input || batch >= end_batch) {
-                                            fc.stop();
-                                            return nullptr;
-                                          }
-                                          int id;
-                                          {
-                                            std::lock_guard<std::mutex> lock(free_mutex_);
-                                            if (free_.empty()) throw std::logic_error("loader: no free batch slot");
-                                            id = free_.back();
-                                            free_.pop_back();
-                                          }
-                                          Slot& s = *slots_[id];
-                                          const auto begin = std::size_t(batch * bs);
-                                          const auto end = std::min(order.size(), begin + std::size_t(bs));
-                                          s.items.assign(order.begin() + std::ptrdiff_t(begin), order.begin() + std::ptrdiff_t(end));
-                                          s.n = int64_t(s.items.size());
-                                          s.error = nullptr;
-                                          ++batch;
-                                          return &s;
-                                        }) &
-              tbb::make_filter<Slot*, Slot*>(tbb::filter_mode::parallel,
-                                             [&](Slot* s) {
-                                               if (!cancel_) decode(*s, epoch);
-                                               if (s->error) stop_input = true;
-                                               return s;
-                                             }) &
-              tbb::make_filter<Slot*, void>(tbb::filter_mode::serial_in_order, [&](Slot* s) {
-                // In order: batches before a failed one are delivered, later ones dropped.
-                if (cancel_ || failed_) return release(s->id);
-                if (s->error) {
-                  failed_ = true;
-                  std::exception_ptr e = s->error;
-                  release(s->id);
-                  return ready_->push(Ready{-1, e});
-                }
-                compact(*s);
-                if (s->n == 0) return release(s->id);
-                ready_->push(Ready{s->id, nullptr});
-              }));
-    });
+    auto filters =
+        tbb::make_filter<void, Slot*>(tbb::filter_mode::serial_in_order,
+                                      [&](tbb::flow_control& fc) -> Slot* {
+                                        tsan_acquire(&pipeline_start);
+                                        StageCall call(&input_stage, &finish);
+                                        if (cancel_ || stop_input || batch >= end_batch) {
+                                          fc.stop();
+                                          return nullptr;
+                                        }
+                                        int id;
+                                        {
+                                          std::lock_guard<std::mutex> lock(free_mutex_);
+                                          if (free_.empty()) throw std::logic_error("loader: no free batch slot");
+                                          id = free_.back();
+                                          free_.pop_back();
+                                        }
+                                        Slot& s = *slots_[id];
+                                        const auto begin = std::size_t(batch * bs);
+                                        const auto end = std::min(order.size(), begin + std::size_t(bs));
+                                        s.items.assign(order.begin() + std::ptrdiff_t(begin), order.begin() + std::ptrdiff_t(end));
+                                        s.n = int64_t(s.items.size());
+                                        s.error = nullptr;
+                                        ++batch;
+                                        tsan_release(&s);
+                                        return &s;
+                                      }) &
+        tbb::make_filter<Slot*, Slot*>(tbb::filter_mode::parallel,
+                                       [&](Slot* s) {
+                                         tsan_acquire(&pipeline_start);
+                                         StageCall call(nullptr, &finish);
+                                         tsan_acquire(s);
+                                         if (!cancel_) decode(*s, epoch);
+                                         if (s->error) stop_input = true;
+                                         tsan_release(s);
+                                         return s;
+                                       }) &
+        tbb::make_filter<Slot*, void>(tbb::filter_mode::serial_in_order, [&](Slot* s) {
+          tsan_acquire(&pipeline_start);
+          StageCall call(&output_stage, &finish);
+          tsan_acquire(s);
+          // In order: batches before a failed one are delivered, later ones dropped.
+          if (cancel_ || failed_) return release(s->id);
+          if (s->error) {
+            failed_ = true;
+            std::exception_ptr e = s->error;
+            release(s->id);
+            return ready_->push(Ready{-1, e});
+          }
+          compact(*s);
+          if (s->n == 0) return release(s->id);
+          ready_->push(Ready{s->id, nullptr});
+        });
+    tsan_release(&pipeline_start);
+    arena_->execute([&] { tbb::parallel_pipeline(std::size_t(opt_.threads + 1), filters); });
+    tsan_acquire(&finish);
     if (!cancel_ && !failed_) ready_->push(Ready{-1, nullptr});
   } catch (...) {
+    tsan_acquire(&finish);
     if (!cancel_) ready_->push(Ready{-1, std::current_exception()});
   }
   done_ = true;
