@@ -1,8 +1,10 @@
 #include "ganflow/layers/conv_transpose.hpp"
 
 #include <ATen/Context.h>
+#include <ATen/autocast_mode.h>
 #include <torch/autograd.h>
 #include <torch/nn/functional/conv.h>
+#include <torch/version.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -21,6 +23,20 @@ std::atomic<bool>& fast_flag() {
 
 std::vector<int64_t> vec(torch::IntArrayRef a) { return a.vec(); }
 
+// The layout the caller's tensor suggests (channels-last stays channels-last: oneDNN runs it natively).
+torch::Tensor dense(const torch::Tensor& t) { return t.contiguous(t.suggest_memory_format()); }
+
+// CPU autocast's lower-precision dtype, if autocast is on (LibTorch 2.4 changed the API).
+c10::optional<at::ScalarType> cpu_autocast_dtype() {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  if (!at::autocast::is_autocast_enabled(at::kCPU)) return c10::nullopt;
+  return at::autocast::get_autocast_dtype(at::kCPU);
+#else
+  if (!at::autocast::is_cpu_enabled()) return c10::nullopt;
+  return at::autocast::get_autocast_cpu_dtype();
+#endif
+}
+
 class ConvTransposeViaConv : public torch::autograd::Function<ConvTransposeViaConv> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
@@ -32,8 +48,8 @@ class ConvTransposeViaConv : public torch::autograd::Function<ConvTransposeViaCo
       y_shape.push_back((x.size(d + 2) - 1) * stride[d] - 2 * padding[d] + dilation[d] * (w.size(d + 2) - 1) +
                         output_padding[d] + 1);
     // Only the shape of the convolution's "input" matters for its input-gradient.
-    torch::Tensor shape_only = torch::empty(y_shape, x.options());
-    auto grads = at::convolution_backward(x.contiguous(), shape_only, w, c10::nullopt, stride, padding, dilation, false,
+    torch::Tensor shape_only = torch::empty(y_shape, x.options().memory_format(x.suggest_memory_format()));
+    auto grads = at::convolution_backward(dense(x), shape_only, w, c10::nullopt, stride, padding, dilation, false,
                                           {0, 0}, groups, {true, false, false});
     ctx->save_for_backward({x, w});
     ctx->saved_data["stride"] = stride;
@@ -47,7 +63,7 @@ class ConvTransposeViaConv : public torch::autograd::Function<ConvTransposeViaCo
                                                  torch::autograd::variable_list grad_out) {
     auto saved = ctx->get_saved_variables();
     const torch::Tensor &x = saved[0], &w = saved[1];
-    torch::Tensor gy = grad_out[0].contiguous();
+    torch::Tensor gy = dense(grad_out[0]).to(w.scalar_type());
     auto stride = ctx->saved_data["stride"].toIntVector();
     auto padding = ctx->saved_data["padding"].toIntVector();
     auto dilation = ctx->saved_data["dilation"].toIntVector();
@@ -55,7 +71,7 @@ class ConvTransposeViaConv : public torch::autograd::Function<ConvTransposeViaCo
     torch::Tensor gx, gw;
     if (ctx->needs_input_grad(0)) gx = at::conv2d(gy, w, {}, stride, padding, dilation, groups);
     if (ctx->needs_input_grad(1))
-      gw = std::get<1>(at::convolution_backward(x.contiguous(), gy, w, c10::nullopt, stride, padding, dilation, false,
+      gw = std::get<1>(at::convolution_backward(dense(x), gy, w, c10::nullopt, stride, padding, dilation, false,
                                                 {0, 0}, groups, {false, true, false}));
     return {gx, gw, {}, {}, {}, {}, {}};
   }
@@ -68,10 +84,17 @@ void set_fast_conv_transpose(bool on) { fast_flag().store(on); }
 torch::Tensor conv_transpose2d_via_conv(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                         torch::IntArrayRef stride, torch::IntArrayRef padding,
                                         torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation) {
-  torch::Tensor y = ConvTransposeViaConv::apply(x, weight, vec(stride), vec(padding), vec(output_padding), groups,
-                                                vec(dilation));
+  // Autocast does not see a custom autograd function: cast as it casts the stock op (input,
+  // weight and bias to the lower precision, the weight cast cached). The casts are autograd
+  // ops, so the gradients reach the parameters in their own dtype.
+  auto dtype = x.is_cpu() ? cpu_autocast_dtype() : c10::nullopt;
+  auto cast = [&](const torch::Tensor& t) {
+    return dtype && t.defined() ? at::autocast::cached_cast(*dtype, t, c10::DeviceType::CPU) : t;
+  };
+  torch::Tensor y = ConvTransposeViaConv::apply(cast(x), cast(weight), vec(stride), vec(padding), vec(output_padding),
+                                                groups, vec(dilation));
   // The bias stays outside the function: autograd sums its gradient over N, H, W.
-  return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
+  return bias.defined() ? y + cast(bias).view({1, -1, 1, 1}) : y;
 }
 
 torch::Tensor FastConvTranspose2dImpl::forward(const torch::Tensor& input) {

@@ -6,7 +6,9 @@
 //   input grad   = conv2d(grad_y, W)                      (same stride/padding/dilation/groups)
 //   weight grad  = convolution_backward(weight-grad; input = grad_y, grad_output = x)
 // and stays with the stock op where that is as fast (CUDA: cuDNN). The module IS a
-// ConvTranspose2dImpl (same options, parameters, init and state-dict names).
+// ConvTranspose2dImpl (same options, parameters, init and state-dict names). Under CPU
+// autocast the fast path casts like the stock op (bf16 in, bf16 out, fp32 parameter grads);
+// channels-last inputs stay channels-last.
 #include <torch/nn/modules/conv.h>
 
 #include "ganflow/export.hpp"
