@@ -9,8 +9,11 @@
 #include "ganflow/framework/data/image_grid.hpp"
 #include "ganflow/framework/report/loss_plot.hpp"
 #include "ganflow/framework/report/reporter.hpp"
+#include "ganflow/framework/train/autocast_scope.hpp"
 #include "ganflow/framework/train/checkpoint.hpp"
+#include "ganflow/framework/train/gpu_memory.hpp"
 #include "ganflow/framework/train/learner_stage.hpp"
+#include "ganflow/framework/train/loss_scaler.hpp"
 #include "ganflow/framework/train/smoother.hpp"
 #include "ganflow/framework/train/train_loop.hpp"
 #include "ganflow/loss.hpp"
@@ -27,6 +30,7 @@ struct GanSettings {
   double clip = 0, beta = 0.98;
   ScheduleSettings schedule;
   OptimizerSettings opt;
+  PrecisionSettings precision;
 };
 
 void set_requires_grad(torch::nn::Module& m, bool on) {
@@ -53,8 +57,15 @@ class GanStage : public Stage, public TrainLoop {
   void run(RunContext& ctx) override {
     ctx_ = &ctx;
     torch::Device dev = ctx.device();
+    device_type_ = dev.type();
+    autocast_ = autocast_dtype_for(s_.precision, dev, name());
+    scaler_ = LossScaler(s_.precision.precision == "fp16");
     gen_->module().to(dev);
     crit_->module().to(dev);
+    if (s_.precision.channels_last) {
+      to_channels_last(gen_->module());
+      to_channels_last(crit_->module());
+    }
     // Both optimisers hold every parameter of their network (made before any freezing).
     opt_g_ = std::make_unique<Optim>(s_.opt, gen_->module().parameters());
     opt_c_ = std::make_unique<Optim>(s_.opt, crit_->module().parameters());
@@ -76,6 +87,7 @@ class GanStage : public Stage, public TrainLoop {
               std::to_string(skip) + " (step " + std::to_string(step_) + ")");
     }
     dispatch(Event::TrainBegin);
+    reset_cuda_peak(dev);
     for (epoch_ = first_epoch; epoch_ < s_.epochs && !ctx.stop_requested(); ++epoch_) {
       auto t0 = std::chrono::steady_clock::now();
       gen_->module().train();
@@ -114,6 +126,7 @@ class GanStage : public Stage, public TrainLoop {
                   {"gen_loss", smooth_g_.empty() ? json(nullptr) : json(smooth_g_.value())},
                   {"crit_loss", smooth_c_.empty() ? json(nullptr) : json(smooth_c_.value())},
                   {"time", secs}, {"images_per_s", double(images) / secs}, {"step", step_}};
+      if (auto peak = cuda_peak_allocated_mb(dev)) row["gpu_peak_mb"] = *peak;
       row.update(epoch_extra_);
       report.epoch_end(row);
       if (s_.show_img) save_samples(fs::path(ctx.run_dir()) / "samples" / sample_name(epoch_));
@@ -155,30 +168,34 @@ class GanStage : public Stage, public TrainLoop {
       for (auto& p : crit_->module().parameters()) p.clamp_(-s_.clip, s_.clip);
     }
     dispatch(Event::BatchBegin);
-    torch::Tensor loss;
-    if (gen_mode_) {
-      torch::Tensor out = gen_->forward(b.x);
-      torch::Tensor fake_pred = crit_->forward(out);
-      loss = gen_loss_->forward(fake_pred, out, b.y);
-    } else {
-      // Critic mode: x and y swapped; real and fake scored in separate forwards (BatchNorm
-      // sees two batches); the generator runs without a graph.
-      const torch::Tensor& real = b.y;
-      torch::Tensor real_pred = crit_->forward(real);
-      torch::Tensor fake;
-      {
-        torch::NoGradGuard ng;
-        fake = gen_->forward(b.x);
+    torch::Tensor loss, x = in_layout(b.x, s_.precision), y = in_layout(b.y, s_.precision);
+    {
+      AutocastScope amp(device_type_, autocast_);  // forwards and loss; backward runs outside
+      if (gen_mode_) {
+        torch::Tensor out = gen_->forward(x);
+        torch::Tensor fake_pred = crit_->forward(out);
+        loss = gen_loss_->forward(fake_pred, out, y);
+      } else {
+        // Critic mode: x and y swapped; real and fake scored in separate forwards (BatchNorm
+        // sees two batches); the generator runs without a graph.
+        const torch::Tensor& real = y;
+        torch::Tensor real_pred = crit_->forward(real);
+        torch::Tensor fake;
+        {
+          torch::NoGradGuard ng;
+          fake = gen_->forward(x);
+        }
+        torch::Tensor fake_pred = crit_->forward(fake);
+        loss = crit_loss_->forward(CriticBatch{real_pred, fake_pred, real, fake, critic_fn_});
       }
-      torch::Tensor fake_pred = crit_->forward(fake);
-      loss = crit_loss_->forward(CriticBatch{real_pred, fake_pred, real, fake, critic_fn_});
     }
+    loss = loss.to(torch::kFloat);  // a bf16/fp16 loss would round the smoothed values
     last_loss_ = loss.detach();
     (gen_mode_ ? smooth_g_ : smooth_c_).add(last_loss_);
     smooth_all_.add(last_loss_);
     dispatch(Event::BackwardBegin);
-    loss.backward();
-    active_->step();
+    scaler_.scale(loss).backward();
+    scaler_.step(*active_);  // fp16: skipped when a gradient overflowed
     dispatch(Event::StepEnd);
     active_->zero_grad();
     if (gen_mode_) ++gen_steps_;
@@ -214,7 +231,7 @@ class GanStage : public Stage, public TrainLoop {
     for (auto& cb : callbacks_) cbs.push_back(cb->state());
     json meta = {{"stage", name()}, {"epoch", epoch}, {"batch", batch}, {"step", step_}, {"gen_steps", gen_steps_},
                  {"gen_mode", gen_mode_}, {"n_g", smooth_g_.count()}, {"n_c", smooth_c_.count()},
-                 {"n_all", smooth_all_.count()}, {"callbacks", cbs}};
+                 {"n_all", smooth_all_.count()}, {"callbacks", cbs}, {"scaler", scaler_.state()}};
     c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
     d.insert("meta", meta.dump());
     d.insert("generator", state_dict(gen_->module()));
@@ -257,6 +274,7 @@ class GanStage : public Stage, public TrainLoop {
     const json& cbs = meta["callbacks"];
     if (cbs.size() != callbacks_.size()) throw Error("checkpoint '" + path + "' has a different set of callbacks", name());
     for (std::size_t i = 0; i < callbacks_.size(); ++i) callbacks_[i]->load_state(cbs[i]);
+    if (meta.contains("scaler")) scaler_.load_state(meta["scaler"]);
     step_ = meta["step"];
     gen_steps_ = meta["gen_steps"];
     set_mode(meta["gen_mode"].get<bool>());
@@ -279,6 +297,9 @@ class GanStage : public Stage, public TrainLoop {
   std::shared_ptr<CritLoss> crit_loss_;
   std::unique_ptr<Optim> opt_g_, opt_c_;
   std::function<torch::Tensor(const torch::Tensor&)> critic_fn_;
+  c10::DeviceType device_type_ = c10::DeviceType::CPU;
+  std::optional<at::ScalarType> autocast_;  // nullopt: fp32
+  LossScaler scaler_;  // enabled for fp16 only
   Smoother smooth_g_, smooth_c_, smooth_all_;
   bool gen_mode_ = false;
   int64_t gen_steps_ = 0;
@@ -302,6 +323,7 @@ GanSettings read_settings(const Params& p) {
   s.beta = p.f("beta");
   s.schedule = read_schedule(p);
   s.opt = read_optimizer_params(p);
+  s.precision = read_precision_params(p);
   return s;
 }
 

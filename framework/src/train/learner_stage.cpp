@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "ganflow/framework/report/reporter.hpp"
+#include "ganflow/framework/train/autocast_scope.hpp"
 #include "ganflow/framework/train/checkpoint.hpp"
+#include "ganflow/framework/train/loss_scaler.hpp"
 #include "ganflow/framework/train/smoother.hpp"
 
 namespace fs = std::filesystem;
@@ -28,7 +30,10 @@ void LearnerStage::switch_mode() { throw Error("switch_mode called in a learner 
 void LearnerStage::run(RunContext& ctx) {
   ctx_ = &ctx;
   torch::Device dev = ctx.device();
+  std::optional<at::ScalarType> autocast = autocast_dtype_for(s_.precision, dev, name());
+  LossScaler scaler(s_.precision.precision == "fp16");
   model_->module().to(dev);
+  if (s_.precision.channels_last) to_channels_last(model_->module());
   for (auto& p : model_->module().parameters()) p.requires_grad_(true);
   opt_ = std::make_unique<Optim>(s_.opt, model_->module().parameters());
   active_ = opt_.get();
@@ -55,15 +60,20 @@ void LearnerStage::run(RunContext& ctx) {
     while (done < per_epoch && !ctx.stop_requested() && train_->next(b)) {
       apply_schedule(s_.schedule, per_epoch * s_.epochs, {opt_.get()});
       dispatch(Event::BatchBegin);
-      torch::Tensor out = model_->forward(b.x);
-      torch::Tensor loss = loss_->forward(out, b.y);
+      torch::Tensor out, loss;
+      {
+        AutocastScope amp(dev.type(), autocast);  // forward and loss; backward runs outside
+        out = model_->forward(in_layout(b.x, s_.precision));
+        loss = loss_->forward(out, b.y);
+      }
+      out = out.to(torch::kFloat), loss = loss.to(torch::kFloat);  // metrics and smoothing in fp32
       last_loss_ = loss.detach();
       smooth.add(last_loss_);
       if (!valid_)
         for (auto& m : metrics_) m->accumulate(out.detach(), b.y);
       dispatch(Event::BackwardBegin);
-      loss.backward();
-      opt_->step();
+      scaler.scale(loss).backward();
+      scaler.step(*opt_);  // fp16: skipped when a gradient overflowed
       dispatch(Event::StepEnd);
       opt_->zero_grad();
       ++step_, ++done, images += b.x.size(0);
@@ -99,8 +109,8 @@ double LearnerStage::validate(torch::Device dev) {
   Batch b;
   torch::Tensor total = torch::zeros({}, torch::TensorOptions(dev).dtype(torch::kFloat64));
   int64_t n = 0;
-  while (valid_->next(b)) {
-    torch::Tensor out = model_->forward(b.x);
+  while (valid_->next(b)) {  // in fp32: validation numbers do not depend on the training precision
+    torch::Tensor out = model_->forward(in_layout(b.x, s_.precision));
     total += loss_->forward(out, b.y).to(torch::kFloat64) * b.x.size(0);
     n += b.x.size(0);
     for (auto& m : metrics_) m->accumulate(out, b.y);
@@ -131,6 +141,7 @@ void register_learner_stage(HostRegistry& registry) {
     s.max_batches = p.i("max_batches");
     s.schedule = read_schedule(p);
     s.opt = read_optimizer_params(p);
+    s.precision = read_precision_params(p);
     return std::make_shared<LearnerStage>(s, c.input<DataSource>("data"), c.input<DataSource>("valid"),
                                           c.input<Model>("model"), c.input<Loss>("loss"),
                                           c.input_list<Metric>("metrics"), c.input_list<Callback>("callbacks"));

@@ -12,6 +12,7 @@ void declare_fit_params(NodeSpec& spec, double lr, const std::string& schedule, 
   spec.param_float("pct_start", 0.3, "one_cycle: fraction of steps spent warming up.").range(0, 1);
   spec.param_int("max_batches", 0, "Stop each epoch after this many batches (0: the whole epoch).").at_least(0);
   declare_optimizer_params(spec, opt);
+  declare_precision_params(spec);
 }
 
 ScheduleSettings read_schedule(const Params& p) {

@@ -16,6 +16,7 @@ struct LearnerSettings {
   int64_t epochs = 1, max_batches = 0;
   ScheduleSettings schedule;
   OptimizerSettings opt;
+  PrecisionSettings precision;
 };
 
 class LearnerStage : public Stage, public TrainLoop {

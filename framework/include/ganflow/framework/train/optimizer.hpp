@@ -31,6 +31,7 @@ class Optim {
   void scale_lr(double factor);
   void set_momentum(double beta1);  // Adam beta1, SGD/RMSprop momentum (one-cycle)
   torch::optim::Optimizer& torch_optimizer() { return *opt_; }
+  const std::vector<torch::Tensor>& params() const { return params_; }
 
  private:
   OptimizerSettings s_;

@@ -6,6 +6,7 @@
 
 #include "ganflow/callback.hpp"
 #include "ganflow/framework/train/optimizer.hpp"
+#include "ganflow/framework/train/precision.hpp"
 #include "ganflow/framework/train/schedule.hpp"
 #include "ganflow/model.hpp"
 #include "ganflow/stage.hpp"
@@ -14,7 +15,7 @@ namespace ganflow {
 
 enum class Event { TrainBegin, EpochBegin, BatchBegin, BackwardBegin, StepEnd, BatchEnd, EpochEnd, TrainEnd };
 
-// Declares epochs, lr, schedule, pct_start, max_batches and the optimiser params.
+// Declares epochs, lr, schedule, pct_start, max_batches, the optimiser and the precision params.
 void declare_fit_params(NodeSpec& spec, double lr, const std::string& schedule, const OptimizerSettings& opt);
 ScheduleSettings read_schedule(const Params& p);
 
