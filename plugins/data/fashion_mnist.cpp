@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -12,6 +13,8 @@
 namespace ganflow::data {
 
 namespace {
+
+const char* const kDefaultRoot = "/usr/share/datasets/fashion-mnist";
 
 // The whole file, gunzipped (zlib reads uncompressed files through unchanged).
 std::vector<uint8_t> read_gz(const std::string& path) {
@@ -54,6 +57,8 @@ std::vector<uint32_t> idx_dims(const std::vector<uint8_t>& bytes, uint32_t ndims
 
 FashionMnist::FashionMnist(const Params& p) {
   std::string root = p.s("root"), prefix = p.s("split") == "train" ? "train" : "t10k";
+  // Machines without the Debian package (scripts/gpu-check unpacks it elsewhere) move the default.
+  if (const char* env = std::getenv("GANFLOW_FASHION_MNIST_ROOT"); env && *env && root == kDefaultRoot) root = env;
   size_ = int(p.i("size"));
   pad_ = p.s("fit") == "pad";
   images_file_ = root + "/" + prefix + "-images-idx3-ubyte.gz";
@@ -99,7 +104,7 @@ std::vector<std::string> FashionMnist::classes() const {
 NodeSpec fashion_mnist_spec() {
   NodeSpec s("fashion_mnist", NodeKind::Source,
              "Fashion-MNIST (grey 28x28, labels 0..9) from gzip IDX files, padded or resized to size x size.");
-  s.param_string("root", "/usr/share/datasets/fashion-mnist", "Folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz.");
+  s.param_string("root", kDefaultRoot, "Folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz.");
   s.param_enum("split", {"train", "test"}, "train", "Which split: train (60000) or test (10000).");
   s.param_list("classes", ParamType::Int, json::array(), "Keep only these labels (0..9); empty: all. Labels keep their ids.");
   s.param_int("size", 32, "Output side in pixels.").range(1, 1024);
