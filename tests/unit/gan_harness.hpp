@@ -1,10 +1,12 @@
 #pragma once
 // Runs a graph in-process with the real plugins (build tree) and the test spies.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "ganflow/framework/builtins.hpp"
+#include "ganflow/framework/device.hpp"
 #include "ganflow/framework/executor.hpp"
 #include "ganflow/framework/plugin_loader.hpp"
 #include "ganflow/framework/run_context.hpp"
@@ -31,12 +33,19 @@ inline std::string temp_dir(const std::string& name) {
   return dir.string();
 }
 
-// Validates, builds and runs `graph` (JSON text) on the CPU with its output in `dir`.
-inline ganflow::BuiltGraph run_graph(const std::string& graph, const std::string& dir) {
+// The device of run_graph: the CPU, or GANFLOW_TEST_DEVICE (scripts/gpu-check sets cuda).
+inline torch::Device test_device() {
+  const char* d = std::getenv("GANFLOW_TEST_DEVICE");
+  return ganflow::resolve_device(d && *d ? d : "cpu");
+}
+
+// Validates, builds and runs `graph` (JSON text) on `device` with its output in `dir`.
+inline ganflow::BuiltGraph run_graph(const std::string& graph, const std::string& dir,
+                                     torch::Device device = test_device()) {
   ganflow::Graph g = ganflow::parse_graph(graph);
   ganflow::validate_graph(g, registry());
   torch::manual_seed(g.seed);
-  ganflow::HostRunContext ctx(torch::Device(torch::kCPU), dir, g.seed, g.deterministic);
+  ganflow::HostRunContext ctx(device, dir, g.seed, g.deterministic);
   return ganflow::execute_graph(g, registry(), &ctx);
 }
 

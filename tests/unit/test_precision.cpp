@@ -1,0 +1,273 @@
+// Mixed precision and channels-last on the CPU: the autocast scope, the fast transposed
+// convolution under bf16 autocast and in channels-last, the fp16 loss scaler, a short bf16
+// GAN run, fp16 refused on the CPU, and channels-last training equal to the default layout.
+#include <ATen/autocast_mode.h>
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "ganflow/framework/train/autocast_scope.hpp"
+#include "ganflow/framework/train/loss_scaler.hpp"
+#include "ganflow/layers/conv_transpose.hpp"
+#include "ganflow/model.hpp"
+#include "gan_harness.hpp"
+
+using ganflow::json;
+
+namespace {
+// A tiny DCGAN (the harness recipe at 16 features, batch 16): `train_params` go on the stage.
+std::string tiny_gan(const json& train_params) {
+  json g = json::parse(R"({
+    "name": "precision", "seed": 5, "threads": 2, "deterministic": true,
+    "nodes": {
+      "images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32, "limit": 128}},
+      "noise": {"type": "noisy_item", "params": {"noise_sz": 16}},
+      "data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "images"}, "params": {"bs": 16, "threads": 1}},
+      "generator": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1, "noise_sz": 16, "n_features": 16}},
+      "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 16}},
+      "bce": {"type": "bce_with_logits"},
+      "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
+      "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}, "params": {"weights_gen": [1.0, 0.0]}},
+      "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
+      "switcher": {"type": "fixed_gan_switcher", "params": {"n_crit": 1, "n_gen": 1}},
+      "train": {"type": "gan", "inputs": {"data": "data", "generator": "generator", "critic": "critic",
+                "gen_loss": "gen_loss", "crit_loss": "crit_loss", "switcher": "switcher"},
+                "params": {"epochs": 1, "lr": 2e-4, "betas": [0.5, 0.99], "wd": 0.0, "switch_eval": false,
+                           "show_img": false, "checkpoint_every": 0, "log_every": 1}}
+    }})");
+  g["nodes"]["train"]["params"].update(train_params);
+  return g.dump();
+}
+
+std::vector<torch::Tensor> params_of(const ganflow::BuiltGraph& built, const std::string& node) {
+  return dynamic_cast<ganflow::Model&>(*built.nodes.at(node)).module().parameters();
+}
+
+std::vector<json> step_records(const std::string& dir) {
+  std::vector<json> out;
+  std::ifstream f(dir + "/metrics.jsonl");
+  for (std::string line; std::getline(f, line);) {
+    json r = json::parse(line);
+    if (r.value("kind", "") == "step") out.push_back(r);
+  }
+  return out;
+}
+
+// One SGD parameter [2] with gradient `grad` (lr 1, no momentum, no weight decay).
+struct OneParam {
+  torch::Tensor p = torch::ones({2}).requires_grad_(true);
+  ganflow::Optim opt{ganflow::OptimizerSettings{"sgd", 0.0, 0.0, 1e-8, 0.0, false}, {p}};
+  OneParam() { opt.set_lr(1.0); }
+  void set_grad(std::vector<float> g) { p.mutable_grad() = torch::tensor(g); }
+};
+}  // namespace
+
+TEST_CASE("the autocast scope sets bf16 autocast and restores the previous state, also on exceptions",
+          "[precision]") {
+  const auto cpu = c10::DeviceType::CPU;
+  REQUIRE_FALSE(ganflow::autocast_enabled(cpu));
+  at::ScalarType before = ganflow::autocast_dtype(cpu);
+  try {
+    ganflow::AutocastScope amp(cpu, at::kBFloat16);
+    CHECK(ganflow::autocast_enabled(cpu));
+    CHECK(ganflow::autocast_dtype(cpu) == at::kBFloat16);
+    CHECK(torch::mm(torch::randn({4, 4}), torch::randn({4, 4})).scalar_type() == at::kBFloat16);
+    throw std::runtime_error("inside");
+  } catch (const std::runtime_error&) {
+  }
+  CHECK_FALSE(ganflow::autocast_enabled(cpu));
+  CHECK(ganflow::autocast_dtype(cpu) == before);
+  {
+    ganflow::AutocastScope fp32(cpu, std::nullopt);  // fp32: nothing changes
+    CHECK_FALSE(ganflow::autocast_enabled(cpu));
+    CHECK(torch::mm(torch::randn({4, 4}), torch::randn({4, 4})).scalar_type() == at::kFloat);
+  }
+}
+
+TEST_CASE("fast ConvTranspose2d under bf16 autocast matches the stock op under autocast", "[precision][layers]") {
+  torch::manual_seed(0);
+  auto opts = torch::nn::ConvTranspose2dOptions(32, 16, 4).stride(2).padding(1).bias(true);
+  torch::nn::ConvTranspose2d stock(opts);
+  ganflow::layers::FastConvTranspose2d fast(opts);
+  {
+    torch::NoGradGuard ng;
+    fast->weight.copy_(stock->weight);
+    fast->bias.copy_(stock->bias);
+  }
+  torch::Tensor x = torch::randn({4, 32, 4, 4});
+  torch::Tensor ys, yf;
+  {
+    ganflow::AutocastScope amp(c10::DeviceType::CPU, at::kBFloat16);
+    ys = stock->forward(x);
+    yf = fast->forward(x);
+  }
+  // LibTorch 1.13's CPU autocast runs the stock op in fp32 (2.x: bf16); ours runs in bf16.
+  CHECK(yf.scalar_type() == at::kBFloat16);
+  double scale = ys.abs().max().item<double>();
+  CHECK(torch::allclose(yf.to(torch::kFloat), ys.to(torch::kFloat), 2e-2, 2e-2 * scale));
+  torch::Tensor g = torch::randn(ys.sizes());
+  (ys.to(torch::kFloat) * g).sum().backward();
+  (yf.to(torch::kFloat) * g).sum().backward();
+  // The gradients come back to the fp32 parameters in fp32, equal within bf16 rounding.
+  REQUIRE(fast->weight.grad().scalar_type() == at::kFloat);
+  REQUIRE(fast->bias.grad().scalar_type() == at::kFloat);
+  double wscale = stock->weight.grad().abs().max().item<double>();
+  CHECK(torch::allclose(fast->weight.grad(), stock->weight.grad(), 3e-2, 3e-2 * wscale));
+  CHECK(torch::allclose(fast->bias.grad(), stock->bias.grad(), 3e-2, 3e-2 * stock->bias.grad().abs().max().item<double>()));
+}
+
+TEST_CASE("fast ConvTranspose2d takes channels-last inputs and weights", "[precision][layers]") {
+  torch::manual_seed(1);
+  ganflow::layers::FastConvTranspose2d a(torch::nn::ConvTranspose2dOptions(16, 8, 4).stride(2).padding(1).bias(true));
+  ganflow::layers::FastConvTranspose2d b(torch::nn::ConvTranspose2dOptions(16, 8, 4).stride(2).padding(1).bias(true));
+  {
+    torch::NoGradGuard ng;
+    b->weight.copy_(a->weight);
+    b->bias.copy_(a->bias);
+    b->weight.set_data(b->weight.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+  torch::Tensor x = torch::randn({3, 16, 5, 5});
+  torch::Tensor xa = x.clone().requires_grad_(true);
+  torch::Tensor xb = x.contiguous(torch::MemoryFormat::ChannelsLast).requires_grad_(true);
+  torch::Tensor ya = a->forward(xa), yb = b->forward(xb);
+  CHECK(torch::allclose(ya, yb, 1e-5, 1e-5));
+  torch::Tensor g = torch::randn(ya.sizes());
+  (ya * g).sum().backward();
+  (yb * g).sum().backward();
+  CHECK(torch::allclose(xa.grad(), xb.grad(), 1e-5, 1e-5));
+  CHECK(torch::allclose(a->weight.grad(), b->weight.grad(), 1e-4, 1e-4));
+  CHECK(torch::allclose(a->bias.grad(), b->bias.grad(), 1e-4, 1e-4));
+}
+
+TEST_CASE("the loss scaler skips a step with an inf gradient and halves the scale", "[precision][scaler]") {
+  OneParam one;
+  ganflow::LossScaler scaler(true, 1024.0, 3);
+  CHECK(scaler.scale(torch::tensor(2.0f)).item<float>() == 2048.0f);
+  one.set_grad({INFINITY, 1024.0f});
+  CHECK_FALSE(scaler.step(one.opt));
+  CHECK(scaler.scale_value() == 512.0);
+  CHECK(torch::equal(one.p, torch::ones({2})));  // unchanged
+  one.set_grad({0.0f, NAN});
+  CHECK_FALSE(scaler.step(one.opt));
+  CHECK(scaler.scale_value() == 256.0);
+  CHECK(torch::equal(one.p, torch::ones({2})));
+  // A finite step uses the unscaled gradient: p - lr * g / scale.
+  one.set_grad({256.0f, -512.0f});
+  CHECK(scaler.step(one.opt));
+  CHECK(torch::allclose(one.p.detach(), torch::tensor({0.0f, 3.0f})));
+}
+
+TEST_CASE("the loss scaler doubles the scale after growth_interval clean steps", "[precision][scaler]") {
+  OneParam one;
+  ganflow::LossScaler scaler(true, 8.0, 3);
+  for (int i = 0; i < 2; ++i) {
+    one.set_grad({1.0f, 1.0f});
+    CHECK(scaler.step(one.opt));
+  }
+  CHECK(scaler.scale_value() == 8.0);
+  CHECK(scaler.growth_tracker() == 2);
+  one.set_grad({1.0f, 1.0f});
+  CHECK(scaler.step(one.opt));
+  CHECK(scaler.scale_value() == 16.0);
+  CHECK(scaler.growth_tracker() == 0);
+  // An overflow resets the count.
+  one.set_grad({1.0f, 1.0f});
+  scaler.step(one.opt);
+  one.set_grad({INFINITY, 1.0f});
+  scaler.step(one.opt);
+  CHECK(scaler.scale_value() == 8.0);
+  CHECK(scaler.growth_tracker() == 0);
+}
+
+TEST_CASE("the loss scaler's state round-trips through its checkpoint form", "[precision][scaler]") {
+  OneParam one;
+  ganflow::LossScaler a(true, 64.0, 4);
+  for (int i = 0; i < 3; ++i) {
+    one.set_grad({1.0f, 1.0f});
+    a.step(one.opt);
+  }
+  ganflow::LossScaler b(true, 65536.0, 4);
+  b.load_state(json::parse(a.state().dump()));
+  CHECK(b.scale_value() == 64.0);
+  CHECK(b.growth_tracker() == 3);
+  one.set_grad({1.0f, 1.0f});
+  b.step(one.opt);  // the resumed scaler continues the count: the 4th clean step grows
+  CHECK(b.scale_value() == 128.0);
+  // A disabled scaler (fp32, bf16) passes the loss through and always steps.
+  ganflow::LossScaler off;
+  CHECK(off.scale(torch::tensor(3.0f)).item<float>() == 3.0f);
+  one.set_grad({INFINITY, 0.0f});
+  CHECK(off.step(one.opt));
+}
+
+TEST_CASE("a short bf16 GAN run on the CPU trains with finite losses and fp32 parameters", "[precision][gan]") {
+  std::string dir = gantest::temp_dir("bf16");
+  auto built = gantest::run_graph(tiny_gan({{"precision", "bf16"}, {"max_batches", 4}}), dir);
+  auto records = step_records(dir);
+  REQUIRE(records.size() == 4);
+  for (auto& r : records) CHECK(std::isfinite(r["train_loss"].get<double>()));
+  for (const char* node : {"generator", "critic"})
+    for (auto& p : params_of(built, node)) {
+      CHECK(p.scalar_type() == at::kFloat);
+      CHECK(torch::isfinite(p).all().item<bool>());
+    }
+  CHECK_FALSE(ganflow::autocast_enabled(c10::DeviceType::CPU));  // the stage left autocast as it was
+}
+
+TEST_CASE("fp16 on the CPU is a one-line error naming the node and the param", "[precision]") {
+  std::string dir = gantest::temp_dir("fp16cpu");
+  try {
+    gantest::run_graph(tiny_gan({{"precision", "fp16"}, {"max_batches", 1}}), dir);
+    FAIL("fp16 on the CPU ran");
+  } catch (const ganflow::Error& e) {
+    std::string msg = e.what();
+    INFO(msg);
+    CHECK(msg.find("node 'train'") != std::string::npos);
+    CHECK(msg.find("param 'precision'") != std::string::npos);
+    CHECK(msg.find("fp16") != std::string::npos);
+    CHECK(msg.find('\n') == std::string::npos);
+  }
+}
+
+TEST_CASE("channels-last training steps equal the default layout's", "[precision][gan]") {
+  auto run = [](bool channels_last) {
+    std::string dir = gantest::temp_dir(channels_last ? "cl_on" : "cl_off");
+    return gantest::run_graph(tiny_gan({{"channels_last", channels_last}, {"max_batches", 2}}), dir);
+  };
+  auto off = run(false), on = run(true);
+  for (const char* node : {"generator", "critic"}) {
+    auto a = params_of(off, node), b = params_of(on, node);
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      INFO(node << " parameter " << i);
+      if (b[i].dim() == 4) CHECK(b[i].is_contiguous(torch::MemoryFormat::ChannelsLast));
+      CHECK(torch::allclose(a[i], b[i], 0, 1e-5));
+    }
+  }
+}
+
+TEST_CASE("a learner stage trains in bf16 with channels-last, its model staying fp32", "[precision]") {
+  json g = json::parse(R"({
+    "name": "learner_bf16", "seed": 3, "threads": 2, "deterministic": true,
+    "nodes": {
+      "images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32, "limit": 64}},
+      "data": {"type": "item_list", "inputs": {"x": "images"}, "params": {"target": "label", "bs": 16, "threads": 1}},
+      "classifier": {"type": "fmnist_classifier", "params": {"feature_dim": 16}},
+      "loss": {"type": "cross_entropy"},
+      "train": {"type": "learner", "inputs": {"data": "data", "model": "classifier", "loss": "loss"},
+                "params": {"epochs": 1, "max_batches": 3, "precision": "bf16", "channels_last": true}}
+    }})");
+  std::string dir = gantest::temp_dir("learner_bf16");
+  auto built = gantest::run_graph(g.dump(), dir);
+  json row;
+  std::ifstream f(dir + "/metrics.jsonl");
+  for (std::string line; std::getline(f, line);)
+    if (json r = json::parse(line); r.value("kind", "") == "epoch") row = r;
+  REQUIRE(row.contains("train_loss"));
+  CHECK(std::isfinite(row["train_loss"].get<double>()));
+  for (auto& p : params_of(built, "classifier")) {
+    CHECK(p.scalar_type() == at::kFloat);
+    if (p.dim() == 4) CHECK(p.is_contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+}
