@@ -1,0 +1,75 @@
+// The evidence behind FastConvTranspose2d's rule: forward + backward (input and weight
+// gradients) of every transposed convolution in the default DCGAN generator, stock LibTorch
+// op vs the path through the convolution primitives, interleaved, median of --reps.
+// Usage: conv_transpose_layers [--bs 64] [--reps 20] [--threads 2]
+// Prints one line per layer: shape, stock ms, fast ms, stock / fast.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "ganflow/layers/conv_transpose.hpp"
+
+namespace {
+
+struct Layer {
+  int64_t in, out, size_in, kernel, stride, padding;
+};
+
+double step_ms(ganflow::layers::FastConvTranspose2d& m, const torch::Tensor& x, bool fast) {
+  ganflow::layers::set_fast_conv_transpose(fast);
+  auto t0 = std::chrono::steady_clock::now();
+  torch::Tensor y = m->forward(x);
+  y.backward(torch::ones_like(y));
+  auto t1 = std::chrono::steady_clock::now();
+  m->weight.mutable_grad().reset();
+  return std::chrono::duration<double, std::milli>(t1 - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int64_t bs = 64, reps = 20, threads = 2;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--bs") bs = std::stoll(argv[i + 1]);
+    else if (a == "--reps") reps = std::stoll(argv[i + 1]);
+    else if (a == "--threads") threads = std::stoll(argv[i + 1]);
+    else return std::fprintf(stderr, "unknown option %s\n", a.c_str()), 2;
+  }
+  torch::set_num_threads(int(threads));
+  torch::manual_seed(0);
+  // graphs/dcgan_fashion_mnist.json's generator: noise 100, n_features 64, 32x32x1.
+  const std::vector<Layer> layers = {{100, 256, 1, 4, 1, 0}, {256, 128, 4, 4, 2, 1}, {128, 64, 8, 4, 2, 1}, {64, 1, 16, 4, 2, 1}};
+  std::printf("batch %lld, %lld threads, median of %lld: forward + backward ms\n", (long long)bs, (long long)threads,
+              (long long)reps);
+  std::printf("%-34s %9s %9s %12s\n", "layer", "stock", "fast", "stock/fast");
+  for (const Layer& l : layers) {
+    ganflow::layers::FastConvTranspose2d m(torch::nn::ConvTranspose2dOptions(l.in, l.out, l.kernel)
+                                               .stride(l.stride)
+                                               .padding(l.padding)
+                                               .bias(false));
+    torch::Tensor x = torch::randn({bs, l.in, l.size_in, l.size_in}, torch::requires_grad());
+    std::vector<double> stock, fast;
+    step_ms(m, x, false), step_ms(m, x, true);  // warm-up: first-call allocations and oneDNN primitives
+    for (int64_t r = 0; r < reps; ++r) {
+      stock.push_back(step_ms(m, x, false));
+      fast.push_back(step_ms(m, x, true));
+    }
+    char name[64];
+    std::snprintf(name, sizeof name, "%lld->%lld, %lldx%lld, k%lld s%lld p%lld", (long long)l.in, (long long)l.out,
+                  (long long)l.size_in, (long long)l.size_in, (long long)l.kernel, (long long)l.stride,
+                  (long long)l.padding);
+    double s = median(stock), f = median(fast);
+    std::printf("%-34s %9.2f %9.2f %12.2f\n", name, s, f, s / f);
+  }
+  return 0;
+}
