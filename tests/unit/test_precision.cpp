@@ -16,6 +16,9 @@
 using ganflow::json;
 
 namespace {
+// CPU checks: they stay on the CPU when GANFLOW_TEST_DEVICE moves the harness (test_cuda.cpp: GPU).
+const torch::Device kCpu(torch::kCPU);
+
 // A tiny DCGAN (the harness recipe at 16 features, batch 16): `train_params` go on the stage.
 std::string tiny_gan(const json& train_params) {
   json g = json::parse(R"({
@@ -203,7 +206,7 @@ TEST_CASE("the loss scaler's state round-trips through its checkpoint form", "[p
 
 TEST_CASE("a short bf16 GAN run on the CPU trains with finite losses and fp32 parameters", "[precision][gan]") {
   std::string dir = gantest::temp_dir("bf16");
-  auto built = gantest::run_graph(tiny_gan({{"precision", "bf16"}, {"max_batches", 4}}), dir);
+  auto built = gantest::run_graph(tiny_gan({{"precision", "bf16"}, {"max_batches", 4}}), dir, kCpu);
   auto records = step_records(dir);
   REQUIRE(records.size() == 4);
   for (auto& r : records) CHECK(std::isfinite(r["train_loss"].get<double>()));
@@ -218,7 +221,7 @@ TEST_CASE("a short bf16 GAN run on the CPU trains with finite losses and fp32 pa
 TEST_CASE("fp16 on the CPU is a one-line error naming the node and the param", "[precision]") {
   std::string dir = gantest::temp_dir("fp16cpu");
   try {
-    gantest::run_graph(tiny_gan({{"precision", "fp16"}, {"max_batches", 1}}), dir);
+    gantest::run_graph(tiny_gan({{"precision", "fp16"}, {"max_batches", 1}}), dir, kCpu);
     FAIL("fp16 on the CPU ran");
   } catch (const ganflow::Error& e) {
     std::string msg = e.what();
@@ -233,7 +236,7 @@ TEST_CASE("fp16 on the CPU is a one-line error naming the node and the param", "
 TEST_CASE("channels-last training steps equal the default layout's", "[precision][gan]") {
   auto run = [](bool channels_last) {
     std::string dir = gantest::temp_dir(channels_last ? "cl_on" : "cl_off");
-    return gantest::run_graph(tiny_gan({{"channels_last", channels_last}, {"max_batches", 2}}), dir);
+    return gantest::run_graph(tiny_gan({{"channels_last", channels_last}, {"max_batches", 2}}), dir, kCpu);
   };
   auto off = run(false), on = run(true);
   for (const char* node : {"generator", "critic"}) {
@@ -259,7 +262,7 @@ TEST_CASE("a learner stage trains in bf16 with channels-last, its model staying 
                 "params": {"epochs": 1, "max_batches": 3, "precision": "bf16", "channels_last": true}}
     }})");
   std::string dir = gantest::temp_dir("learner_bf16");
-  auto built = gantest::run_graph(g.dump(), dir);
+  auto built = gantest::run_graph(g.dump(), dir, kCpu);
   json row;
   std::ifstream f(dir + "/metrics.jsonl");
   for (std::string line; std::getline(f, line);)
