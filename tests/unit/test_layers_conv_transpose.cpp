@@ -58,3 +58,17 @@ TEST_CASE("the fast path can be switched off and keeps the module's state-dict n
   ganflow::layers::set_fast_conv_transpose(true);
   CHECK(torch::allclose(stock, fast->forward(x), 1e-4, 1e-5));
 }
+
+TEST_CASE("the rule: the stock op for 1 or 2 output channels per group, the fast path from 3", "[layers]") {
+  // Which path ran shows in the autograd node: the fast path is ganflow's own function.
+  auto path = [](int64_t out, int64_t groups) {
+    ganflow::layers::FastConvTranspose2d m(torch::nn::ConvTranspose2dOptions(4 * groups, out, 4).stride(2).groups(groups).bias(false));
+    torch::Tensor y = m->forward(torch::randn({2, 4 * groups, 5, 5}, torch::requires_grad()));
+    return y.grad_fn()->name().find("ConvTransposeViaConv") != std::string::npos ? "fast" : "stock";
+  };
+  CHECK(std::string(path(1, 1)) == "stock");
+  CHECK(std::string(path(2, 1)) == "stock");
+  CHECK(std::string(path(4, 2)) == "stock");  // 2 per group
+  CHECK(std::string(path(3, 1)) == "fast");
+  CHECK(std::string(path(64, 1)) == "fast");
+}

@@ -22,7 +22,8 @@ class GANFLOW_API FastConvTranspose2dImpl : public torch::nn::ConvTranspose2dImp
 };
 TORCH_MODULE(FastConvTranspose2d);
 
-// The rule: the fast path on CPU tensors when oneDNN is usable, the stock op otherwise.
+// The rule: the fast path on CPU tensors with more than 2 output channels per group when
+// oneDNN is usable (measured: bench/conv_transpose_layers), the stock op otherwise.
 // GANFLOW_STOCK_CONV_TRANSPOSE=1 in the environment (or set_fast_conv_transpose(false))
 // forces the stock op everywhere (benchmarks compare both).
 GANFLOW_API bool fast_conv_transpose_enabled();
