@@ -234,8 +234,15 @@ TEST_CASE("thread budget: an explicit loader request fits beside torch within th
   p = plan_threads(0, 16, 4);
   CHECK(p.loader == 12);
   CHECK(p.intra == 4);
-  p = plan_threads(8, 4, 2);  // request cut to the free cores
+  p = plan_threads(8, 4, 2);  // request cut to the cores; torch keeps its calling thread
+  CHECK(p.loader == 4);
+  CHECK(p.intra == 1);
+  p = plan_threads(3, 4, 2);  // request honoured; torch keeps the one core left
+  CHECK(p.loader == 3);
+  CHECK(p.intra == 1);
+  p = plan_threads(2, 2, 1);  // a loader-only job may take every core
   CHECK(p.loader == 2);
+  CHECK(p.intra == 1);
   p = plan_threads(0, 2, 2);  // automatic: torch keeps every core, one loader thread beside it
   CHECK(p.loader == 1);
   CHECK(p.intra == 2);

@@ -54,8 +54,8 @@ void declare_loader_params(NodeSpec& s) {
   s.param_bool("shuffle", true, "Shuffle each epoch (seeded: same seed, same order; each epoch differs).");
   s.param_bool("drop_last", true, "Drop the last partial batch (ranks first get equal shares).");
   s.param_int("threads", 0,
-              "Loader threads; 0: the cores torch's intra-op threads leave free (at least 1). Loader + torch threads "
-              "never exceed the cores: a larger request is cut, and torch gives up threads if it alone takes them all.")
+              "Loader threads; 0: the cores torch's intra-op threads leave free (at least 1). N: a hard budget "
+              "of up to every core; torch keeps the cores left over (at least its calling thread).")
       .at_least(0);
   s.param_int("prefetch", 2, "Finished batches waiting for the trainer (the queue capacity).").range(1, 64);
   s.param_enum("on_bad_item", {"error", "skip"}, "error",

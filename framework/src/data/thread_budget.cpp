@@ -11,14 +11,17 @@ namespace ganflow {
 
 ThreadPlan plan_threads(int requested, int cores, int intra) {
   cores = std::max(1, cores);
-  ThreadPlan p{requested > 0 ? requested : std::max(1, cores - intra), std::max(1, intra)};
-  if (p.loader + p.intra > cores) p.loader = std::max(1, cores - p.intra);
-  // Automatic (0): when torch already uses every core, the loader keeps one thread beside it
-  // rather than taking a core from the model: decoding small images is a sliver of a step
-  // (bench/run measures both), while halving the intra-op threads halves the step.
-  // An explicit request is a hard budget: torch gives up cores for it.
-  if (requested > 0 && p.loader + p.intra > cores) p.intra = std::max(1, cores - p.loader);
-  return p;
+  intra = std::max(1, intra);
+  // Automatic (0): the cores torch leaves free, and when torch already uses every core, one
+  // loader thread beside it rather than a core taken from the model: decoding small images
+  // is a sliver of a step (bench/run measures both), while halving the intra-op threads
+  // halves the step.
+  if (requested <= 0) return {std::max(1, cores - intra), intra};
+  // An explicit request is a hard budget of up to every core: torch keeps what is left, at
+  // least the calling thread (so loader + torch exceed the cores by one only when the
+  // request takes them all, e.g. a loader-only job).
+  const int loader = std::min(requested, cores);
+  return {loader, std::max(1, std::min(intra, cores - loader))};
 }
 
 int available_cores() {

@@ -1,5 +1,5 @@
 #pragma once
-// Loader threads + torch intra-op threads never exceed the cores (oversubscribed OpenMP
+// Loader threads beside torch's intra-op threads, within the cores (oversubscribed OpenMP
 // convolutions slow down 10-15x on the build machine).
 namespace ganflow {
 
@@ -9,8 +9,7 @@ struct ThreadPlan {
 };
 
 // requested 0: every core torch does not use, at least 1 (beside torch when torch takes every
-// core). A request that does not fit is cut to the free cores; an explicit request when torch
-// takes every core makes torch give cores up.
+// core). requested N: min(N, cores) loader threads; torch keeps the cores left, at least 1.
 ThreadPlan plan_threads(int requested, int cores, int intra);
 
 // The cores this process may run on (its CPU affinity).
