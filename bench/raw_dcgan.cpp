@@ -195,7 +195,8 @@ int main(int argc, char** argv) {
     }
     loss.backward();
     (gen_mode ? opt_g : opt_c).step();
-    (gen_mode ? opt_g : opt_c).zero_grad();
+    // Drop the gradients (set_to_none), as ganflow does: zero-filling and accumulating costs.
+    for (auto& p : (gen_mode ? g : c)->parameters()) p.mutable_grad().reset();
     gen_mode = !gen_mode;  // 1:1
     freeze(*g, !gen_mode);
     freeze(*c, gen_mode);
