@@ -11,6 +11,7 @@
 #include "ganflow/framework/plugin_loader.hpp"
 #include "ganflow/framework/run_context.hpp"
 #include "ganflow/framework/validate.hpp"
+#include "ganflow/params.hpp"
 
 namespace gantest {
 
@@ -31,6 +32,46 @@ inline std::string temp_dir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
+}
+
+// The tests' DCGAN on Fashion-MNIST 32x32x1: basic_generator / basic_critic, BCE through
+// adaptive_loss, fixed_gan_switcher(n_crit, 1), Adam 2e-4 betas (0.5, 0.99) without weight
+// decay. `train` is merged into the gan stage's params; top-level keys are the caller's.
+struct TinyDcgan {
+  std::string name;
+  int64_t seed = 5, limit = 256, bs = 16, noise_sz = 16, n_features = 16, n_crit = 1;
+};
+
+inline ganflow::json tiny_dcgan(const TinyDcgan& k, const ganflow::json& train) {
+  ganflow::json g = ganflow::json::parse(R"({
+    "threads": 2,
+    "nodes": {
+      "images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32}},
+      "noise": {"type": "noisy_item", "params": {}},
+      "data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "images"}, "params": {"threads": 1}},
+      "generator": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1}},
+      "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1}},
+      "bce": {"type": "bce_with_logits"},
+      "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
+      "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}, "params": {"weights_gen": [1.0, 0.0]}},
+      "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
+      "switcher": {"type": "fixed_gan_switcher", "params": {"n_gen": 1}},
+      "train": {"type": "gan", "inputs": {"data": "data", "generator": "generator", "critic": "critic",
+                "gen_loss": "gen_loss", "crit_loss": "crit_loss", "switcher": "switcher"},
+                "params": {"lr": 2e-4, "betas": [0.5, 0.99], "wd": 0.0}}
+    }})");
+  g["name"] = k.name;
+  g["seed"] = k.seed;
+  auto& n = g["nodes"];
+  n["images"]["params"]["limit"] = k.limit;
+  n["noise"]["params"]["noise_sz"] = k.noise_sz;
+  n["data"]["params"]["bs"] = k.bs;
+  n["generator"]["params"]["noise_sz"] = k.noise_sz;
+  n["generator"]["params"]["n_features"] = k.n_features;
+  n["critic"]["params"]["n_features"] = k.n_features;
+  n["switcher"]["params"]["n_crit"] = k.n_crit;
+  n["train"]["params"].update(train);
+  return g;
 }
 
 // The device of run_graph: the CPU, or GANFLOW_TEST_DEVICE (scripts/gpu-check sets cuda).

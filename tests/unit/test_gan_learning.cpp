@@ -32,24 +32,9 @@ double mean_image_distance(const torch::Tensor& a, const torch::Tensor& b) {
 }  // namespace
 
 TEST_CASE("a short DCGAN run on Fashion-MNIST learns", "[gan][learning]") {
-  json g = json::parse(R"({
-    "name": "learning", "seed": 3, "threads": 2,
-    "nodes": {
-      "images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32, "limit": 4096}},
-      "noise": {"type": "noisy_item", "params": {"noise_sz": 32}},
-      "data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "images"}, "params": {"bs": 32}},
-      "generator": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1, "noise_sz": 32, "n_features": 32}},
-      "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 32}},
-      "bce": {"type": "bce_with_logits"},
-      "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
-      "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}, "params": {"weights_gen": [1.0, 0.0]}},
-      "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
-      "switcher": {"type": "fixed_gan_switcher", "params": {"n_crit": 1, "n_gen": 1}},
-      "train": {"type": "gan", "inputs": {"data": "data", "generator": "generator", "critic": "critic",
-                "gen_loss": "gen_loss", "crit_loss": "crit_loss", "switcher": "switcher"},
-                "params": {"epochs": 2, "max_batches": 120, "lr": 2e-4, "betas": [0.5, 0.99], "wd": 0.0,
-                           "switch_eval": false, "checkpoint_every": 0}}
-    }})");
+  json g = gantest::tiny_dcgan({"learning", 3, 4096, 32, 32, 32},
+                               {{"epochs", 2}, {"max_batches", 120}, {"switch_eval", false}, {"checkpoint_every", 0}});
+  g["nodes"]["data"]["params"].erase("threads");  // the automatic loader thread budget
   // The same graph, built but not trained, gives the untrained generator to compare with.
   ganflow::Graph untrained_graph = ganflow::parse_graph(g.dump());
   ganflow::validate_graph(untrained_graph, gantest::registry());

@@ -21,24 +21,9 @@ const torch::Device kCpu(torch::kCPU);
 
 // A tiny DCGAN (the harness recipe at 16 features, batch 16): `train_params` go on the stage.
 std::string tiny_gan(const json& train_params) {
-  json g = json::parse(R"({
-    "name": "precision", "seed": 5, "threads": 2, "deterministic": true,
-    "nodes": {
-      "images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32, "limit": 128}},
-      "noise": {"type": "noisy_item", "params": {"noise_sz": 16}},
-      "data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "images"}, "params": {"bs": 16, "threads": 1}},
-      "generator": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1, "noise_sz": 16, "n_features": 16}},
-      "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 16}},
-      "bce": {"type": "bce_with_logits"},
-      "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
-      "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}, "params": {"weights_gen": [1.0, 0.0]}},
-      "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
-      "switcher": {"type": "fixed_gan_switcher", "params": {"n_crit": 1, "n_gen": 1}},
-      "train": {"type": "gan", "inputs": {"data": "data", "generator": "generator", "critic": "critic",
-                "gen_loss": "gen_loss", "crit_loss": "crit_loss", "switcher": "switcher"},
-                "params": {"epochs": 1, "lr": 2e-4, "betas": [0.5, 0.99], "wd": 0.0, "switch_eval": false,
-                           "show_img": false, "checkpoint_every": 0, "log_every": 1}}
-    }})");
+  json g = gantest::tiny_dcgan({"precision", 5, 128, 16}, {{"epochs", 1}, {"switch_eval", false}, {"show_img", false},
+                                                           {"checkpoint_every", 0}, {"log_every", 1}});
+  g["deterministic"] = true;
   g["nodes"]["train"]["params"].update(train_params);
   return g.dump();
 }

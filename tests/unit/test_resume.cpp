@@ -22,24 +22,10 @@ const std::string kGanflow = std::string(GANFLOW_BINARY_DIR) + "/bin/ganflow";
 
 // A tiny deterministic DCGAN: 2 epochs x 8 batches, a checkpoint every 2 steps.
 std::string write_graph(const std::string& dir) {
-  json g = json::parse(R"({
-    "name": "resume", "seed": 11, "threads": 2, "deterministic": true, "device": "cpu",
-    "nodes": {
-      "images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32, "limit": 256}},
-      "noise": {"type": "noisy_item", "params": {"noise_sz": 16}},
-      "data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "images"}, "params": {"bs": 16, "threads": 1}},
-      "generator": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1, "noise_sz": 16, "n_features": 16}},
-      "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 16}},
-      "bce": {"type": "bce_with_logits"},
-      "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
-      "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}, "params": {"weights_gen": [1.0, 0.0]}},
-      "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
-      "switcher": {"type": "fixed_gan_switcher", "params": {"n_crit": 2, "n_gen": 1}},
-      "train": {"type": "gan", "inputs": {"data": "data", "generator": "generator", "critic": "critic",
-                "gen_loss": "gen_loss", "crit_loss": "crit_loss", "switcher": "switcher"},
-                "params": {"epochs": 2, "max_batches": 8, "checkpoint_every": 2, "lr": 2e-4, "betas": [0.5, 0.99],
-                           "wd": 0.0, "n_samples": 16}}
-    }})");
+  json g = gantest::tiny_dcgan({"resume", 11, 256, 16, 16, 16, 2},
+                               {{"epochs", 2}, {"max_batches", 8}, {"checkpoint_every", 2}, {"n_samples", 16}});
+  g["deterministic"] = true;
+  g["device"] = "cpu";
   std::string path = dir + "/graph_in.json";
   std::ofstream(path) << g.dump(2);
   return path;
