@@ -1,5 +1,6 @@
 // The evidence behind FastConvTranspose2d's rule: forward + backward (input and weight
-// gradients) of every transposed convolution in the default DCGAN generator, stock LibTorch
+// gradients) of every transposed convolution in the default DCGAN generator and of an
+// output-channel sweep, stock LibTorch
 // op vs the path through the convolution primitives, interleaved, median of --reps.
 // Usage: conv_transpose_layers [--bs 64] [--reps 20] [--threads 2]
 // Prints one line per layer: shape, stock ms, fast ms, stock / fast.
@@ -19,10 +20,14 @@ struct Layer {
   int64_t in, out, size_in, kernel, stride, padding;
 };
 
-double step_ms(ganflow::layers::FastConvTranspose2d& m, const torch::Tensor& x, bool fast) {
-  ganflow::layers::set_fast_conv_transpose(fast);
+// Stock: the module with the fast path off. Fast: the path itself, called directly, so the
+// rule the module applies does not decide what is measured.
+double step_ms(ganflow::layers::FastConvTranspose2d& m, const Layer& l, const torch::Tensor& x, bool fast) {
+  ganflow::layers::set_fast_conv_transpose(false);
   auto t0 = std::chrono::steady_clock::now();
-  torch::Tensor y = m->forward(x);
+  torch::Tensor y = fast ? ganflow::layers::conv_transpose2d_via_conv(x, m->weight, {}, {l.stride, l.stride},
+                                                                      {l.padding, l.padding}, {0, 0}, 1, {1, 1})
+                         : m->forward(x);
   y.backward(torch::ones_like(y));
   auto t1 = std::chrono::steady_clock::now();
   m->weight.mutable_grad().reset();
@@ -48,7 +53,10 @@ int main(int argc, char** argv) {
   torch::set_num_threads(int(threads));
   torch::manual_seed(0);
   // graphs/dcgan_fashion_mnist.json's generator: noise 100, n_features 64, 32x32x1.
-  const std::vector<Layer> layers = {{100, 256, 1, 4, 1, 0}, {256, 128, 4, 4, 2, 1}, {128, 64, 8, 4, 2, 1}, {64, 1, 16, 4, 2, 1}};
+  std::vector<Layer> layers = {{100, 256, 1, 4, 1, 0}, {256, 128, 4, 4, 2, 1}, {128, 64, 8, 4, 2, 1}, {64, 1, 16, 4, 2, 1}};
+  // The output-channel sweep behind the rule's threshold (an RGB output layer among them).
+  for (int64_t c : {2, 3, 4, 8, 16, 32}) layers.push_back({64, c, 16, 4, 2, 1});
+  layers.push_back({32, 3, 32, 4, 2, 1});
   std::printf("batch %lld, %lld threads, median of %lld: forward + backward ms\n", (long long)bs, (long long)threads,
               (long long)reps);
   std::printf("%-34s %9s %9s %12s\n", "layer", "stock", "fast", "stock/fast");
@@ -59,10 +67,10 @@ int main(int argc, char** argv) {
                                                .bias(false));
     torch::Tensor x = torch::randn({bs, l.in, l.size_in, l.size_in}, torch::requires_grad());
     std::vector<double> stock, fast;
-    step_ms(m, x, false), step_ms(m, x, true);  // warm-up: first-call allocations and oneDNN primitives
+    step_ms(m, l, x, false), step_ms(m, l, x, true);  // warm-up: first-call allocations and oneDNN primitives
     for (int64_t r = 0; r < reps; ++r) {
-      stock.push_back(step_ms(m, x, false));
-      fast.push_back(step_ms(m, x, true));
+      stock.push_back(step_ms(m, l, x, false));
+      fast.push_back(step_ms(m, l, x, true));
     }
     char name[64];
     std::snprintf(name, sizeof name, "%lld->%lld, %lldx%lld, k%lld s%lld p%lld", (long long)l.in, (long long)l.out,

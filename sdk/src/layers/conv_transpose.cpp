@@ -100,7 +100,7 @@ torch::Tensor conv_transpose2d_via_conv(const torch::Tensor& x, const torch::Ten
 torch::Tensor FastConvTranspose2dImpl::forward(const torch::Tensor& input) {
   // Measured (bench/conv_transpose_layers, bench/BENCHMARKS.md): with 1 or 2 output channels
   // per group oneDNN's path is about 2x slower than the stock op (the final layer of a grey
-  // generator); from 3 channels up it is 1.3-3x faster.
+  // generator); at 3 it is a toss-up (0.8-1.15x), from 4 up 1.05-3.5x faster.
   bool fast = input.device().is_cpu() && input.dim() == 4 && fast_conv_transpose_enabled() &&
               options.out_channels() / options.groups() > 2 && at::globalContext().userEnabledMkldnn() &&
               at::hasMKLDNN() && c10::get_if<torch::enumtype::kZeros>(&options.padding_mode());
