@@ -1,5 +1,6 @@
-// The fast transposed convolution equals the stock op: forward, input, weight and bias
-// gradients, across stride, padding, output_padding, dilation and groups.
+// The fast transposed convolution equals the stock op on each of its paths (matmul, via_conv,
+// via_conv with the unfold weight gradient): forward, input, weight and bias gradients, across
+// stride, padding, output_padding, dilation and groups.
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
@@ -13,16 +14,24 @@ struct Case {
 }  // namespace
 
 TEST_CASE("fast ConvTranspose2d matches the stock op and its gradients", "[layers]") {
-  std::vector<Case> cases = {
-      {100, 64, 4, 1, 0, 0, 1, 1, 1, false},  // basic_generator's first layer: 1x1 -> 4x4
-      {64, 32, 4, 2, 1, 0, 1, 1, 4, false},   // a doubling layer
-      {16, 8, 3, 1, 1, 0, 1, 1, 8, true},     // an extra layer, with bias
-      {8, 12, 3, 2, 1, 1, 1, 1, 5, true},     // output_padding
-      {8, 8, 3, 2, 2, 0, 2, 2, 6, true},      // groups and dilation
-      {6, 9, 5, 3, 0, 2, 3, 1, 4, false},     // stride 3, output_padding 2, groups 3
+  using P = ganflow::layers::ConvTransposePath;
+  std::vector<std::pair<Case, P>> cases = {
+      {{100, 64, 4, 1, 0, 0, 1, 1, 1, false}, P::matmul},  // basic_generator's first layer: 1x1 -> 4x4
+      {{16, 8, 3, 2, 0, 0, 1, 1, 1, true}, P::matmul},     // 1x1 input, stride 2, bias
+      {{16, 8, 3, 1, 1, 0, 1, 1, 1, false}, P::via_conv},  // 1x1 input with padding: not a plain product
+      {{64, 1, 4, 2, 1, 0, 1, 1, 6, false}, P::via_conv_unfold_weight_grad},  // a grey generator's last layer
+      {{8, 2, 3, 2, 1, 1, 1, 2, 5, true}, P::via_conv_unfold_weight_grad},    // 2 outputs, dilation, output_padding
+      {{4, 2, 3, 1, 1, 1, 1, 2, 5, false}, P::stock},   // output_padding >= stride: no convolution behind it
+      {{4, 6, 3, 1, 1, 1, 1, 2, 5, false}, P::stock},   // the same with more outputs
+      {{4, 2, 3, 2, 1, 0, 2, 1, 5, false}, P::stock},                          // 1 output per group, groups 2
+      {{64, 32, 4, 2, 1, 0, 1, 1, 4, false}, P::via_conv},  // a doubling layer
+      {{16, 8, 3, 1, 1, 0, 1, 1, 8, true}, P::via_conv},  // an extra layer, with bias
+      {{8, 12, 3, 2, 1, 1, 1, 1, 5, true}, P::via_conv},  // output_padding
+      {{8, 8, 3, 2, 2, 0, 2, 2, 6, true}, P::via_conv},  // groups and dilation
+      {{6, 9, 5, 3, 0, 2, 3, 1, 4, false}, P::via_conv},  // stride 3, output_padding 2, groups 3
   };
   torch::manual_seed(0);
-  for (auto& c : cases) {
+  for (auto& [c, expected_path] : cases) {
     INFO("in " << c.in << " out " << c.out << " k " << c.k << " s " << c.stride << " p " << c.pad << " op "
                << c.out_pad << " g " << c.groups << " d " << c.dil);
     auto opts = torch::nn::ConvTranspose2dOptions(c.in, c.out, c.k)
@@ -35,6 +44,7 @@ TEST_CASE("fast ConvTranspose2d matches the stock op and its gradients", "[layer
       if (c.bias) fast->bias.copy_(stock->bias);
     }
     torch::Tensor x = torch::randn({3, c.in, c.h, c.h});
+    CHECK(ganflow::layers::conv_transpose_path(*fast, x) == expected_path);
     torch::Tensor xs = x.clone().requires_grad_(true), xf = x.clone().requires_grad_(true);
     torch::Tensor ys = stock->forward(xs), yf = fast->forward(xf);
     REQUIRE(ys.sizes() == yf.sizes());
@@ -59,16 +69,43 @@ TEST_CASE("the fast path can be switched off and keeps the module's state-dict n
   CHECK(torch::allclose(stock, fast->forward(x), 1e-4, 1e-5));
 }
 
-TEST_CASE("the rule: the stock op for 1 or 2 output channels per group, the fast path from 3", "[layers]") {
-  // Which path ran shows in the autograd node: the fast path is ganflow's own function.
-  auto path = [](int64_t out, int64_t groups) {
-    ganflow::layers::FastConvTranspose2d m(torch::nn::ConvTranspose2dOptions(4 * groups, out, 4).stride(2).groups(groups).bias(false));
-    torch::Tensor y = m->forward(torch::randn({2, 4 * groups, 5, 5}, torch::requires_grad()));
-    return y.grad_fn()->name().find("ConvTransposeViaConv") != std::string::npos ? "fast" : "stock";
+TEST_CASE("the rule picks the path by shape, and stock on request or off the CPU's oneDNN", "[layers]") {
+  using P = ganflow::layers::ConvTransposePath;
+  auto path = [](int64_t out, int64_t groups, int64_t h, int64_t pad) {
+    ganflow::layers::FastConvTranspose2d m(
+        torch::nn::ConvTranspose2dOptions(4 * groups, out, 4).stride(2).padding(pad).groups(groups).bias(false));
+    return ganflow::layers::conv_transpose_path(*m, torch::randn({2, 4 * groups, h, h}));
   };
-  CHECK(std::string(path(1, 1)) == "stock");
-  CHECK(std::string(path(2, 1)) == "stock");
-  CHECK(std::string(path(4, 2)) == "stock");  // 2 per group
-  CHECK(std::string(path(3, 1)) == "fast");
-  CHECK(std::string(path(64, 1)) == "fast");
+  CHECK(path(64, 1, 1, 0) == P::matmul);
+  CHECK(path(64, 2, 1, 0) == P::via_conv);  // groups: no plain product
+  CHECK(path(3, 1, 5, 1) == P::via_conv);
+  CHECK(path(64, 1, 5, 1) == P::via_conv);
+  CHECK(path(1, 1, 5, 1) == P::via_conv_unfold_weight_grad);
+  CHECK(path(2, 1, 5, 1) == P::via_conv_unfold_weight_grad);
+  CHECK(path(4, 2, 5, 1) == P::stock);  // 2 per group
+  ganflow::layers::set_fast_conv_transpose(false);
+  CHECK(path(64, 1, 5, 1) == P::stock);
+  CHECK(path(64, 1, 1, 0) == P::stock);
+  ganflow::layers::set_fast_conv_transpose(true);
+  // The module follows the rule: the fast path's autograd node is ganflow's own function.
+  ganflow::layers::FastConvTranspose2d m(torch::nn::ConvTranspose2dOptions(4, 8, 4).stride(2).bias(false));
+  torch::Tensor y = m->forward(torch::randn({2, 4, 5, 5}, torch::requires_grad()));
+  CHECK(y.grad_fn()->name().find("ConvTransposeViaConv") != std::string::npos);
+}
+
+TEST_CASE("the unfold weight gradient equals the convolution primitive's on any channel count", "[layers]") {
+  using ganflow::layers::WeightGrad;
+  torch::manual_seed(1);
+  torch::Tensor x = torch::randn({4, 6, 7, 7});
+  torch::Tensor w = torch::randn({6, 5, 3, 3}, torch::requires_grad());
+  torch::Tensor g = torch::randn({4, 5, 14, 14});
+  auto weight_grad = [&](WeightGrad how) {
+    torch::Tensor y = ganflow::layers::conv_transpose2d_via_conv(x, w, {}, {2, 2}, {1, 1}, {1, 1}, 1, {1, 1}, how);
+    REQUIRE(y.sizes() == g.sizes());
+    (y * g).sum().backward();
+    torch::Tensor gw = w.grad().clone();
+    w.mutable_grad().reset();
+    return gw;
+  };
+  CHECK(torch::allclose(weight_grad(WeightGrad::unfold), weight_grad(WeightGrad::convolution), 1e-4, 1e-3));
 }

@@ -5,7 +5,10 @@
 //   forward      = convolution_backward(input-grad; grad_output = x, weight = W)
 //   input grad   = conv2d(grad_y, W)                      (same stride/padding/dilation/groups)
 //   weight grad  = convolution_backward(weight-grad; input = grad_y, grad_output = x)
-// and stays with the stock op where that is as fast (CUDA: cuDNN). The module IS a
+// and stays with the stock op where that is as fast (CUDA: cuDNN). Two shapes take cheaper
+// routes: a 1x1 input (a generator's first layer, noise -> 4x4) is a matrix product, and with
+// 1-2 output channels (a grey generator's last layer) oneDNN's weight gradient is slow, so it
+// comes from unfold + matrix product instead. The module IS a
 // ConvTranspose2dImpl (same options, parameters, init and state-dict names). Under CPU
 // autocast the fast path casts like the stock op (bf16 in, bf16 out, fp32 parameter grads);
 // channels-last inputs stay channels-last.
@@ -22,17 +25,35 @@ class GANFLOW_API FastConvTranspose2dImpl : public torch::nn::ConvTranspose2dImp
 };
 TORCH_MODULE(FastConvTranspose2d);
 
-// The rule: the fast path on CPU tensors with more than 2 output channels per group when
-// oneDNN is usable (measured: bench/conv_transpose_layers), the stock op otherwise.
 // GANFLOW_STOCK_CONV_TRANSPOSE=1 in the environment (or set_fast_conv_transpose(false))
 // forces the stock op everywhere (benchmarks compare both).
 GANFLOW_API bool fast_conv_transpose_enabled();
 GANFLOW_API void set_fast_conv_transpose(bool on);
 
+// The rule (measured: bench/conv_transpose_layers, bench/BENCHMARKS.md), on CPU tensors when
+// oneDNN is usable, the fast path is on and output_padding < stride, else stock:
+//   1x1 input, no padding, dilation, output_padding or groups -> matmul (3x the oneDNN path);
+//   more than 2 output channels per group -> via_conv (2.3-2.7x stock on the big layers);
+//   1-2 output channels, groups 1 -> via_conv with the unfold weight gradient (1.2x stock;
+//   oneDNN's weight gradient makes via_conv slower than stock there); otherwise stock.
+enum class ConvTransposePath { stock, matmul, via_conv, via_conv_unfold_weight_grad };
+GANFLOW_API ConvTransposePath conv_transpose_path(const FastConvTranspose2dImpl& module, const torch::Tensor& input);
+
+// How the fast path computes the weight gradient: the convolution primitive (oneDNN), or
+// unfold(grad_y) and one matrix product (groups 1 and output_padding < stride only; faster
+// for 1-2 output channels).
+enum class WeightGrad { convolution, unfold };
+
 // The fast path itself (CPU), as an autograd function; `weight` is [in, out/groups, kh, kw].
 GANFLOW_API torch::Tensor conv_transpose2d_via_conv(const torch::Tensor& x, const torch::Tensor& weight,
                                                     const torch::Tensor& bias, torch::IntArrayRef stride,
                                                     torch::IntArrayRef padding, torch::IntArrayRef output_padding,
-                                                    int64_t groups, torch::IntArrayRef dilation);
+                                                    int64_t groups, torch::IntArrayRef dilation,
+                                                    WeightGrad weight_grad = WeightGrad::convolution);
+
+// A transposed convolution of a 1x1 input (no padding, dilation, output_padding or groups)
+// as one matrix product: y[n, o, i, j] = sum_c x[n, c] w[c, o, i, j]. Plain autograd ops.
+GANFLOW_API torch::Tensor conv_transpose2d_1x1_input(const torch::Tensor& x, const torch::Tensor& weight,
+                                                     const torch::Tensor& bias);
 
 }  // namespace ganflow::layers
