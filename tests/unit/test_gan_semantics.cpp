@@ -127,6 +127,7 @@ TEST_CASE("every epoch row in metrics.jsonl records resident and peak memory", "
     if (r["kind"] != "epoch") continue;
     ++epochs;
     CHECK(r["rss_mb"].get<double>() > 10);
+    CHECK(r["rss_anon_mb"].get<double>() > 10);
     CHECK(r["peak_rss_mb"].get<double>() >= r["rss_mb"].get<double>() - 1);
   }
   CHECK(epochs == 2);

@@ -9,11 +9,14 @@ TEST_CASE("memory_usage follows a touched allocation and keeps the peak", "[repo
   const std::size_t bytes = std::size_t(256) << 20;
   ganflow::MemoryUsage before = ganflow::memory_usage();
   REQUIRE(before.rss_mb > 0);
+  REQUIRE(before.rss_anon_mb > 0);
+  CHECK(before.rss_anon_mb <= before.rss_mb + 1);
   {
     std::unique_ptr<char[]> block(new char[bytes]);
     std::memset(block.get(), 1, bytes);  // resident only once touched
     ganflow::MemoryUsage during = ganflow::memory_usage();
     CHECK(during.rss_mb - before.rss_mb > 200);
+    CHECK(during.rss_anon_mb - before.rss_anon_mb > 200);  // heap memory is anonymous
     CHECK(during.peak_rss_mb >= during.rss_mb - 1);
     block.reset();
     ganflow::MemoryUsage after = ganflow::memory_usage();

@@ -93,6 +93,7 @@ void Reporter::epoch_end(const json& row) {
   rec["kind"] = "epoch";
   MemoryUsage mem = memory_usage();
   rec["rss_mb"] = mem.rss_mb;
+  rec["rss_anon_mb"] = mem.rss_anon_mb;
   rec["peak_rss_mb"] = mem.peak_rss_mb;
   jsonl_ << rec.dump() << "\n" << std::flush;
   for (auto& c : columns_)
