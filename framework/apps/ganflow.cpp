@@ -17,6 +17,7 @@
 #include "ganflow/framework/markdown.hpp"
 #include "ganflow/framework/plugin_loader.hpp"
 #include "ganflow/framework/run_context.hpp"
+#include "ganflow/framework/steady_heap.hpp"
 #include "ganflow/framework/validate.hpp"
 
 namespace fs = std::filesystem;
@@ -118,6 +119,7 @@ int cmd_describe(const std::string& type, bool as_json) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  steady_heap();
   CLI::App app{"ganflow: train GANs described as JSON dataflow graphs"};
   app.require_subcommand(1);
   std::string graph_path, out, device, type, resume;
