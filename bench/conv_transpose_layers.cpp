@@ -26,7 +26,7 @@ enum class Path { stock, conv_wgrad, unfold_wgrad, matmul };
 // Each path called directly, so the rule the module applies does not decide what is measured.
 double step_ms(ganflow::layers::FastConvTranspose2d& m, const Layer& l, const torch::Tensor& x, Path path) {
   using ganflow::layers::WeightGrad;
-  ganflow::layers::set_fast_conv_transpose(false);
+  ganflow::layers::set_fast_conv(false);
   auto via_conv = [&](WeightGrad wg) {
     return ganflow::layers::conv_transpose2d_via_conv(x, m->weight, {}, {l.stride, l.stride}, {l.padding, l.padding},
                                                       {0, 0}, 1, {1, 1}, wg);

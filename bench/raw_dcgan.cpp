@@ -5,6 +5,7 @@
 // --size), noise drawn on the device.
 // Usage: raw_dcgan --bs 64 --steps 60 --warmup 20 --threads 2 [--fast] [--device cpu|cuda]
 //                  [--size 32] [--n-extra-layers 0] [--precision fp32|bf16]
+// --fast: ganflow's layers (FastConvTranspose2d, FastConv2d) instead of the stock ones.
 // Prints "images/s N" and, on CUDA, "peak_mem_mb M" (the caching allocator's peak).
 #include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
@@ -18,6 +19,7 @@
 #include <iostream>
 #include <string>
 
+#include "ganflow/layers/conv2d.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
 
 // CUDAConfig.h exists only in CUDA builds of LibTorch (bench/CMakeLists.txt links c10_cuda there).
@@ -30,6 +32,11 @@ namespace {
 using namespace torch::nn;
 
 bool g_fast = false;
+
+AnyModule conv(Conv2dOptions opts) {
+  if (g_fast) return AnyModule(ganflow::layers::FastConv2d(opts));
+  return AnyModule(Conv2d(opts));
+}
 
 AnyModule convT(int64_t i, int64_t o, int64_t k, int64_t s, int64_t p) {
   auto opts = ConvTranspose2dOptions(i, o, k).stride(s).padding(p).bias(false);
@@ -61,20 +68,20 @@ Sequential generator(int64_t nz, int64_t nf, int64_t size, int64_t nc, int64_t n
 
 Sequential critic(int64_t nc, int64_t nf, int64_t size, int64_t n_extra) {
   Sequential c;
-  c->push_back(Conv2d(Conv2dOptions(nc, nf, 4).stride(2).padding(1)));
+  c->push_back(conv(Conv2dOptions(nc, nf, 4).stride(2).padding(1)));
   c->push_back(LeakyReLU(LeakyReLUOptions().negative_slope(0.2)));
   for (int64_t i = 0; i < n_extra; ++i) {
-    c->push_back(Conv2d(Conv2dOptions(nf, nf, 3).stride(1).padding(1).bias(false)));
+    c->push_back(conv(Conv2dOptions(nf, nf, 3).stride(1).padding(1).bias(false)));
     c->push_back(BatchNorm2d(nf));
     c->push_back(LeakyReLU(LeakyReLUOptions().negative_slope(0.2)));
   }
   int64_t cs = size / 2;
   for (; cs > 4; cs /= 2, nf *= 2) {
-    c->push_back(Conv2d(Conv2dOptions(nf, nf * 2, 4).stride(2).padding(1).bias(false)));
+    c->push_back(conv(Conv2dOptions(nf, nf * 2, 4).stride(2).padding(1).bias(false)));
     c->push_back(BatchNorm2d(nf * 2));
     c->push_back(LeakyReLU(LeakyReLUOptions().negative_slope(0.2)));
   }
-  c->push_back(Conv2d(Conv2dOptions(nf, 1, 4).padding(0)));
+  c->push_back(conv(Conv2dOptions(nf, 1, 4).padding(0)));
   c->push_back(Flatten());
   return c;
 }
@@ -153,7 +160,7 @@ int main(int argc, char** argv) {
   torch::Device dev(device_name);
   torch::set_num_threads(int(threads));
   torch::manual_seed(0);
-  ganflow::layers::set_fast_conv_transpose(g_fast);
+  ganflow::layers::set_fast_conv(g_fast);
   torch::Tensor data = load_fashion_mnist(size).to(dev);
   auto g = generator(100, 64, size, 1, n_extra);
   auto c = critic(1, 64, size, n_extra);

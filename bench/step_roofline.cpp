@@ -4,7 +4,7 @@
 //  - the step's arithmetic: the multiply-adds of every convolution pass in one critic step
 //    plus one generator step (the idle network frozen, as ganflow trains);
 //  - each of those passes timed as ganflow runs it (FastConvTranspose2d for the generator,
-//    the stock Conv2d for the critic), median of --reps.
+//    FastConv2d for the critic), median of --reps.
 // Prints the conv-only ceiling (images/s if everything but the convolutions were free) and the
 // arithmetic ceiling (images/s if every convolution ran at the sgemm peak).
 // Usage: step_roofline [--bs 64] [--reps 20] [--threads 2]
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "ganflow/layers/conv2d.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
 
 namespace {
@@ -75,7 +76,8 @@ Timing time_layer(const Layer& l, int64_t bs, int64_t reps) {
     params = t->parameters();
     forward = [t](const torch::Tensor& x) mutable { return t->forward(x); };
   } else {
-    torch::nn::Conv2d c(torch::nn::Conv2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding).bias(l.bias));
+    ganflow::layers::FastConv2d c(
+        torch::nn::Conv2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding).bias(l.bias));
     params = c->parameters();
     forward = [c](const torch::Tensor& x) mutable { return c->forward(x); };
   }

@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include "ganflow/layers/conv2d.hpp"
+
 #include "model_params.hpp"
 
 namespace ganflow_models {
@@ -53,7 +55,7 @@ torch::nn::Sequential build(const CriticConfig& k) {
   for (; cur_size > 4; cur_size /= 2, cur_ftrs *= 2)
     seq->push_back(conv_layer(block(cur_ftrs, cur_ftrs * 2).kernel(4).with_stride(2).with_padding(1)));
   // Output conv: kaiming_normal_, bias zeroed; v1's conv2d has no bias, v2's nn.Conv2d has one.
-  torch::nn::Conv2d out(torch::nn::Conv2dOptions(cur_ftrs, 1, 4).padding(0).bias(k.order == BlockOrder::V2));
+  ganflow::layers::FastConv2d out(torch::nn::Conv2dOptions(cur_ftrs, 1, 4).padding(0).bias(k.order == BlockOrder::V2));
   init_kaiming_normal_zero_bias(*out);
   seq->push_back(out);
   if (k.batch_mean) seq->push_back(torch::nn::Functional([](const torch::Tensor& x) { return x.mean(0).view({1}); }));

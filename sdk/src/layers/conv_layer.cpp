@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "ganflow/layers/conv2d.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
 
 namespace ganflow::layers {
@@ -12,7 +13,7 @@ torch::nn::AnyModule make_conv(const ConvLayerOptions& o, int64_t padding, bool 
     return torch::nn::AnyModule(FastConvTranspose2d(
         torch::nn::ConvTranspose2dOptions(o.ni, o.nf, o.ks).stride(o.stride).padding(padding).bias(bias)));
   return torch::nn::AnyModule(
-      torch::nn::Conv2d(torch::nn::Conv2dOptions(o.ni, o.nf, o.ks).stride(o.stride).padding(padding).bias(bias)));
+      FastConv2d(torch::nn::Conv2dOptions(o.ni, o.nf, o.ks).stride(o.stride).padding(padding).bias(bias)));
 }
 
 // v2's init_linear: bias ~ N(0, bias_std); weight kaiming_uniform_ only for ReLU-family acts.

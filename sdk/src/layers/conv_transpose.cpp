@@ -1,65 +1,19 @@
 #include "ganflow/layers/conv_transpose.hpp"
 
-#include <ATen/Context.h>
-#include <ATen/autocast_mode.h>
 #include <torch/autograd.h>
-#include <torch/nn/functional/conv.h>
-#include <torch/version.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
-#include <cstring>
+
+#include "conv_kernels.hpp"
+#include "ganflow/layers/fast_conv.hpp"
 
 namespace ganflow::layers {
 
 namespace {
-std::atomic<bool>& fast_flag() {
-  static std::atomic<bool> on{[] {
-    const char* env = std::getenv("GANFLOW_STOCK_CONV_TRANSPOSE");
-    return !(env && std::strcmp(env, "1") == 0);
-  }()};
-  return on;
-}
+using detail::AutocastCast;
+using detail::dense;
 
 std::vector<int64_t> vec(torch::IntArrayRef a) { return a.vec(); }
-
-// The layout the caller's tensor suggests (channels-last stays channels-last: oneDNN runs it natively).
-torch::Tensor dense(const torch::Tensor& t) { return t.contiguous(t.suggest_memory_format()); }
-
-// CPU autocast's lower-precision dtype, if autocast is on (LibTorch 2.4 changed the API).
-c10::optional<at::ScalarType> cpu_autocast_dtype() {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  if (!at::autocast::is_autocast_enabled(at::kCPU)) return c10::nullopt;
-  return at::autocast::get_autocast_dtype(at::kCPU);
-#else
-  if (!at::autocast::is_cpu_enabled()) return c10::nullopt;
-  return at::autocast::get_autocast_cpu_dtype();
-#endif
-}
-
-// Autocast does not see a custom autograd function or a hand-built matrix product: cast as it
-// casts the stock op (input, weight and bias to the lower precision, the weight cast cached).
-// The casts are autograd ops, so the gradients reach the parameters in their own dtype.
-struct AutocastCast {
-  c10::optional<at::ScalarType> dtype;
-  explicit AutocastCast(const torch::Tensor& x) : dtype(x.is_cpu() ? cpu_autocast_dtype() : c10::nullopt) {}
-  torch::Tensor operator()(const torch::Tensor& t) const {
-    return dtype && t.defined() ? at::autocast::cached_cast(*dtype, t, c10::DeviceType::CPU) : t;
-  }
-};
-
-// gw[c, o, i, j] = sum over n and the input positions l of x[n, c, l] * unfold(gy)[n, (o, i, j), l]:
-// with output_padding < stride (the rule's condition) unfold's sliding positions over grad_y
-// are exactly the input's positions.
-torch::Tensor weight_grad_by_unfold(const torch::Tensor& x, const torch::Tensor& gy, torch::IntArrayRef w_sizes,
-                                    torch::IntArrayRef stride, torch::IntArrayRef padding, torch::IntArrayRef dilation) {
-  int64_t n = x.size(0), c = x.size(1);
-  torch::Tensor cols = at::im2col(gy, {w_sizes[2], w_sizes[3]}, dilation, padding, stride);  // [n, o*kh*kw, L]
-  torch::Tensor xs = x.reshape({n, c, -1}).transpose(0, 1).reshape({c, -1});
-  torch::Tensor us = cols.transpose(0, 1).reshape({cols.size(1), -1});
-  return xs.mm(us.t()).view(w_sizes);
-}
 
 class ConvTransposeViaConv : public torch::autograd::Function<ConvTransposeViaConv> {
  public:
@@ -96,8 +50,10 @@ class ConvTransposeViaConv : public torch::autograd::Function<ConvTransposeViaCo
     int64_t groups = ctx->saved_data["groups"].toInt();
     torch::Tensor gx, gw;
     if (ctx->needs_input_grad(0)) gx = at::conv2d(gy, w, {}, stride, padding, dilation, groups);
+    // gw[c, o, i, j] = sum over n, l of x[n, c, l] * unfold(gy)[n, (o, i, j), l]: with
+    // output_padding < stride (the rule's condition) unfold's positions over gy are x's.
     if (ctx->needs_input_grad(1) && ctx->saved_data["unfold"].toBool())
-      gw = weight_grad_by_unfold(x, gy, w.sizes(), stride, padding, dilation);
+      gw = detail::unfold_product(x, gy, {w.size(2), w.size(3)}, stride, padding, dilation).view(w.sizes());
     else if (ctx->needs_input_grad(1))
       gw = std::get<1>(at::convolution_backward(dense(x), gy, w, c10::nullopt, stride, padding, dilation, false,
                                                 {0, 0}, groups, {false, true, false}));
@@ -105,9 +61,6 @@ class ConvTransposeViaConv : public torch::autograd::Function<ConvTransposeViaCo
   }
 };
 }  // namespace
-
-bool fast_conv_transpose_enabled() { return fast_flag().load(); }
-void set_fast_conv_transpose(bool on) { fast_flag().store(on); }
 
 torch::Tensor conv_transpose2d_via_conv(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                         torch::IntArrayRef stride, torch::IntArrayRef padding,
@@ -129,9 +82,7 @@ torch::Tensor conv_transpose2d_1x1_input(const torch::Tensor& x, const torch::Te
 
 ConvTransposePath conv_transpose_path(const FastConvTranspose2dImpl& m, const torch::Tensor& input) {
   const auto& o = m.options;
-  bool cpu = input.device().is_cpu() && input.dim() == 4 && fast_conv_transpose_enabled() &&
-             at::globalContext().userEnabledMkldnn() && at::hasMKLDNN() &&
-             c10::get_if<torch::enumtype::kZeros>(&o.padding_mode());
+  bool cpu = fast_conv_applies(input) && c10::get_if<torch::enumtype::kZeros>(&o.padding_mode());
   // output_padding >= stride (allowed with dilation) has no convolution it is the gradient of.
   bool representable = o.output_padding()->at(0) < o.stride()->at(0) && o.output_padding()->at(1) < o.stride()->at(1);
   if (!cpu || !representable) return ConvTransposePath::stock;

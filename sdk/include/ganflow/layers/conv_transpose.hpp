@@ -15,6 +15,7 @@
 #include <torch/nn/modules/conv.h>
 
 #include "ganflow/export.hpp"
+#include "ganflow/layers/fast_conv.hpp"
 
 namespace ganflow::layers {
 
@@ -25,13 +26,8 @@ class GANFLOW_API FastConvTranspose2dImpl : public torch::nn::ConvTranspose2dImp
 };
 TORCH_MODULE(FastConvTranspose2d);
 
-// GANFLOW_STOCK_CONV_TRANSPOSE=1 in the environment (or set_fast_conv_transpose(false))
-// forces the stock op everywhere (benchmarks compare both).
-GANFLOW_API bool fast_conv_transpose_enabled();
-GANFLOW_API void set_fast_conv_transpose(bool on);
-
 // The rule (measured: bench/conv_transpose_layers, bench/BENCHMARKS.md), on CPU tensors when
-// oneDNN is usable, the fast path is on and output_padding < stride, else stock:
+// oneDNN is usable, the fast paths are on (fast_conv.hpp) and output_padding < stride, else stock:
 //   1x1 input, no padding, dilation, output_padding or groups -> matmul (3x the oneDNN path);
 //   more than 2 output channels per group -> via_conv (2.3-2.7x stock on the big layers);
 //   1-2 output channels, groups 1 -> via_conv with the unfold weight gradient (1.2x stock;

@@ -1,0 +1,83 @@
+#include "ganflow/layers/conv2d.hpp"
+
+#include <torch/autograd.h>
+
+#include <algorithm>
+
+#include "conv_kernels.hpp"
+
+namespace ganflow::layers {
+
+namespace {
+using detail::AutocastCast;
+using detail::dense;
+
+// Forward and input gradient through oneDNN; the weight gradient from unfold(x): with
+// groups 1 and dilation 1 unfold's sliding positions are exactly the output's positions.
+class Conv2dUnfoldWeightGrad : public torch::autograd::Function<Conv2dUnfoldWeightGrad> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                               std::vector<int64_t> stride, std::vector<int64_t> padding) {
+    ctx->save_for_backward({x, w});
+    ctx->saved_data["stride"] = stride;
+    ctx->saved_data["padding"] = padding;
+    return at::convolution(dense(x), w, c10::nullopt, stride, padding, {1, 1}, false, {0, 0}, 1);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_out) {
+    auto saved = ctx->get_saved_variables();
+    const torch::Tensor &x = saved[0], &w = saved[1];
+    torch::Tensor gy = dense(grad_out[0]).to(w.scalar_type());
+    auto stride = ctx->saved_data["stride"].toIntVector();
+    auto padding = ctx->saved_data["padding"].toIntVector();
+    torch::Tensor gx, gw;
+    if (ctx->needs_input_grad(0))
+      gx = std::get<0>(at::convolution_backward(gy, dense(x), w, c10::nullopt, stride, padding, {1, 1}, false, {0, 0},
+                                                1, {true, false, false}));
+    if (ctx->needs_input_grad(1))
+      gw = detail::unfold_product(gy, x, {w.size(2), w.size(3)}, stride, padding, {1, 1}).view(w.sizes());
+    return {gx, gw, {}, {}};
+  }
+};
+}  // namespace
+
+torch::Tensor conv2d_whole_input(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  AutocastCast cast(x);
+  torch::Tensor y = cast(x).flatten(1).mm(cast(weight).flatten(1).t());
+  if (bias.defined()) y = y + cast(bias);
+  return y.view({x.size(0), weight.size(0), 1, 1});
+}
+
+torch::Tensor conv2d_unfold_weight_grad(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                        torch::IntArrayRef stride, torch::IntArrayRef padding) {
+  AutocastCast cast(x);
+  torch::Tensor y = Conv2dUnfoldWeightGrad::apply(cast(x), cast(weight), stride.vec(), padding.vec());
+  // The bias stays outside the function: autograd sums its gradient over N, H, W.
+  return bias.defined() ? y + cast(bias).view({1, -1, 1, 1}) : y;
+}
+
+Conv2dPath conv2d_path(const FastConv2dImpl& m, const torch::Tensor& input) {
+  const auto& o = m.options;
+  const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());  // not "same" / "valid"
+  auto all = [](torch::IntArrayRef a, int64_t v) { return std::all_of(a.begin(), a.end(), [v](int64_t e) { return e == v; }); };
+  bool plain = fast_conv_applies(input) && pad && c10::get_if<torch::enumtype::kZeros>(&o.padding_mode()) &&
+               o.groups() == 1 && all(*o.dilation(), 1);
+  if (!plain) return Conv2dPath::stock;
+  if (all(**pad, 0) && input.size(2) == (*o.kernel_size())[0] && input.size(3) == (*o.kernel_size())[1])
+    return Conv2dPath::matmul;
+  return o.in_channels() <= 2 ? Conv2dPath::unfold_weight_grad : Conv2dPath::stock;
+}
+
+torch::Tensor FastConv2dImpl::forward(const torch::Tensor& input) {
+  switch (conv2d_path(*this, input)) {
+    case Conv2dPath::matmul: return conv2d_whole_input(input, weight, bias);
+    case Conv2dPath::unfold_weight_grad:
+      return conv2d_unfold_weight_grad(input, weight, bias, *options.stride(),
+                                       *c10::get_if<torch::ExpandingArray<2>>(&options.padding()));
+    case Conv2dPath::stock: break;
+  }
+  return torch::nn::Conv2dImpl::forward(input);
+}
+
+}  // namespace ganflow::layers
