@@ -1,7 +1,7 @@
 #pragma once
 // The process's resident memory, recorded with every epoch so growth across epochs shows.
 // The anonymous part (heap, tensors) is what a leak grows; the rest of the resident set is
-// file-backed (library code paged in on first use: the first checkpoint, the first sample grid).
+// file-backed, mostly library code paged in on first use.
 
 namespace ganflow {
 
