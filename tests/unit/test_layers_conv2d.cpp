@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "ganflow/layers/conv2d.hpp"
+#include "layer_vs_stock.hpp"
 
 namespace {
 struct Case {
@@ -29,23 +30,9 @@ TEST_CASE("FastConv2d matches the stock op and its gradients on every path", "[l
     auto opts = torch::nn::Conv2dOptions(c.in, c.out, c.k).stride(c.stride).padding(c.pad).bias(c.bias);
     torch::nn::Conv2d stock(opts);
     ganflow::layers::FastConv2d fast(opts);
-    {
-      torch::NoGradGuard ng;
-      fast->weight.copy_(stock->weight);
-      if (c.bias) fast->bias.copy_(stock->bias);
-    }
     torch::Tensor x = torch::randn({3, c.in, c.h, c.h});
     CHECK(ganflow::layers::conv2d_path(*fast, x) == expected_path);
-    torch::Tensor xs = x.clone().requires_grad_(true), xf = x.clone().requires_grad_(true);
-    torch::Tensor ys = stock->forward(xs), yf = fast->forward(xf);
-    REQUIRE(ys.sizes() == yf.sizes());
-    CHECK(torch::allclose(ys, yf, 1e-4, 1e-5));
-    torch::Tensor g = torch::randn_like(ys);
-    (ys * g).sum().backward();
-    (yf * g).sum().backward();
-    CHECK(torch::allclose(xs.grad(), xf.grad(), 1e-4, 1e-4));
-    CHECK(torch::allclose(stock->weight.grad(), fast->weight.grad(), 1e-4, 1e-3));
-    if (c.bias) CHECK(torch::allclose(stock->bias.grad(), fast->bias.grad(), 1e-4, 1e-3));
+    gantest::check_matches_stock(stock, fast, x);
   }
 }
 

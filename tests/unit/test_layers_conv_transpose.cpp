@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "ganflow/layers/conv_transpose.hpp"
+#include "layer_vs_stock.hpp"
 
 namespace {
 struct Case {
@@ -38,23 +39,9 @@ TEST_CASE("fast ConvTranspose2d matches the stock op and its gradients", "[layer
                     .stride(c.stride).padding(c.pad).output_padding(c.out_pad).groups(c.groups).dilation(c.dil).bias(c.bias);
     torch::nn::ConvTranspose2d stock(opts);
     ganflow::layers::FastConvTranspose2d fast(opts);
-    {
-      torch::NoGradGuard ng;
-      fast->weight.copy_(stock->weight);
-      if (c.bias) fast->bias.copy_(stock->bias);
-    }
     torch::Tensor x = torch::randn({3, c.in, c.h, c.h});
     CHECK(ganflow::layers::conv_transpose_path(*fast, x) == expected_path);
-    torch::Tensor xs = x.clone().requires_grad_(true), xf = x.clone().requires_grad_(true);
-    torch::Tensor ys = stock->forward(xs), yf = fast->forward(xf);
-    REQUIRE(ys.sizes() == yf.sizes());
-    CHECK(torch::allclose(ys, yf, 1e-4, 1e-5));
-    torch::Tensor g = torch::randn_like(ys);
-    (ys * g).sum().backward();
-    (yf * g).sum().backward();
-    CHECK(torch::allclose(xs.grad(), xf.grad(), 1e-4, 1e-4));
-    CHECK(torch::allclose(stock->weight.grad(), fast->weight.grad(), 1e-4, 1e-3));
-    if (c.bias) CHECK(torch::allclose(stock->bias.grad(), fast->bias.grad(), 1e-4, 1e-3));
+    gantest::check_matches_stock(stock, fast, x);
   }
 }
 
