@@ -2,8 +2,6 @@
 
 #include <torch/autograd.h>
 
-#include <algorithm>
-
 #include "conv_kernels.hpp"
 
 namespace ganflow::layers {
@@ -26,11 +24,9 @@ class Conv2dUnfoldWeightGrad : public torch::autograd::Function<Conv2dUnfoldWeig
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_out) {
-    auto saved = ctx->get_saved_variables();
-    const torch::Tensor &x = saved[0], &w = saved[1];
-    torch::Tensor gy = dense(grad_out[0]).to(w.scalar_type());
-    auto stride = ctx->saved_data["stride"].toIntVector();
-    auto padding = ctx->saved_data["padding"].toIntVector();
+    detail::ConvBackwardInputs in(ctx, grad_out);
+    const auto &x = in.x, &w = in.w, &gy = in.gy;
+    const auto &stride = in.stride, &padding = in.padding;
     torch::Tensor gx, gw;
     if (ctx->needs_input_grad(0))
       gx = std::get<0>(at::convolution_backward(gy, dense(x), w, c10::nullopt, stride, padding, {1, 1}, false, {0, 0},
@@ -60,11 +56,10 @@ torch::Tensor conv2d_unfold_weight_grad(const torch::Tensor& x, const torch::Ten
 Conv2dPath conv2d_path(const FastConv2dImpl& m, const torch::Tensor& input) {
   const auto& o = m.options;
   const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());  // not "same" / "valid"
-  auto all = [](torch::IntArrayRef a, int64_t v) { return std::all_of(a.begin(), a.end(), [v](int64_t e) { return e == v; }); };
   bool plain = fast_conv_applies(input) && pad && c10::get_if<torch::enumtype::kZeros>(&o.padding_mode()) &&
-               o.groups() == 1 && all(*o.dilation(), 1);
+               o.groups() == 1 && detail::all_equal(*o.dilation(), 1);
   if (!plain) return Conv2dPath::stock;
-  if (all(**pad, 0) && input.size(2) == (*o.kernel_size())[0] && input.size(3) == (*o.kernel_size())[1])
+  if (detail::all_equal(**pad, 0) && input.size(2) == (*o.kernel_size())[0] && input.size(3) == (*o.kernel_size())[1])
     return Conv2dPath::matmul;
   return o.in_channels() <= 2 ? Conv2dPath::unfold_weight_grad : Conv2dPath::stock;
 }

@@ -2,7 +2,10 @@
 // Pieces FastConvTranspose2d and FastConv2d share (internal to the SDK).
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
+#include <torch/csrc/autograd/custom_function.h>
 #include <torch/version.h>
+
+#include <algorithm>
 
 namespace ganflow::layers::detail {
 
@@ -28,6 +31,24 @@ struct AutocastCast {
   explicit AutocastCast(const at::Tensor& x) : dtype(x.is_cpu() ? cpu_autocast_dtype() : c10::nullopt) {}
   at::Tensor operator()(const at::Tensor& t) const {
     return dtype && t.defined() ? at::autocast::cached_cast(*dtype, t, c10::DeviceType::CPU) : t;
+  }
+};
+
+inline bool all_equal(at::IntArrayRef a, int64_t v) {
+  return std::all_of(a.begin(), a.end(), [v](int64_t e) { return e == v; });
+}
+
+// What a custom convolution function's backward starts from: its saved input and weight,
+// the incoming gradient in the weight's dtype and dense layout, stride and padding.
+struct ConvBackwardInputs {
+  at::Tensor x, w, gy;
+  std::vector<int64_t> stride, padding;
+  ConvBackwardInputs(torch::autograd::AutogradContext* ctx, const torch::autograd::variable_list& grad_out) {
+    auto saved = ctx->get_saved_variables();
+    x = saved[0], w = saved[1];
+    gy = dense(grad_out[0]).to(w.scalar_type());
+    stride = ctx->saved_data["stride"].toIntVector();
+    padding = ctx->saved_data["padding"].toIntVector();
   }
 };
 

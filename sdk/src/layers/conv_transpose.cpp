@@ -2,8 +2,6 @@
 
 #include <torch/autograd.h>
 
-#include <algorithm>
-
 #include "conv_kernels.hpp"
 #include "ganflow/layers/fast_conv.hpp"
 
@@ -41,11 +39,9 @@ class ConvTransposeViaConv : public torch::autograd::Function<ConvTransposeViaCo
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_out) {
-    auto saved = ctx->get_saved_variables();
-    const torch::Tensor &x = saved[0], &w = saved[1];
-    torch::Tensor gy = dense(grad_out[0]).to(w.scalar_type());
-    auto stride = ctx->saved_data["stride"].toIntVector();
-    auto padding = ctx->saved_data["padding"].toIntVector();
+    detail::ConvBackwardInputs in(ctx, grad_out);
+    const auto &x = in.x, &w = in.w, &gy = in.gy;
+    const auto &stride = in.stride, &padding = in.padding;
     auto dilation = ctx->saved_data["dilation"].toIntVector();
     int64_t groups = ctx->saved_data["groups"].toInt();
     torch::Tensor gx, gw;
@@ -86,10 +82,9 @@ ConvTransposePath conv_transpose_path(const FastConvTranspose2dImpl& m, const to
   // output_padding >= stride (allowed with dilation) has no convolution it is the gradient of.
   bool representable = o.output_padding()->at(0) < o.stride()->at(0) && o.output_padding()->at(1) < o.stride()->at(1);
   if (!cpu || !representable) return ConvTransposePath::stock;
-  auto all = [](torch::IntArrayRef a, int64_t v) { return std::all_of(a.begin(), a.end(), [v](int64_t e) { return e == v; }); };
   const auto& pad = c10::get<torch::ExpandingArray<2>>(o.padding());
-  bool plain = o.groups() == 1 && all(*o.dilation(), 1) && all(*o.output_padding(), 0);
-  if (plain && all(*pad, 0) && input.size(2) == 1 && input.size(3) == 1) return ConvTransposePath::matmul;
+  bool plain = o.groups() == 1 && detail::all_equal(*o.dilation(), 1) && detail::all_equal(*o.output_padding(), 0);
+  if (plain && detail::all_equal(*pad, 0) && input.size(2) == 1 && input.size(3) == 1) return ConvTransposePath::matmul;
   if (o.out_channels() / o.groups() > 2) return ConvTransposePath::via_conv;
   return o.groups() == 1 ? ConvTransposePath::via_conv_unfold_weight_grad : ConvTransposePath::stock;
 }
