@@ -1,7 +1,6 @@
 #include "ganflow/framework/report/memory_usage.hpp"
 
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <string>
@@ -10,16 +9,11 @@ namespace ganflow {
 
 MemoryUsage memory_usage() {
   MemoryUsage m;
-  long pages_total = 0, pages_resident = 0;
-  std::ifstream statm("/proc/self/statm");
-  if (statm >> pages_total >> pages_resident) m.rss_mb = double(pages_resident) * double(sysconf(_SC_PAGESIZE)) / (1 << 20);
-  std::ifstream status("/proc/self/status");
+  std::ifstream status("/proc/self/status");  // "VmRSS:  123 kB", "RssAnon:  45 kB"
   for (std::string key; status >> key;) {
-    if (key == "RssAnon:") {
-      double kib = 0;
-      if (status >> kib) m.rss_anon_mb = kib / 1024;
-      break;
-    }
+    double kib = 0;
+    if (key == "VmRSS:" && status >> kib) m.rss_mb = kib / 1024;
+    else if (key == "RssAnon:" && status >> kib) m.rss_anon_mb = kib / 1024;
     status.ignore(1 << 12, '\n');
   }
   rusage u{};

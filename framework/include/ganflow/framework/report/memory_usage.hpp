@@ -6,7 +6,7 @@
 namespace ganflow {
 
 struct MemoryUsage {
-  double rss_mb = 0;       // resident now (/proc/self/statm)
+  double rss_mb = 0;       // resident now (VmRSS in /proc/self/status)
   double rss_anon_mb = 0;  // of which anonymous memory (RssAnon in /proc/self/status)
   double peak_rss_mb = 0;  // the high-water mark (getrusage ru_maxrss)
 };
