@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ganflow/layers/conv_transpose.hpp"
+#include "layer_bench.hpp"
 
 namespace {
 
@@ -26,7 +27,6 @@ enum class Path { stock, conv_wgrad, unfold_wgrad, matmul };
 // Each path called directly, so the rule the module applies does not decide what is measured.
 double step_ms(ganflow::layers::FastConvTranspose2d& m, const Layer& l, const torch::Tensor& x, Path path) {
   using ganflow::layers::WeightGrad;
-  ganflow::layers::set_fast_conv(false);
   auto via_conv = [&](WeightGrad wg) {
     return ganflow::layers::conv_transpose2d_via_conv(x, m->weight, {}, {l.stride, l.stride}, {l.padding, l.padding},
                                                       {0, 0}, 1, {1, 1}, wg);
@@ -42,24 +42,13 @@ double step_ms(ganflow::layers::FastConvTranspose2d& m, const Layer& l, const to
   return std::chrono::duration<double, std::milli>(t1 - t0).count();
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t bs = 64, reps = 20, threads = 2;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--bs") bs = std::stoll(argv[i + 1]);
-    else if (a == "--reps") reps = std::stoll(argv[i + 1]);
-    else if (a == "--threads") threads = std::stoll(argv[i + 1]);
-    else return std::fprintf(stderr, "unknown option %s\n", a.c_str()), 2;
-  }
-  torch::set_num_threads(int(threads));
-  torch::manual_seed(0);
+  layer_bench::Options opt;
+  if (!layer_bench::parse(argc, argv, opt)) return 2;
+  const int64_t bs = opt.bs, reps = opt.reps, threads = opt.threads;
+  ganflow::layers::set_fast_conv(false);  // the module's forward is the stock column
   // graphs/dcgan_fashion_mnist.json's generator: noise 100, n_features 64, 32x32x1.
   std::vector<Layer> layers = {{100, 256, 1, 4, 1, 0}, {256, 128, 4, 4, 2, 1}, {128, 64, 8, 4, 2, 1}, {64, 1, 16, 4, 2, 1}};
   // The output-channel sweep behind the rule's threshold (an RGB output layer among them).
@@ -88,11 +77,13 @@ int main(int argc, char** argv) {
     std::vector<double> med(4, 0);
     double best = 1e30;
     for (Path p : paths) {
-      med[int(p)] = median(ms[int(p)]);
+      med[int(p)] = layer_bench::median(ms[int(p)]);
       if (p != Path::stock) best = std::min(best, med[int(p)]);
     }
-    std::printf("%-34s %8.2f %10.2f %12.2f %8s   %.2f\n", name, med[0], med[1], med[2],
-                paths.size() == 4 ? std::to_string(med[3]).substr(0, 5).c_str() : "-", med[0] / best);
+    std::printf("%-34s %8.2f %10.2f %12.2f ", name, med[0], med[1], med[2]);
+    if (paths.size() == 4) std::printf("%8.2f", med[3]);
+    else std::printf("%8s", "-");
+    std::printf("   %.2f\n", med[0] / best);
   }
   return 0;
 }

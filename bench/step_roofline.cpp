@@ -19,6 +19,7 @@
 
 #include "ganflow/layers/conv2d.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
+#include "layer_bench.hpp"
 
 namespace {
 
@@ -31,8 +32,7 @@ double median_ms(int64_t reps, const std::function<void()>& setup, const std::fu
     double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (r >= 0) ms.push_back(t);
   }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
+  return layer_bench::median(ms);
 }
 
 struct Layer {
@@ -111,16 +111,9 @@ Timing time_layer(const Layer& l, int64_t bs, int64_t reps) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t bs = 64, reps = 20, threads = 2;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--bs") bs = std::stoll(argv[i + 1]);
-    else if (a == "--reps") reps = std::stoll(argv[i + 1]);
-    else if (a == "--threads") threads = std::stoll(argv[i + 1]);
-    else return std::fprintf(stderr, "unknown option %s\n", a.c_str()), 2;
-  }
-  torch::set_num_threads(int(threads));
-  torch::manual_seed(0);
+  layer_bench::Options opt;
+  if (!layer_bench::parse(argc, argv, opt)) return 2;
+  const int64_t bs = opt.bs, reps = opt.reps, threads = opt.threads;
   torch::Tensor a = torch::randn({2048, 2048}), b = torch::randn({2048, 2048});
   double gemm_gflops = 2.0 * 2048 * 2048 * 2048 / median_ms(5, [] {}, [&] { a.mm(b); }) / 1e6;
   torch::Tensor cx = torch::randn({64, 256, 32, 32}), cw = torch::randn({256, 256, 3, 3});
