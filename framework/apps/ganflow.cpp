@@ -74,6 +74,7 @@ int cmd_run(std::string path, const std::vector<std::string>& sets, std::string 
   prepare_run_dir(out);
   if (resume.empty()) std::ofstream(fs::path(out) / "graph.json") << g.to_json().dump(2) << "\n";
   if (g.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
+  else if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);  // fixed shapes: tune once, then fastest
 
   int threads = g.threads > 0 ? g.threads : int(std::thread::hardware_concurrency());
   torch::set_num_threads(threads);

@@ -12,6 +12,7 @@
 
 #include "ganflow/framework/train/checkpoint.hpp"
 #include "gan_harness.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using ganflow::json;
@@ -144,11 +145,12 @@ TEST_CASE("ganflow generate writes a grid, per-image PNGs and a tensor Python ca
   CHECK(fs::exists(dir + "/imgs/00002.png"));
   REQUIRE(run({"generate", dir + "/run", "--n", "5", "--seed", "3", "--format", "pt", "--out", dir + "/x.pt"},
               dir + "/g3.log") == 0);
-  std::string py = "/usr/bin/python3 -c \"import torch; t = torch.load('" + dir +
+  std::string py = ganflow::test::shell_quote(ganflow::test::test_python()) + " -c \"import torch; t = torch.load('" + dir +
                    "/x.pt'); assert tuple(t.shape) == (5, 1, 32, 32), t.shape; assert t.abs().max() <= 1\"";
   CHECK(std::system(py.c_str()) == 0);
   // Python rebuilds the architecture, loads the saved weights and draws the same images.
-  std::string interop = "cd " + std::string(GANFLOW_SOURCE_DIR) + "/tests/python && /usr/bin/python3 "
+  std::string interop = "cd " + std::string(GANFLOW_SOURCE_DIR) + "/tests/python && " +
+                        ganflow::test::shell_quote(ganflow::test::test_python()) + " "
                         "check_generator_interop.py " + dir + "/run/train_generator.pt " + dir + "/x.pt 3 5 16";
   CHECK(std::system(interop.c_str()) == 0);
 }

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sys/wait.h>
@@ -101,9 +102,14 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
+std::string test_python() {
+  const char* py = std::getenv("GANFLOW_TEST_PYTHON");
+  return py && *py ? py : "/usr/bin/python3";
+}
+
 ScriptResult run_python(const std::string& script, const std::vector<std::string>& args) {
   std::string dir = std::string(GANFLOW_SOURCE_DIR) + "/tests/python";
-  std::string cmd = "cd " + shell_quote(dir) + " && /usr/bin/python3 " + shell_quote(script);
+  std::string cmd = "cd " + shell_quote(dir) + " && " + shell_quote(test_python()) + " " + shell_quote(script);
   for (auto& a : args) cmd += " " + shell_quote(a);
   cmd += " 2>&1";
   ScriptResult r;

@@ -54,7 +54,10 @@ struct ScriptResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr
 };
-// Runs tests/python/<script> with Debian's /usr/bin/python3 (which has torch).
+// The python3 with torch the tests call: GANFLOW_TEST_PYTHON (scripts/gpu-check sets the GPU
+// machine's), else Debian's /usr/bin/python3 (python3-torch; python3 on PATH may lack torch).
+std::string test_python();
+// Runs tests/python/<script> with test_python().
 ScriptResult run_python(const std::string& script, const std::vector<std::string>& args);
 
 // Quotes a string for /bin/sh.

@@ -24,7 +24,7 @@ OptimizerSettings read_optimizer_params(const Params& p);
 class Optim {
  public:
   Optim(const OptimizerSettings& s, std::vector<torch::Tensor> params);
-  void step();       // decoupled weight decay (if any), then the torch step
+  void step();       // decoupled weight decay (if any), then the step (Adam: multi-tensor ops)
   void zero_grad();  // grads to None: no memset, and frozen params stay without grads
   double lr() const;
   void set_lr(double lr);
