@@ -24,7 +24,7 @@ torch::Tensor covariance(const torch::Tensor& x, const torch::Tensor& mu) {
 
 // Symmetric PSD square root: V diag(sqrt(max(l, 0))) V^T.
 torch::Tensor sqrt_psd(const torch::Tensor& s) {
-  auto [l, v] = torch::linalg::eigh(s, "L");
+  auto [l, v] = at::linalg_eigh(s, "L");
   return v.mm(torch::diag(l.clamp_min(0).sqrt())).mm(v.t());
 }
 }  // namespace
@@ -42,7 +42,7 @@ double frechet_distance(const torch::Tensor& a_in, const torch::Tensor& b_in) {
   torch::Tensor r = sqrt_psd(s_a);
   torch::Tensor m = r.mm(s_b).mm(r);
   m = (m + m.t()) / 2;  // symmetric up to rounding; eigvalsh wants it exactly
-  double tr_sqrt = torch::linalg::eigvalsh(m, "L").clamp_min(0).sqrt().sum().item<double>();
+  double tr_sqrt = at::linalg_eigvalsh(m, "L").clamp_min(0).sqrt().sum().item<double>();
   double diff = (mu_a - mu_b).pow(2).sum().item<double>();
   return diff + s_a.trace().item<double>() + s_b.trace().item<double>() - 2 * tr_sqrt;
 }

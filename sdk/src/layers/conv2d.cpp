@@ -3,6 +3,7 @@
 #include <torch/autograd.h>
 
 #include "conv_kernels.hpp"
+#include "options_variant.hpp"
 
 namespace ganflow::layers {
 
@@ -55,8 +56,8 @@ torch::Tensor conv2d_unfold_weight_grad(const torch::Tensor& x, const torch::Ten
 
 Conv2dPath conv2d_path(const FastConv2dImpl& m, const torch::Tensor& input) {
   const auto& o = m.options;
-  const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());  // not "same" / "valid"
-  bool plain = fast_conv_applies(input) && pad && c10::get_if<torch::enumtype::kZeros>(&o.padding_mode()) &&
+  const auto* pad = detail::option_if<torch::ExpandingArray<2>>(o.padding());  // not "same" / "valid"
+  bool plain = fast_conv_applies(input) && pad && detail::option_if<torch::enumtype::kZeros>(o.padding_mode()) &&
                o.groups() == 1 && detail::all_equal(*o.dilation(), 1);
   if (!plain) return Conv2dPath::stock;
   if (detail::all_equal(**pad, 0) && input.size(2) == (*o.kernel_size())[0] && input.size(3) == (*o.kernel_size())[1])
@@ -69,7 +70,7 @@ torch::Tensor FastConv2dImpl::forward(const torch::Tensor& input) {
     case Conv2dPath::matmul: return conv2d_whole_input(input, weight, bias);
     case Conv2dPath::unfold_weight_grad:
       return conv2d_unfold_weight_grad(input, weight, bias, *options.stride(),
-                                       *c10::get_if<torch::ExpandingArray<2>>(&options.padding()));
+                                       *detail::option_if<torch::ExpandingArray<2>>(options.padding()));
     case Conv2dPath::stock: break;
   }
   return torch::nn::Conv2dImpl::forward(input);

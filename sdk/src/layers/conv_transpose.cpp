@@ -3,6 +3,7 @@
 #include <torch/autograd.h>
 
 #include "conv_kernels.hpp"
+#include "options_variant.hpp"
 #include "ganflow/layers/fast_conv.hpp"
 
 namespace ganflow::layers {
@@ -78,11 +79,11 @@ torch::Tensor conv_transpose2d_1x1_input(const torch::Tensor& x, const torch::Te
 
 ConvTransposePath conv_transpose_path(const FastConvTranspose2dImpl& m, const torch::Tensor& input) {
   const auto& o = m.options;
-  bool cpu = fast_conv_applies(input) && c10::get_if<torch::enumtype::kZeros>(&o.padding_mode());
+  bool cpu = fast_conv_applies(input) && detail::option_if<torch::enumtype::kZeros>(o.padding_mode());
   // output_padding >= stride (allowed with dilation) has no convolution it is the gradient of.
   bool representable = o.output_padding()->at(0) < o.stride()->at(0) && o.output_padding()->at(1) < o.stride()->at(1);
   if (!cpu || !representable) return ConvTransposePath::stock;
-  const auto& pad = c10::get<torch::ExpandingArray<2>>(o.padding());
+  const auto& pad = detail::option_get<torch::ExpandingArray<2>>(o.padding());
   bool plain = o.groups() == 1 && detail::all_equal(*o.dilation(), 1) && detail::all_equal(*o.output_padding(), 0);
   if (plain && detail::all_equal(*pad, 0) && input.size(2) == 1 && input.size(3) == 1) return ConvTransposePath::matmul;
   if (o.out_channels() / o.groups() > 2) return ConvTransposePath::via_conv;
@@ -93,7 +94,7 @@ torch::Tensor FastConvTranspose2dImpl::forward(const torch::Tensor& input) {
   ConvTransposePath path = conv_transpose_path(*this, input);
   if (path == ConvTransposePath::stock) return torch::nn::ConvTranspose2dImpl::forward(input);
   if (path == ConvTransposePath::matmul) return conv_transpose2d_1x1_input(input, weight, bias);
-  auto pad = c10::get<torch::ExpandingArray<2>>(options.padding());
+  auto pad = detail::option_get<torch::ExpandingArray<2>>(options.padding());
   return conv_transpose2d_via_conv(input, weight, bias, *options.stride(), *pad, *options.output_padding(),
                                    options.groups(), *options.dilation(),
                                    path == ConvTransposePath::via_conv ? WeightGrad::convolution : WeightGrad::unfold);

@@ -4,6 +4,7 @@
 
 #include "ganflow/error.hpp"
 #include "ganflow/layers/conv_layer.hpp"
+#include "options_variant.hpp"
 
 namespace ganflow::layers {
 
@@ -17,21 +18,21 @@ template <std::size_t D> std::vector<int64_t> vec(const torch::ExpandingArray<D>
 
 SpectralNormConvImpl::SpectralNormConvImpl(const torch::nn::Conv1d& conv) {
   const auto& o = conv->options;
-  if (!c10::get_if<torch::ExpandingArray<1>>(&o.padding()))
+  if (!detail::option_if<torch::ExpandingArray<1>>(o.padding()))
     throw Error("spectral_norm: string padding modes are not supported");
   dims_ = 1;
   stride_ = vec(o.stride()), dilation_ = vec(o.dilation()), groups_ = o.groups();
-  padding_ = vec(c10::get<torch::ExpandingArray<1>>(o.padding()));
+  padding_ = vec(detail::option_get<torch::ExpandingArray<1>>(o.padding()));
   adopt(conv->weight, conv->bias);
 }
 
 SpectralNormConvImpl::SpectralNormConvImpl(const torch::nn::Conv2d& conv) {
   const auto& o = conv->options;
-  if (!c10::get_if<torch::ExpandingArray<2>>(&o.padding()))
+  if (!detail::option_if<torch::ExpandingArray<2>>(o.padding()))
     throw Error("spectral_norm: string padding modes are not supported");
   dims_ = 2;
   stride_ = vec(o.stride()), dilation_ = vec(o.dilation()), groups_ = o.groups();
-  padding_ = vec(c10::get<torch::ExpandingArray<2>>(o.padding()));
+  padding_ = vec(detail::option_get<torch::ExpandingArray<2>>(o.padding()));
   adopt(conv->weight, conv->bias);
 }
 
