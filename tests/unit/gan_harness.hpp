@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <unistd.h>  // getpid
 
 #include "ganflow/framework/builtins.hpp"
 #include "ganflow/framework/device.hpp"

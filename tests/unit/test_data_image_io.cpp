@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>  // getpid
 
 #include "ganflow/error.hpp"
 #include "ganflow/image_io.hpp"

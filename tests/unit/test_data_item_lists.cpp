@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>  // getpid
 
 #include "ganflow/data.hpp"
 #include "ganflow/framework/data/data_builtins.hpp"

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <unistd.h>  // getpid
 
 #include "ganflow/data.hpp"
 #include "ganflow/framework/data/data_builtins.hpp"
