@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -70,6 +71,11 @@ int cmd_run(std::string path, const std::vector<std::string>& sets, std::string 
     std::cout << "\ndevice: " << device.str() << "\n";
     return 0;
   }
+  // The loader shards each epoch by RANK / WORLD_SIZE, but nothing else is distributed yet:
+  // under torchrun every process would train its own model into the same run folder.
+  if (const char* ws = std::getenv("WORLD_SIZE"); ws && std::atoi(ws) > 1)
+    throw UsageError(std::string("WORLD_SIZE=") + ws +
+                     ": multi-process training is not supported yet (no process group); run one process");
   if (out.empty()) out = default_run_dir(g);
   prepare_run_dir(out);
   if (resume.empty()) std::ofstream(fs::path(out) / "graph.json") << g.to_json().dump(2) << "\n";

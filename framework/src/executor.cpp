@@ -1,5 +1,6 @@
 #include "ganflow/framework/executor.hpp"
 
+#include "ganflow/exception_message.hpp"
 #include "ganflow/framework/validate.hpp"
 
 namespace ganflow {
@@ -65,7 +66,7 @@ BuiltGraph execute_graph(const Graph& g, const HostRegistry& registry, RunContex
     } catch (const Error& e) {
       throw NodeBuildError(e.message(), e.node().empty() ? name : e.node(), e.param());
     } catch (const std::exception& e) {
-      throw NodeBuildError(e.what(), name);
+      throw NodeBuildError(exception_message(e), name);
     }
     if (!made) throw NodeBuildError("the factory of " + node.type + " returned nothing", name);
     made->set_name(name);

@@ -12,8 +12,9 @@ struct Result {
   int code;
   std::string out;
 };
-Result ganflow(const std::string& args) {
-  std::string cmd = std::string(GANFLOW_BINARY_DIR) + "/bin/ganflow " + args + " 2>&1";
+// Runs the ganflow program with `args`; `env` ("NAME=value ...") prefixes the command.
+Result ganflow(const std::string& args, const std::string& env = "") {
+  std::string cmd = env + " " + std::string(GANFLOW_BINARY_DIR) + "/bin/ganflow " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf;
@@ -87,6 +88,31 @@ TEST_CASE("cuda without a GPU is a clear error", "[cli]") {
   auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --dry-run --device cuda");
   if (r.code == 0) SUCCEED("this machine has a GPU");
   else CHECK_THAT(r.out, Catch::Contains("sees no CUDA GPU"));
+}
+
+TEST_CASE("a LibTorch error while building a node is one line, without the C++ backtrace", "[cli]") {
+  // Validates (n_features has no upper bound yet) but cannot be allocated.
+  std::string out = (std::filesystem::temp_directory_path() / "ganflow_cli_huge_model").string();
+  auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --out " + out +
+                   " --set generator.n_features=1000000000000");
+  INFO(r.out);
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("error: node 'generator': ") && Catch::Contains("can't allocate memory"));
+  CHECK_THAT(r.out, !Catch::Contains("frame #"));
+  std::filesystem::remove_all(out);
+}
+
+TEST_CASE("WORLD_SIZE > 1 without a process group refuses to start and writes nothing", "[cli]") {
+  std::string out = (std::filesystem::temp_directory_path() / "ganflow_cli_world_size").string();
+  std::filesystem::remove_all(out);
+  auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --out " + out, "WORLD_SIZE=2 RANK=0");
+  INFO(r.out);
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("WORLD_SIZE=2: multi-process training is not supported yet"));
+  CHECK_FALSE(std::filesystem::exists(out));
+  // One process (WORLD_SIZE=1, as torchrun --nproc_per_node 1 sets) is allowed.
+  auto one = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --dry-run", "WORLD_SIZE=1 RANK=0");
+  CHECK(one.code == 0);
 }
 
 TEST_CASE("every shipped graph validates against the registry", "[cli]") {

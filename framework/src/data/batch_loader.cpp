@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "ganflow/error.hpp"
+#include "ganflow/exception_message.hpp"
 #include "tsan_handoff.hpp"
 
 namespace ganflow {
@@ -248,7 +249,7 @@ void BatchLoader::decode(Slot& s, int64_t epoch) {
       const std::string& who = sources_[src]->name().empty() ? node_ : sources_[src]->name();
       s.error = std::make_exception_ptr(Error(e.message(), e.node().empty() ? who : e.node(), e.param()));
     } catch (const std::exception& e) {
-      s.error = std::make_exception_ptr(Error("item " + std::to_string(idx) + ": " + e.what(), sources_[src]->name()));
+      s.error = std::make_exception_ptr(Error("item " + std::to_string(idx) + ": " + exception_message(e), sources_[src]->name()));
     } catch (...) {
       s.error = std::make_exception_ptr(Error("item " + std::to_string(idx) + ": unknown exception", sources_[src]->name()));
     }
@@ -259,7 +260,7 @@ void BatchLoader::decode(Slot& s, int64_t epoch) {
       try {
         std::rethrow_exception(s.error);
       } catch (const std::exception& e) {
-        first_skipped_ = e.what();
+        first_skipped_ = exception_message(e);
       }
     }
     s.error = nullptr;
@@ -297,7 +298,7 @@ bool BatchLoader::next(HostBatch& out) {
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {
-      throw Error(std::string("data loader: ") + e.what(), node_);
+      throw Error("data loader: " + exception_message(e), node_);
     }
   }
   held_ = r.slot;
