@@ -295,3 +295,19 @@ TEST_CASE("noisy_item: randn [n, noise_sz, 1, 1] on the requested device", "[dat
   CHECK(std::abs(t.std().item<double>() - 1.0) < 0.05);
   CHECK(!torch::equal(t, z->sample(500, torch::kCPU)));  // fresh every batch
 }
+
+TEST_CASE("noisy_item draw_on cpu: the CPU generator's numbers, moved to the requested device", "[data]") {
+  json nodes = {{"z", {{"type", "noisy_item"}, {"params", {{"noise_sz", 12}, {"draw_on", "cpu"}}}}}};
+  auto z = std::dynamic_pointer_cast<NoiseSource>(build(nodes.dump()).nodes.at("z"));
+  REQUIRE(z);
+  torch::manual_seed(11);
+  auto t = z->sample(6, torch::kCPU);
+  torch::manual_seed(11);
+  CHECK(torch::equal(t, torch::randn({6, 12, 1, 1})));
+  if (torch::cuda::is_available()) {  // the same numbers on the GPU (scripts/gpu-check)
+    torch::manual_seed(11);
+    auto g = z->sample(6, torch::Device(torch::kCUDA, 0));
+    CHECK(g.is_cuda());
+    CHECK(torch::equal(g.cpu(), t));
+  }
+}
