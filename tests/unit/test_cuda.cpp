@@ -29,6 +29,14 @@ bool have_cuda() {
 
 const torch::Device kCuda(torch::kCUDA, 0);
 
+// cuDNN runs fp32 convolutions in TF32 by default on Ampere and later (10-bit mantissa):
+// the comparisons with the CPU hold them to fp32 arithmetic while they run.
+struct ExactFp32Convolutions {
+  bool before = at::globalContext().allowTF32CuDNN();
+  ExactFp32Convolutions() { at::globalContext().setAllowTF32CuDNN(false); }
+  ~ExactFp32Convolutions() { at::globalContext().setAllowTF32CuDNN(before); }
+};
+
 bool close(const torch::Tensor& a, const torch::Tensor& b, double rtol, double atol) {
   return torch::allclose(a.to(torch::kCPU).to(torch::kFloat), b.to(torch::kCPU).to(torch::kFloat), rtol, atol);
 }
@@ -61,6 +69,7 @@ ganflow::Model& model(const ganflow::BuiltGraph& b, const std::string& node) {
 
 TEST_CASE("CUDA: fast ConvTranspose2d (the stock op on CUDA) matches the CPU fast path", "[cuda][layers]") {
   if (!have_cuda()) return;
+  ExactFp32Convolutions fp32;
   torch::manual_seed(0);
   ganflow::layers::FastConvTranspose2d cpu(torch::nn::ConvTranspose2dOptions(64, 32, 4).stride(2).padding(1).bias(true));
   ganflow::layers::FastConvTranspose2d gpu(torch::nn::ConvTranspose2dOptions(64, 32, 4).stride(2).padding(1).bias(true));
@@ -82,6 +91,7 @@ TEST_CASE("CUDA: fast ConvTranspose2d (the stock op on CUDA) matches the CPU fas
 
 TEST_CASE("CUDA: the DCGAN generator and critic match the CPU forward and backward", "[cuda][models]") {
   if (!have_cuda()) return;
+  ExactFp32Convolutions fp32;
   std::string graph = tiny_gan(json::object(), "cpu");
   auto build = [&] {
     ganflow::Graph g = ganflow::parse_graph(graph);
@@ -140,6 +150,7 @@ TEST_CASE("CUDA: the autocast scope casts CUDA matmuls and restores the state", 
 
 TEST_CASE("CUDA: the first GAN step's loss matches the CPU's", "[cuda][gan]") {
   if (!have_cuda()) return;
+  ExactFp32Convolutions fp32;
   std::string dc = gantest::temp_dir("cuda_vs_cpu_c"), dg = gantest::temp_dir("cuda_vs_cpu_g");
   gantest::run_graph(tiny_gan({{"max_batches", 2}}, "cpu", true), dc, torch::Device(torch::kCPU));
   gantest::run_graph(tiny_gan({{"max_batches", 2}}, "cuda", true), dg, kCuda);
