@@ -1,7 +1,8 @@
 // CUDA variants of the numeric tests (tag [cuda]): with a GPU they run the layers, models,
-// loss scaler and short GAN runs on CUDA and compare with the CPU; without one they skip
-// (a warning, no failure) unless GANFLOW_REQUIRE_CUDA=1, which scripts/gpu-check sets so a
-// GPU machine that cannot see its GPU fails instead of passing empty.
+// Adam step, loss scaler and short GAN runs on CUDA and compare with the CPU (or torch's own
+// Adam); without one they skip (a warning, which CTest reports as skipped) unless
+// GANFLOW_REQUIRE_CUDA=1, which scripts/gpu-check sets so a GPU machine that cannot see its
+// GPU fails instead of passing empty.
 #include <catch2/catch.hpp>
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -12,6 +13,7 @@
 #include "ganflow/framework/train/autocast_scope.hpp"
 #include "ganflow/framework/train/checkpoint.hpp"
 #include "ganflow/framework/train/loss_scaler.hpp"
+#include "ganflow/framework/train/optimizer.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
 #include "ganflow/model.hpp"
 #include "gan_harness.hpp"
@@ -133,6 +135,34 @@ TEST_CASE("CUDA: the loss scaler's fused check skips an inf step and unscales a 
   p.mutable_grad() = torch::tensor({2.0f, -2.0f, 4.0f}, kCuda);
   CHECK(scaler.step(opt));
   CHECK(close(p.detach(), torch::tensor({0.0f, 2.0f, -1.0f}), 0, 1e-6));
+}
+
+TEST_CASE("CUDA: Optim's multi-tensor Adam matches torch::optim::Adam on the GPU", "[cuda][optimizer]") {
+  if (!have_cuda()) return;
+  torch::manual_seed(4);
+  std::vector<torch::Tensor> ours, theirs;
+  for (auto shape : {std::vector<int64_t>{64, 32, 4, 4}, std::vector<int64_t>{32}, std::vector<int64_t>{7, 3}}) {
+    ours.push_back(torch::randn(shape, kCuda).requires_grad_(true));
+    theirs.push_back(ours.back().detach().clone().requires_grad_(true));
+  }
+  ganflow::Optim opt(ganflow::OptimizerSettings{"adam", 0.5, 0.99, 1e-8, 0.01, /*true_wd=*/false}, ours);
+  opt.set_lr(2e-3);
+  torch::optim::Adam ref(theirs, torch::optim::AdamOptions(2e-3).betas({0.5, 0.99}).eps(1e-8).weight_decay(0.01));
+  int steps = 0;
+  for (; steps < 5; ++steps) {
+    for (std::size_t i = 0; i < ours.size(); ++i) {
+      auto g = torch::randn(ours[i].sizes(), kCuda);
+      ours[i].mutable_grad() = g.clone();
+      theirs[i].mutable_grad() = g.clone();
+    }
+    opt.step();
+    ref.step();
+  }
+  REQUIRE(steps == 5);
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    INFO("parameter " << i);
+    CHECK(close(ours[i].detach(), theirs[i].detach(), 1e-5, 1e-6));
+  }
 }
 
 TEST_CASE("CUDA: the autocast scope casts CUDA matmuls and restores the state", "[cuda][precision]") {
