@@ -154,3 +154,40 @@ TEST_CASE("ganflow generate writes a grid, per-image PNGs and a tensor Python ca
                         "check_generator_interop.py " + dir + "/run/train_generator.pt " + dir + "/x.pt 3 5 16";
   CHECK(std::system(interop.c_str()) == 0);
 }
+
+TEST_CASE("a loss that turns NaN stops the run naming stage and step; the last good checkpoint resumes", "[resume]") {
+  std::string dir = gantest::temp_dir("nan_stop");
+  // 16 batches, 1:1 switching from the critic: the critic's call 5 is batch 10, so the loss is
+  // NaN from step 11. Checkpoints every 2 steps, the log check every 8: the checkpoint due at
+  // step 12 finds the NaN first and must not replace the good one of step 10.
+  json g = gantest::tiny_dcgan({"nan", 11, 256, 16, 16, 16, 1},
+                               {{"epochs", 1}, {"max_batches", 16}, {"checkpoint_every", 2}, {"log_every", 8}});
+  g["device"] = "cpu";
+  g["nodes"]["crit_loss"] = {{"type", "nan_crit_loss"}, {"params", {{"nan_from", 5}}}};
+  std::string graph = dir + "/graph_in.json";
+  std::ofstream(graph) << g.dump(2);
+  setenv("GANFLOW_PLUGIN_PATH", (std::string(GANFLOW_TEST_PLUGIN_DIR) + "/gf_test_nan").c_str(), 1);
+
+  int code = run({"run", graph, "--out", dir + "/run"}, dir + "/nan.log");
+  std::string log = slurp(dir + "/nan.log");
+  INFO(log);
+  CHECK(code == 1);
+  CHECK_THAT(log, Catch::Contains("error: node 'train': the training loss is NaN at step 12; stopping"));
+  auto d = ganflow::load_pickle(dir + "/run/checkpoints/train_last.pt").toGenericDict();
+  CHECK(json::parse(d.at("meta").toStringRef())["step"].get<int64_t>() == 10);
+  int64_t tensors = 0;
+  for (const char* net : {"generator", "critic"})
+    for (const auto& kv : c10::impl::toTypedDict<std::string, torch::Tensor>(d.at(net).toGenericDict())) {
+      CHECK(torch::isfinite(kv.value()).all().item<bool>());
+      ++tensors;
+    }
+  CHECK(tensors > 0);
+
+  // The saved state continues once the loss is fixed (here: never NaN).
+  int resumed = run({"run", "--resume", dir + "/run", "--set", "crit_loss.nan_from=1000000"}, dir + "/resume.log");
+  std::string rlog = slurp(dir + "/resume.log");
+  INFO(rlog);
+  CHECK(resumed == 0);
+  CHECK_THAT(rlog, Catch::Contains("(step 10)") && Catch::Contains("16 steps"));
+  unsetenv("GANFLOW_PLUGIN_PATH");
+}

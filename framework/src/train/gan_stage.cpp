@@ -117,7 +117,7 @@ class GanStage : public Stage, public TrainLoop {
         return;
       }
       if (done == 0) throw Error("the data gave no batch in epoch " + std::to_string(epoch_), name());
-      check_finite(smooth_all_.value(), "the training loss", step_);
+      check_finite(smooth_all_.value(), "the training loss", step_, name());
       epoch_extra_ = json::object();
       position_ = {epoch_ + 1, 0};
       dispatch(Event::EpochEnd);
@@ -206,7 +206,7 @@ class GanStage : public Stage, public TrainLoop {
   // The only per-step host sync besides the progress bar: every log_every steps.
   void log_step(Reporter& report) {
     double all = smooth_all_.value();
-    check_finite(all, "the training loss", step_);
+    check_finite(all, "the training loss", step_, name());
     loss_history_.push_back({double(step_), smooth_g_.empty() ? NAN : smooth_g_.value(),
                              smooth_c_.empty() ? NAN : smooth_c_.value()});
     report.step_record({{"step", step_}, {"epoch", epoch_}, {"train_loss", all},
@@ -227,6 +227,8 @@ class GanStage : public Stage, public TrainLoop {
   // sample inputs.
   void save_checkpoint(int64_t epoch, int64_t batch) { save_checkpoint(epoch, batch, ckpt_path_); }
   void save_checkpoint(int64_t epoch, int64_t batch, const std::string& path) {
+    // A diverged state never replaces a good checkpoint (NaN stays in the smoothed loss).
+    if (!smooth_all_.empty()) check_finite(smooth_all_.value(), "the training loss", step_, name());
     json cbs = json::array();
     for (auto& cb : callbacks_) cbs.push_back(cb->state());
     json meta = {{"stage", name()}, {"epoch", epoch}, {"batch", batch}, {"step", step_}, {"gen_steps", gen_steps_},

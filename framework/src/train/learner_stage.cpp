@@ -82,7 +82,7 @@ void LearnerStage::run(RunContext& ctx) {
     }
     train_->stop();
     if (done == 0) throw Error("the data gave no batch in epoch " + std::to_string(epoch_), name());
-    check_finite(smooth.value(), "the training loss", step_);
+    check_finite(smooth.value(), "the training loss", step_, name());
     json row = {{"epoch", epoch_}, {"train_loss", smooth.value()}, {"step", step_}};
     if (valid_) {
       for (auto& m : metrics_) m->reset();

@@ -54,10 +54,11 @@ void TrainLoop::apply_schedule(const ScheduleSettings& s, int64_t total_steps, c
   }
 }
 
-void TrainLoop::check_finite(double value, const std::string& what, int64_t step) {
+void TrainLoop::check_finite(double value, const std::string& what, int64_t step, const std::string& stage) {
   if (!std::isfinite(value))
     throw Error(what + " is " + std::string(std::isnan(value) ? "NaN" : "infinite") + " at step " +
-                std::to_string(step) + "; stopping (lower the lr, or check the data and the loss)");
+                    std::to_string(step) + "; stopping (lower the lr, or check the data and the loss)",
+                stage);
 }
 
 }  // namespace ganflow

@@ -35,7 +35,8 @@ class TrainLoop : public Trainer {
   void dispatch(Event e);
   // Sets lr (and one-cycle momentum) of every optimiser for training step `step_`.
   void apply_schedule(const ScheduleSettings& s, int64_t total_steps, const std::vector<Optim*>& opts);
-  static void check_finite(double value, const std::string& what, int64_t step);
+  // Throws, naming the stage and the step, when `value` is NaN or infinite.
+  static void check_finite(double value, const std::string& what, int64_t step, const std::string& stage);
 
   RunContext* ctx_ = nullptr;
   std::vector<std::shared_ptr<Callback>> callbacks_;
