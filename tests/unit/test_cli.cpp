@@ -115,6 +115,18 @@ TEST_CASE("WORLD_SIZE > 1 without a process group refuses to start and writes no
   CHECK(one.code == 0);
 }
 
+TEST_CASE("the progress line shows '-' for a network that has no loss yet", "[cli]") {
+  std::string out = (std::filesystem::temp_directory_path() / "ganflow_cli_progress").string();
+  // One critic batch: the generator has not trained when the line is drawn.
+  auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --out " + out +
+                   " --set train.epochs=1 --set train.max_batches=1 --set train.show_img=false");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("1/1 ") && Catch::Contains(" gen - crit "));
+  CHECK_THAT(r.out, !Catch::Contains("gen nan"));
+  std::filesystem::remove_all(out);
+}
+
 TEST_CASE("every shipped graph validates against the registry", "[cli]") {
   for (auto& e : std::filesystem::directory_iterator(src("graphs"))) {
     if (e.path().extension() != ".json") continue;

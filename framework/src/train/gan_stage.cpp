@@ -215,11 +215,15 @@ class GanStage : public Stage, public TrainLoop {
                         {"lr", active_->lr()}, {"gen_mode", gen_mode_}});
   }
 
+  // "-" for a network that has not trained yet: it has no loss (NaN is kept for a real NaN).
   std::string loss_text() const {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "gen %.4f crit %.4f", smooth_g_.empty() ? NAN : smooth_g_.value(),
-                  smooth_c_.empty() ? NAN : smooth_c_.value());
-    return buf;
+    auto text = [](const Smoother& s) {
+      if (s.empty()) return std::string("-");
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.4f", s.value());
+      return std::string(buf);
+    };
+    return "gen " + text(smooth_g_) + " crit " + text(smooth_c_);
   }
 
   // Everything needed to continue exactly: both networks and optimisers, the mode, the
