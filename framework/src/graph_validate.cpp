@@ -68,7 +68,7 @@ void validate_graph(Graph& g, const HostRegistry& registry) {
     if (!spec) {
       std::string hint = registry.did_you_mean(n.type);
       errors.push_back(ptr + "/type: unknown plugin type '" + n.type + "'" +
-                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + registry.searched_text());
       continue;
     }
     std::vector<std::string> names;

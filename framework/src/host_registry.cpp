@@ -25,7 +25,16 @@ const NodeSpec* HostRegistry::find(const std::string& type) const {
 const NodeSpec& HostRegistry::at(const std::string& type) const {
   if (auto* s = find(type)) return *s;
   std::string hint = did_you_mean(type);
-  throw Error("unknown plugin type '" + type + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  throw Error("unknown plugin type '" + type + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+              searched_text());
+}
+
+std::string HostRegistry::searched_text() const {
+  if (searched_.empty()) return "";
+  std::string text = "; plugin folders searched (GANFLOW_PLUGIN_PATH, then the installed ones): ";
+  for (std::size_t i = 0; i < searched_.size(); ++i)
+    text += (i ? ", " : "") + searched_[i].first + (searched_[i].second ? "" : " (missing)");
+  return text;
 }
 
 std::vector<const NodeSpec*> HostRegistry::all() const {

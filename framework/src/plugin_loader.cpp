@@ -72,7 +72,9 @@ std::vector<std::string> load_plugins(const std::vector<std::string>& dirs, Host
   std::set<std::string> seen;
   for (auto& dir : dirs) {
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) continue;
+    bool exists = fs::is_directory(dir, ec);
+    registry.note_searched(dir, exists);
+    if (!exists) continue;
     std::vector<std::string> here;
     for (auto& e : fs::directory_iterator(dir, ec)) {
       auto name = e.path().filename().string();

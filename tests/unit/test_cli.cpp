@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace {
@@ -125,6 +127,26 @@ TEST_CASE("the progress line shows '-' for a network that has no loss yet", "[cl
   CHECK_THAT(r.out, Catch::Contains("1/1 ") && Catch::Contains(" gen - crit "));
   CHECK_THAT(r.out, !Catch::Contains("gen nan"));
   std::filesystem::remove_all(out);
+}
+
+TEST_CASE("an unknown plugin type names the plugin folders searched, a missing one marked", "[cli]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "ganflow_cli_plugin_path";
+  fs::create_directories(dir);
+  std::ifstream in(src("graphs/dcgan_fashion_mnist.json"));
+  std::string graph((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto at = graph.find("\"noisy_item\"");
+  REQUIRE(at != std::string::npos);
+  graph.replace(at, 12, "\"my_noise\"");  // a plugin type no folder provides
+  std::ofstream(dir / "graph.json") << graph;
+  auto r = ganflow("validate " + (dir / "graph.json").string(), "GANFLOW_PLUGIN_PATH=/nonexistent/plugins");
+  INFO(r.out);
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("unknown plugin type 'my_noise'") &&
+                        Catch::Contains("plugin folders searched (GANFLOW_PLUGIN_PATH, then the installed ones): "
+                                        "/nonexistent/plugins (missing), ") &&
+                        Catch::Contains(std::string(GANFLOW_BINARY_DIR) + "/lib/ganflow/plugins"));
+  fs::remove_all(dir);
 }
 
 TEST_CASE("every shipped graph validates against the registry", "[cli]") {

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ganflow/node.hpp"
@@ -24,9 +25,14 @@ class HostRegistry : public Registry {
   bool has_library(const std::string& path) const { return libraries_.count(path) > 0; }
   void mark_library(const std::string& path) { libraries_.insert(path); }
 
+  // The plugin folders looked in, for the unknown-type message: "" when none.
+  void note_searched(const std::string& dir, bool exists) { searched_.push_back({dir, exists}); }
+  std::string searched_text() const;
+
  private:
   std::map<std::string, NodeSpec> specs_;
   std::set<std::string> libraries_;
+  std::vector<std::pair<std::string, bool>> searched_;
   std::string current_library_ = "builtin";
 };
 
