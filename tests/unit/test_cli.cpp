@@ -25,6 +25,20 @@ Result ganflow(const std::string& args, const std::string& env = "") {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 std::string src(const std::string& rel) { return std::string(GANFLOW_SOURCE_DIR) + "/" + rel; }
+
+// `ganflow run` of the default graph into a fresh temporary folder `name` with `extra` args;
+// says whether the run created the folder, then removes it.
+struct RunResult : Result {
+  bool wrote_folder;
+};
+RunResult run_default_graph(const std::string& name, const std::string& extra, const std::string& env = "") {
+  auto out = std::filesystem::temp_directory_path() / name;
+  std::filesystem::remove_all(out);
+  Result r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --out " + out.string() + " " + extra, env);
+  RunResult rr{r, std::filesystem::exists(out)};
+  std::filesystem::remove_all(out);
+  return rr;
+}
 }  // namespace
 
 TEST_CASE("ganflow validate: a good graph is ok, a bad one exits 2 with every problem", "[cli]") {
@@ -94,39 +108,32 @@ TEST_CASE("cuda without a GPU is a clear error", "[cli]") {
 
 TEST_CASE("a LibTorch error while building a node is one line, without the C++ backtrace", "[cli]") {
   // Validates (n_features has no upper bound yet) but cannot be allocated.
-  std::string out = (std::filesystem::temp_directory_path() / "ganflow_cli_huge_model").string();
-  auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --out " + out +
-                   " --set generator.n_features=1000000000000");
+  auto r = run_default_graph("ganflow_cli_huge_model", "--set generator.n_features=1000000000000");
   INFO(r.out);
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("error: node 'generator': ") && Catch::Contains("can't allocate memory"));
   CHECK_THAT(r.out, !Catch::Contains("frame #"));
-  std::filesystem::remove_all(out);
 }
 
 TEST_CASE("WORLD_SIZE > 1 without a process group refuses to start and writes nothing", "[cli]") {
-  std::string out = (std::filesystem::temp_directory_path() / "ganflow_cli_world_size").string();
-  std::filesystem::remove_all(out);
-  auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --out " + out, "WORLD_SIZE=2 RANK=0");
+  auto r = run_default_graph("ganflow_cli_world_size", "", "WORLD_SIZE=2 RANK=0");
   INFO(r.out);
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("WORLD_SIZE=2: multi-process training is not supported yet"));
-  CHECK_FALSE(std::filesystem::exists(out));
+  CHECK_FALSE(r.wrote_folder);
   // One process (WORLD_SIZE=1, as torchrun --nproc_per_node 1 sets) is allowed.
   auto one = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --dry-run", "WORLD_SIZE=1 RANK=0");
   CHECK(one.code == 0);
 }
 
 TEST_CASE("the progress line shows '-' for a network that has no loss yet", "[cli]") {
-  std::string out = (std::filesystem::temp_directory_path() / "ganflow_cli_progress").string();
   // One critic batch: the generator has not trained when the line is drawn.
-  auto r = ganflow("run " + src("graphs/dcgan_fashion_mnist.json") + " --out " + out +
-                   " --set train.epochs=1 --set train.max_batches=1 --set train.show_img=false");
+  auto r = run_default_graph("ganflow_cli_progress",
+                             "--set train.epochs=1 --set train.max_batches=1 --set train.show_img=false");
   INFO(r.out);
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("1/1 ") && Catch::Contains(" gen - crit "));
   CHECK_THAT(r.out, !Catch::Contains("gen nan"));
-  std::filesystem::remove_all(out);
 }
 
 TEST_CASE("an unknown plugin type names the plugin folders searched, a missing one marked", "[cli]") {
