@@ -11,7 +11,7 @@ torch::Tensor NoisyItem::sample(int64_t n, const torch::Device& device) {
 
 NodeSpec noisy_item_spec() {
   NodeSpec s("noisy_item", NodeKind::Noise, "Generator input: standard normal noise [n, noise_sz, 1, 1] on the device.");
-  s.param_int("noise_sz", 100, "Length of the noise vector.").at_least(1);
+  s.param_int("noise_sz", 100, "Length of the noise vector.").range(1, 65536);
   s.param_enum("draw_on", {"device", "cpu"}, "device",
                "Where the noise is drawn: on the training device, or on the CPU and then moved, which gives the "
                "same noise on every device (a CUDA generator draws other numbers from the same seed).");

@@ -68,10 +68,10 @@ void register_basic_critic(ganflow::Registry& registry) {
   ganflow::NodeSpec s("basic_critic", ganflow::NodeKind::Model,
                       "fastai's DCGAN critic: [bs, n_channels, in_size, in_size] -> one logit per image; "
                       "stride-2 convs (first without BN, with bias) down to 4x4, then a 4x4 conv to 1x1.");
-  s.param_int("in_size", 32, "Image side; a power of two >= 8.").at_least(8);
-  s.param_int("n_channels", 1, "Image channels.").at_least(1);
-  s.param_int("n_features", 64, "Feature maps of the first layer (doubling at each downsampling).").at_least(1);
-  s.param_int("n_extra_layers", 0, "Extra 3x3 stride-1 blocks after the first layer.").at_least(0);
+  s.param_int("in_size", 32, "Image side; a power of two >= 8.").range(8, 8192);
+  s.param_int("n_channels", 1, "Image channels.").range(1, 1024);
+  s.param_int("n_features", 64, "Feature maps of the first layer (doubling at each downsampling).").range(1, 8192);
+  s.param_int("n_extra_layers", 0, "Extra 3x3 stride-1 blocks after the first layer.").range(0, 64);
   s.param_enum("act", {"leaky_relu", "relu"}, "leaky_relu",
                "Activation of every block (fastai v1 and the v2 notebooks: LeakyReLU 0.2).");
   s.param_float("slope", 0.2, "Negative slope of leaky_relu.").range(0, 1);

@@ -61,11 +61,11 @@ void register_basic_generator(ganflow::Registry& registry) {
                       "fastai's DCGAN generator: noise [bs, noise_sz, 1, 1] (or [bs, noise_sz]) -> "
                       "[bs, n_channels, out_size, out_size] in [-1, 1]; transposed convs with BN and ReLU, "
                       "then ConvTranspose (no bias, PyTorch init) and Tanh.");
-  s.param_int("out_size", 32, "Image side; a power of two >= 8.").at_least(8);
-  s.param_int("n_channels", 1, "Image channels.").at_least(1);
-  s.param_int("noise_sz", 100, "Length of the noise vector (fastai v2 in_sz).").at_least(1);
-  s.param_int("n_features", 64, "Feature maps of the last inner layer (doubling towards the input).").at_least(2);
-  s.param_int("n_extra_layers", 0, "Extra 3x3 stride-1 blocks before the output layer.").at_least(0);
+  s.param_int("out_size", 32, "Image side; a power of two >= 8.").range(8, 8192);
+  s.param_int("n_channels", 1, "Image channels.").range(1, 1024);
+  s.param_int("noise_sz", 100, "Length of the noise vector (fastai v2 in_sz).").range(1, 65536);
+  s.param_int("n_features", 64, "Feature maps of the last inner layer (doubling towards the input).").range(2, 8192);
+  s.param_int("n_extra_layers", 0, "Extra 3x3 stride-1 blocks before the output layer.").range(0, 64);
   s.param_enum("block_order", {"v1", "v2"}, "v2", kBlockOrderDoc);
   s.factory = [](const ganflow::BuildContext& c) {
     const auto& p = c.params();

@@ -58,8 +58,8 @@ void register_gan_critic(ganflow::Registry& registry) {
                       "fastai's patch critic (superres GAN): spectral-normed convs with LeakyReLU 0.2, a dense res "
                       "block, self-attention after the first downsampling conv; images -> [bs, N] patch logits "
                       "(N = 25 at 128 px, 81 at 192). Pair with adaptive_loss.");
-  s.param_int("n_channels", 3, "Image channels.").at_least(1);
-  s.param_int("nf", 128, "Feature maps of the first conv (doubled by the dense block and by each block).").at_least(8);
+  s.param_int("n_channels", 3, "Image channels.").range(1, 1024);
+  s.param_int("nf", 128, "Feature maps of the first conv (doubled by the dense block and by each block).").range(8, 8192);
   s.param_int("n_blocks", 3, "Stride-2 blocks after the dense block; images need a side >= 4 * 2^(n_blocks+1).")
       .range(1, 8);
   s.param_float("p", 0.15, "Dropout2d probability of the blocks (p/2 after the first conv).").range(0, 1);

@@ -144,9 +144,9 @@ void register_unet_generator(ganflow::Registry& registry) {
                       "skip connections, pixel-shuffle (ICNR) or transposed-conv upsampling with optional blur, the "
                       "input concatenated before the output conv, optional y_range sigmoid. No pretrained ResNet34 "
                       "exists here: the encoder is trained from scratch unless encoder_weights names a state dict.");
-  s.param_int("n_channels", 3, "Input image channels.").at_least(1);
-  s.param_int("out_channels", 0, "Output image channels; 0: as n_channels.").at_least(0);
-  s.param_int("nf", 32, "Feature maps at full resolution (doubled at each level down).").at_least(8);
+  s.param_int("n_channels", 3, "Input image channels.").range(1, 1024);
+  s.param_int("out_channels", 0, "Output image channels; 0: as n_channels.").range(0, 1024);
+  s.param_int("nf", 32, "Feature maps at full resolution (doubled at each level down).").range(8, 8192);
   s.param_int("n_down", 2, "Stride-2 levels; H and W must be multiples of 2^n_down.").range(1, 6);
   s.param_bool("self_attention", true, "SelfAttention (SAGAN) at the bottleneck (fastai unet self_attention=True).");
   s.param_enum("upsample", {"pixel_shuffle", "transpose"}, "pixel_shuffle",

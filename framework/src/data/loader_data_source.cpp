@@ -50,7 +50,7 @@ void LoaderDataSource::stop() {
 }
 
 void declare_loader_params(NodeSpec& s) {
-  s.param_int("bs", 64, "Batch size.").at_least(1);
+  s.param_int("bs", 64, "Batch size.").range(1, 65536);
   s.param_bool("shuffle", true, "Shuffle each epoch (seeded: same seed, same order; each epoch differs).");
   s.param_bool("drop_last", true, "Drop the last partial batch (ranks first get equal shares).");
   s.param_int("threads", 0,
