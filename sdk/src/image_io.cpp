@@ -10,12 +10,7 @@
 
 #include "ganflow/error.hpp"
 
-// The one translation unit with stb's implementation. stb_image keeps its failure reason in a
-// thread-local, so concurrent decodes are safe.
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STB_IMAGE_WRITE_IMPLEMENTATION
+// stb's declarations; its implementation is in stb_impl.cpp.
 #define STBI_WRITE_NO_STDIO
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
