@@ -15,8 +15,8 @@ volatile std::sig_atomic_t g_stop = 0;
 extern "C" void on_sigint(int) { g_stop = 1; }
 }  // namespace
 
-HostRunContext::HostRunContext(torch::Device device, std::string run_dir, uint64_t seed, bool deterministic)
-    : device_(device), run_dir_(std::move(run_dir)), seed_(seed), deterministic_(deterministic) {
+HostRunContext::HostRunContext(torch::Device device, std::string run_dir, uint64_t seed)
+    : device_(device), run_dir_(std::move(run_dir)), seed_(seed) {
   if (!run_dir_.empty()) log_.open(fs::path(run_dir_) / "log.txt", std::ios::app);
 }
 

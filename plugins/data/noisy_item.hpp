@@ -11,7 +11,6 @@ class NoisyItem : public NoiseSource {
  public:
   NoisyItem(int64_t noise_sz, bool on_cpu) : noise_sz_(noise_sz), on_cpu_(on_cpu) {}
   torch::Tensor sample(int64_t n, const torch::Device& device) override;
-  std::vector<int64_t> shape() const override { return {noise_sz_, 1, 1}; }
 
  private:
   int64_t noise_sz_;

@@ -10,11 +10,10 @@ class GanGenLoss : public ganflow::GenLoss {
  public:
   GanGenLoss(std::shared_ptr<ganflow::Loss> crit, std::shared_ptr<ganflow::Loss> gen, std::vector<double> w)
       : crit_(std::move(crit)), gen_(std::move(gen)), w_(std::move(w)) {}
-  torch::Tensor forward(const torch::Tensor& fake_pred, const torch::Tensor& output,
-                        const torch::Tensor& target) override {
-    auto adv = w_[0] * crit_->forward(fake_pred, torch::ones({fake_pred.size(0)}, fake_pred.options()));
+  torch::Tensor forward(const ganflow::CriticBatch& b) override {
+    auto adv = w_[0] * crit_->forward(b.fake_pred, torch::ones({b.fake_pred.size(0)}, b.fake_pred.options()));
     // fastai v2's argument order: the pixel loss sees (generated, real), fixing v1's swap.
-    return gen_ ? adv + w_[1] * gen_->forward(output, target) : adv;
+    return gen_ ? adv + w_[1] * gen_->forward(b.fake, b.real) : adv;
   }
 
  private:

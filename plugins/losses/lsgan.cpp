@@ -8,8 +8,8 @@ namespace ganflow_losses {
 namespace {
 class LsganGen : public ganflow::GenLoss {
  public:
-  torch::Tensor forward(const torch::Tensor& fake_pred, const torch::Tensor&, const torch::Tensor&) override {
-    return 0.5 * (fake_pred - 1).pow(2).mean();
+  torch::Tensor forward(const ganflow::CriticBatch& b) override {
+    return 0.5 * (b.fake_pred - 1).pow(2).mean();
   }
 };
 

@@ -1,4 +1,4 @@
-// ganflow_losses: fastai's GAN losses (gan_loss_from_func, wgan) plus WGAN-GP, R1, hinge and LSGAN.
+// ganflow_losses: fastai's GAN losses (gan_loss_from_func, wgan) plus WGAN-GP, R1, hinge, LSGAN and RaGAN.
 #include "registrations.hpp"
 
 GANFLOW_PLUGIN("ganflow_losses", "0.1.0") {
@@ -13,4 +13,5 @@ GANFLOW_PLUGIN("ganflow_losses", "0.1.0") {
   register_r1(registry);
   register_hinge(registry);
   register_lsgan(registry);
+  register_ragan(registry);
 }

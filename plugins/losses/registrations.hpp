@@ -13,4 +13,5 @@ void register_wgan_gp(ganflow::Registry& r);
 void register_r1(ganflow::Registry& r);
 void register_hinge(ganflow::Registry& r);  // hinge_gen, hinge_crit
 void register_lsgan(ganflow::Registry& r);  // lsgan_gen, lsgan_crit
+void register_ragan(ganflow::Registry& r);  // ragan_gen, ragan_crit
 }  // namespace ganflow_losses

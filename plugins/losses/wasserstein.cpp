@@ -8,9 +8,7 @@ namespace ganflow_losses {
 namespace {
 class Noop : public ganflow::GenLoss {
  public:
-  torch::Tensor forward(const torch::Tensor& fake_pred, const torch::Tensor&, const torch::Tensor&) override {
-    return fake_pred.mean();
-  }
+  torch::Tensor forward(const ganflow::CriticBatch& b) override { return b.fake_pred.mean(); }
 };
 
 class Wasserstein : public ganflow::CritLoss {

@@ -35,7 +35,9 @@ class QualityMonitor : public ganflow::Callback {
     torch::Device dev = device();
     if (!real_features_.defined()) {
       real_features_ = extract_features(*extractor_, collect_images(*real_, s_.n, dev, name(), "real"), s_.bs).features;
-      t.warn(name() + ": extractor " + describe_extractor(*extractor_));
+      std::string line = name() + ": extractor " + describe_extractor(*extractor_);
+      if (extractor_->verified()) t.info(line);
+      else t.warn(line);
     }
     // The same noise every time: differences between epochs come from the generator alone.
     torch::Tensor fake = generate_images(*gen_, *noise_, s_.n, s_.bs, s_.seed, dev);
@@ -48,6 +50,8 @@ class QualityMonitor : public ganflow::Callback {
     if (s_.keep_best && std::isfinite(fd) && fd < best_fd_) {
       best_fd_ = fd;
       t.save_checkpoint_as("best");
+      t.info(name() + ": fd " + std::to_string(fd) + " at epoch " + std::to_string(t.epoch()) +
+             " is the best so far; saved checkpoint 'best'");
     }
     if (std::isfinite(best_fd_)) t.record("fd_best", best_fd_);
   }

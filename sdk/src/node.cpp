@@ -27,12 +27,6 @@ const char* to_string(NodeKind k) {
   return "?";
 }
 
-NodeKind node_kind_from_string(const std::string& s) {
-  for (auto& [kind, name] : kind_names())
-    if (s == name) return kind;
-  throw Error("unknown node kind '" + s + "'");
-}
-
 // Out-of-line destructors: each interface's typeinfo and vtable live in the SDK library only.
 Node::~Node() = default;
 BuildContext::~BuildContext() = default;

@@ -157,10 +157,6 @@ json ParamSpec::describe() const {
   return d;
 }
 
-bool Params::has(const std::string& key) const {
-  return values_.contains(key) && !values_[key].is_null();
-}
-
 const json& Params::raw(const std::string& key) const {
   if (!values_.contains(key)) throw Error("param not declared by the plugin", node_, key);
   return values_[key];

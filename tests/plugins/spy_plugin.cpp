@@ -2,6 +2,7 @@
 // for every batch, the mode, the lr, the raw loss, the train/eval state of both networks,
 // whether the idle network has gradients or changed during the step, and the largest
 // critic parameter; it writes the record to a JSON file at train end.
+// A spy generator loss records what the trainer hands a generator loss on each call.
 #include <ganflow/ganflow.hpp>
 #include <torch/torch.h>
 
@@ -65,9 +66,41 @@ class Spy : public ganflow::Callback {
   ganflow::json current_, log_ = ganflow::json::array();
 };
 
+// -mean(fake_pred), recording each call: whether real_pred came, whether it carries a graph,
+// whether it equals the critic's score of `real` now, and whether `fake` carries G's graph.
+class SpyGenLoss : public ganflow::GenLoss {
+ public:
+  SpyGenLoss(std::string out, bool needs_real) : out_(std::move(out)), needs_real_(needs_real) {}
+  bool needs_real_pred() const override { return needs_real_; }
+  torch::Tensor forward(const ganflow::CriticBatch& b) override {
+    ganflow::json rec = {{"real_pred", b.real_pred.defined()}, {"fake_requires_grad", b.fake.requires_grad()}};
+    if (b.real_pred.defined()) {
+      torch::NoGradGuard ng;
+      rec["real_pred_requires_grad"] = b.real_pred.requires_grad();
+      rec["real_pred_is_critic_of_real"] = torch::allclose(b.real_pred, b.critic(b.real));
+    }
+    calls_.push_back(rec);
+    std::ofstream(out_) << ganflow::json{{"calls", calls_}}.dump(1);
+    return -b.fake_pred.mean();
+  }
+
+ private:
+  std::string out_;
+  bool needs_real_;
+  ganflow::json calls_ = ganflow::json::array();
+};
+
 }  // namespace
 
 GANFLOW_PLUGIN("spies", "1.0") {
+  ganflow::NodeSpec l("spy_gen_loss", ganflow::NodeKind::GenLoss, "Records what a generator loss is handed (tests).");
+  l.param_string("out", "spy_gen_loss.json", "Where to write the record.");
+  l.param_bool("needs_real_pred", false, "Ask the trainer for the critic's scores of the real batch.");
+  l.factory = [](const ganflow::BuildContext& c) {
+    return std::make_shared<SpyGenLoss>(c.params().s("out"), c.params().b("needs_real_pred"));
+  };
+  registry.add(std::move(l));
+
   ganflow::NodeSpec s("spy", ganflow::NodeKind::Callback, "Records what the trainer does each batch (tests).");
   s.param_string("out", "spy.json", "Where to write the record.");
   s.param_int("order", 100, "Callback order (high: after the others).");

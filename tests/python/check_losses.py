@@ -65,6 +65,17 @@ def main():
     c.close("lsgan_gen", t["loss.lsgan_gen"], 0.5 * ((fake_pred - 1) ** 2).mean())
     c.close("lsgan_crit", t["loss.lsgan_crit"], 0.5 * ((real_pred - 1) ** 2).mean() + 0.5 * (fake_pred ** 2).mean())
 
+    # RaSGAN as in Jolicoeur-Martineau's code: BCE(C(x) - mean C(y), label), the two terms averaged.
+    def ra(a, b, label):
+        return F.binary_cross_entropy_with_logits(a - b.mean(), torch.full_like(a, label))
+
+    fp = fake_pred.clone().requires_grad_(True)
+    ragan_gen = (ra(fp, real_pred, 1.0) + ra(real_pred, fp, 0.0)) / 2
+    ragan_gen.backward()
+    c.close("ragan_gen", t["loss.ragan_gen"], ragan_gen)
+    c.close("ragan_gen gradient on fake_pred", t["ragan_gen.grad.fake_pred"], fp.grad)
+    c.close("ragan_crit", t["loss.ragan_crit"], (ra(real_pred, fake_pred, 1.0) + ra(fake_pred, real_pred, 0.0)) / 2)
+
     # WGAN-GP: x_hat must lie on the segment real-fake with one eps in [0, 1) per image.
     x_hat, real, fake = t["gp.x_hat"], t["real"], t["fake"]
     d = (real - fake).flatten(1)

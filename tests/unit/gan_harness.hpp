@@ -87,7 +87,7 @@ inline ganflow::BuiltGraph run_graph(const std::string& graph, const std::string
   ganflow::Graph g = ganflow::parse_graph(graph);
   ganflow::validate_graph(g, registry());
   torch::manual_seed(g.seed);
-  ganflow::HostRunContext ctx(device, dir, g.seed, g.deterministic);
+  ganflow::HostRunContext ctx(device, dir, g.seed);
   return ganflow::execute_graph(g, registry(), &ctx);
 }
 

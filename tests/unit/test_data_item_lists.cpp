@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <unistd.h>  // getpid
 
 #include "ganflow/data.hpp"
@@ -62,8 +63,6 @@ TEST_CASE("gan_item_list: noise x made per batch, image y in [-1, 1]", "[data]")
   REQUIRE(data);
   CHECK(data->batch_size() == 32);
   CHECK(data->batches_per_epoch() == 3);
-  CHECK(data->x_shape() == std::vector<int64_t>{16, 1, 1});
-  CHECK(data->y_shape() == std::vector<int64_t>{1, 32, 32});
   data->start_epoch(0, 0, torch::kCPU);
   Batch b;
   int n = 0;
@@ -184,4 +183,37 @@ TEST_CASE("item_list: on_bad_item skip counts a corrupt file; error names it", "
         }
       }(),
       Catch::Contains("node 'imgs'") && Catch::Contains("zz_broken.png"));
+}
+
+TEST_CASE("a GAN stage counts skipped bad items in its epoch rows and logs the first one", "[data]") {
+  TempDir dir("bad_items_stage");
+  write_folder(dir.path / "imgs", 8);
+  std::ofstream(dir.path / "imgs/a/zz_broken.png") << "not a png";
+  json g = {{"seed", 3}, {"nodes", {
+    {"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}, {"size", 8}}}}},
+    {"z", {{"type", "noisy_item"}, {"params", {{"noise_sz", 4}}}}},
+    {"d", {{"type", "gan_item_list"}, {"inputs", {{"x", "z"}, {"y", "imgs"}}},
+           {"params", {{"bs", 3}, {"drop_last", false}, {"on_bad_item", "skip"}}}}},
+    {"g", {{"type", "basic_generator"}, {"params", {{"out_size", 8}, {"n_channels", 3}, {"noise_sz", 4}, {"n_features", 4}}}}},
+    {"c", {{"type", "basic_critic"}, {"params", {{"in_size", 8}, {"n_channels", 3}, {"n_features", 4}}}}},
+    {"gl", {{"type", "hinge_gen"}}}, {"cl", {{"type", "hinge_crit"}}}, {"s", {{"type", "fixed_gan_switcher"}}},
+    {"train", {{"type", "gan"}, {"inputs", {{"data", "d"}, {"generator", "g"}, {"critic", "c"}, {"gen_loss", "gl"},
+                                           {"crit_loss", "cl"}, {"switcher", "s"}}},
+               {"params", {{"epochs", 2}, {"show_img", false}}}}}}}};
+  std::string run = (dir.path / "run").string();
+  fs::create_directories(run);
+  gantest::run_graph(g.dump(), run);
+  std::ifstream rows(run + "/metrics.jsonl");
+  int epochs = 0;
+  for (std::string line; std::getline(rows, line);) {
+    json r = json::parse(line);
+    if (r["kind"] != "epoch") continue;
+    CHECK(r["skipped_items"] == 1);
+    ++epochs;
+  }
+  CHECK(epochs == 2);
+  std::ifstream log_file(run + "/log.txt");
+  std::string log((std::istreambuf_iterator<char>(log_file)), std::istreambuf_iterator<char>());
+  CHECK_THAT(log, Catch::Contains("warning: train: skipped 1 bad item in epoch 0; the first: ") &&
+                      Catch::Contains("zz_broken.png") && Catch::Contains("skipped 1 bad item in epoch 1"));
 }

@@ -53,16 +53,20 @@ TEST_CASE("each gen/crit pair pulls fake scores in opposite directions", "[losse
     "bce": {"type": "bce_with_logits"}, "ad": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
     "gg": {"type": "gan_gen_loss", "inputs": {"loss_crit": "ad"}}, "gc": {"type": "gan_crit_loss", "inputs": {"loss_crit": "ad"}},
     "noop": {"type": "noop"}, "was": {"type": "wasserstein"}, "gp": {"type": "wgan_gp"},
-    "hg": {"type": "hinge_gen"}, "hc": {"type": "hinge_crit"}, "lg": {"type": "lsgan_gen"}, "lc": {"type": "lsgan_crit"}})");
+    "hg": {"type": "hinge_gen"}, "hc": {"type": "hinge_crit"}, "lg": {"type": "lsgan_gen"}, "lc": {"type": "lsgan_crit"},
+    "rg": {"type": "ragan_gen"}, "rc": {"type": "ragan_crit"}})");
   CriticFn unit_critic = [](const torch::Tensor& x) { return x.flatten(1).sum(1, true) * 0.5; };
+  int pairs = 0;
   for (auto [gen, crit] : std::vector<std::pair<std::string, std::string>>{
-           {"gg", "gc"}, {"noop", "was"}, {"noop", "gp"}, {"hg", "hc"}, {"lg", "lc"}}) {
+           {"gg", "gc"}, {"noop", "was"}, {"noop", "gp"}, {"hg", "hc"}, {"lg", "lc"}, {"rg", "rc"}}) {
     INFO(gen << " / " << crit);
     auto f1 = fake_pred.clone().requires_grad_(true), f2 = fake_pred.clone().requires_grad_(true);
-    std::dynamic_pointer_cast<GenLoss>(g.nodes.at(gen))->forward(f1, img, img).backward();
+    std::dynamic_pointer_cast<GenLoss>(g.nodes.at(gen))->forward({real_pred, f1, img, img, unit_critic}).backward();
     std::dynamic_pointer_cast<CritLoss>(g.nodes.at(crit))->forward({real_pred, f2, img, img, unit_critic}).backward();
     CHECK((f1.grad() * f2.grad() < 0).all().item<bool>());
+    ++pairs;
   }
+  CHECK(pairs == 6);
 }
 
 TEST_CASE("loss shape problems are one-line errors naming the node", "[losses]") {

@@ -19,6 +19,7 @@ const char* kLosses = R"({
   "noop": {"type": "noop"}, "was": {"type": "wasserstein"},
   "hg": {"type": "hinge_gen"}, "hc": {"type": "hinge_crit"},
   "lg": {"type": "lsgan_gen"}, "lc": {"type": "lsgan_crit"},
+  "rg": {"type": "ragan_gen"}, "rc": {"type": "ragan_crit"},
   "gp": {"type": "wgan_gp", "params": {"lambda": 7.5}},
   "r1": {"type": "r1", "params": {"gamma": 3.0}, "inputs": {"base": "was"}}})";
 
@@ -28,13 +29,22 @@ template <class T> std::shared_ptr<T> node(BuiltGraph& g, const std::string& nam
   return n;
 }
 
+const std::function<torch::Tensor(const torch::Tensor&)> no_critic = [](const torch::Tensor&) -> torch::Tensor {
+  throw std::runtime_error("this loss must not call the critic");
+};
+
 torch::Tensor crit_loss(BuiltGraph& g, const std::string& name, const torch::Tensor& real_pred,
                         const torch::Tensor& fake_pred) {
   torch::Tensor none;
-  std::function<torch::Tensor(const torch::Tensor&)> no_critic = [](const torch::Tensor&) -> torch::Tensor {
-    throw std::runtime_error("this loss must not call the critic");
-  };
   return node<CritLoss>(g, name)->forward({real_pred, fake_pred, none, none, no_critic});
+}
+
+// A generator batch as the GAN stage hands it over: real_pred only for losses that ask for it.
+torch::Tensor gen_loss(BuiltGraph& g, const std::string& name, const torch::Tensor& fake_pred,
+                       const torch::Tensor& output, const torch::Tensor& target, const torch::Tensor& real_pred) {
+  auto loss = node<GenLoss>(g, name);
+  torch::Tensor given = loss->needs_real_pred() ? real_pred : torch::Tensor();
+  return loss->forward({given, fake_pred, target, output, no_critic});
 }
 }  // namespace
 
@@ -58,15 +68,24 @@ TEST_CASE("every loss matches PyTorch, and the penalties match torch.autograd.gr
   t["loss.l1"] = node<Loss>(g, "l1")->forward(output, target);
   t["loss.mse_flat_pred"] = node<Loss>(g, "mse")->forward(fake_pred, labels);
   t["loss.adaptive_loss"] = node<Loss>(g, "ad")->forward(logits, labels);
-  t["loss.gan_gen_loss"] = node<GenLoss>(g, "gg")->forward(logits, output, target);
-  t["loss.gan_gen_loss_adv"] = node<GenLoss>(g, "gga")->forward(logits, output, target);
+  t["loss.gan_gen_loss"] = gen_loss(g, "gg", logits, output, target, fake_logits);
+  t["loss.gan_gen_loss_adv"] = gen_loss(g, "gga", logits, output, target, fake_logits);
   t["loss.gan_crit_loss"] = crit_loss(g, "gc", logits, fake_logits);
-  t["loss.noop"] = node<GenLoss>(g, "noop")->forward(fake_pred, output, target);
+  t["loss.noop"] = gen_loss(g, "noop", fake_pred, output, target, real_pred);
   t["loss.wasserstein"] = crit_loss(g, "was", real_pred, fake_pred);
-  t["loss.hinge_gen"] = node<GenLoss>(g, "hg")->forward(fake_pred, output, target);
+  t["loss.hinge_gen"] = gen_loss(g, "hg", fake_pred, output, target, real_pred);
   t["loss.hinge_crit"] = crit_loss(g, "hc", real_pred, fake_pred);
-  t["loss.lsgan_gen"] = node<GenLoss>(g, "lg")->forward(fake_pred, output, target);
+  t["loss.lsgan_gen"] = gen_loss(g, "lg", fake_pred, output, target, real_pred);
   t["loss.lsgan_crit"] = crit_loss(g, "lc", real_pred, fake_pred);
+  // RaGAN: the generator loss asks for the real scores; its gradient reaches fake_pred through both terms.
+  CHECK(node<GenLoss>(g, "rg")->needs_real_pred());
+  CHECK_FALSE(node<GenLoss>(g, "gg")->needs_real_pred());
+  auto fake_pred_g = fake_pred.clone().requires_grad_(true);
+  auto ragan_gen = gen_loss(g, "rg", fake_pred_g, output, target, real_pred);
+  ragan_gen.backward();
+  t["loss.ragan_gen"] = ragan_gen.detach();
+  t["ragan_gen.grad.fake_pred"] = fake_pred_g.grad();
+  t["loss.ragan_crit"] = crit_loss(g, "rc", real_pred, fake_pred);
 
   // The penalties on a small critic (mirrored in check_losses.py), smooth so double backward matters.
   torch::nn::Sequential critic(torch::nn::Conv2d(torch::nn::Conv2dOptions(2, 4, 3).stride(2).padding(1)),

@@ -38,19 +38,20 @@ TEST_CASE("a good plugin registers its types and they build", "[loader]") {
   CHECK_NOTHROW(load_plugin_library(plugin("gf_test_good"), reg));
 }
 
-TEST_CASE("an SDK ABI major mismatch is refused naming the file and both versions", "[loader]") {
+TEST_CASE("a plugin built for the older SDK ABI 1 is refused naming the file and both versions", "[loader]") {
+  static_assert(GANFLOW_ABI_MAJOR == 2, "the test plugin stands for the SDK before this host's");
   HostRegistry reg;
   std::string e = load_error("gf_test_abi_major", reg);
   CHECK_THAT(e, Catch::Contains(plugin("gf_test_abi_major")));
-  CHECK_THAT(e, Catch::Contains("ABI 99.0"));
-  CHECK_THAT(e, Catch::Contains("host has 1.0"));
+  CHECK_THAT(e, Catch::Contains("ABI 1.0"));
+  CHECK_THAT(e, Catch::Contains("host has 2.0"));
   CHECK(reg.all().empty());
 }
 
 TEST_CASE("a plugin built for a newer SDK minor is refused", "[loader]") {
   HostRegistry reg;
   std::string e = load_error("gf_test_abi_minor", reg);
-  CHECK_THAT(e, Catch::Contains("ABI 1.99"));
+  CHECK_THAT(e, Catch::Contains("ABI " + std::to_string(GANFLOW_ABI_MAJOR) + ".99"));
   CHECK_THAT(e, Catch::Contains("plugin is newer"));
 }
 
@@ -74,10 +75,27 @@ TEST_CASE("a library that is not a ganflow plugin is refused", "[loader]") {
   CHECK_THAT(load_error("gf_test_no_descriptor", reg), Catch::Contains("no ganflow plugin descriptor"));
 }
 
-TEST_CASE("a registration that throws is reported, not a crash", "[loader]") {
+TEST_CASE("a registration that throws is reported, not a crash, and leaves none of its types", "[loader]") {
   HostRegistry reg;
   std::string e = load_error("gf_test_throws", reg);
   CHECK_THAT(e, Catch::Contains("registration failed: deliberate failure"));
+  CHECK(reg.find("test_half_registered") == nullptr);
+  CHECK(reg.all().empty());
+}
+
+TEST_CASE("load_plugins refuses a bad library with its reason and loads the rest", "[loader]") {
+  HostRegistry reg;
+  std::string dir = GANFLOW_TEST_PLUGIN_DIR;
+  auto loaded = load_plugins({dir + "/gf_test_throws", dir + "/gf_test_abi_major", dir + "/gf_test_good"}, reg);
+  REQUIRE(loaded.size() == 1);
+  CHECK(loaded[0] == plugin("gf_test_good"));
+  REQUIRE(reg.refused().size() == 2);
+  CHECK_THAT(reg.refused()[0], Catch::StartsWith(plugin("gf_test_throws") + ": registration failed"));
+  CHECK_THAT(reg.refused()[1], Catch::StartsWith(plugin("gf_test_abi_major") + ": built for ganflow SDK ABI 1.0"));
+  CHECK(reg.find("test_scaled_l1") != nullptr);
+  CHECK(reg.find("test_half_registered") == nullptr);
+  CHECK_THAT(reg.unknown_type_message("test_half_registered"),
+             Catch::Contains("; refused plugin library " + plugin("gf_test_throws")));
 }
 
 TEST_CASE("two libraries registering one type name is an error naming both files", "[loader]") {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 
 #include "gan_harness.hpp"
@@ -67,7 +68,7 @@ TEST_CASE("evaluate refuses n <= the feature dimension, naming the param", "[qua
                     Catch::Contains("param 'n'") && Catch::Contains("must exceed the extractor's feature dimension"));
 }
 
-TEST_CASE("quality_monitor logs fd to metrics.jsonl and keeps a best checkpoint", "[quality]") {
+TEST_CASE("quality_monitor records fd in metrics.jsonl and metrics.csv, keeps a best checkpoint and says so", "[quality]") {
   std::string dir = gantest::temp_dir("quality_monitor");
   std::string graph = R"({"seed": 3, "nodes": {)" + common_nodes(300) + R"(
     "gan_data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "train_images"}, "params": {"bs": 32}},
@@ -98,4 +99,18 @@ TEST_CASE("quality_monitor logs fd to metrics.jsonl and keeps a best checkpoint"
   CHECK(epochs_with_fd == 2);
   CHECK(fs::exists(dir + "/checkpoints/train_best.pt"));
   CHECK(fs::exists(dir + "/checkpoints/train_last.pt"));
+  // The recorded values are columns of the wide CSV: one row per epoch.
+  std::ifstream csv(dir + "/metrics.csv");
+  std::vector<std::string> rows;
+  for (std::string row; std::getline(csv, row);) rows.push_back(row);
+  REQUIRE(rows.size() == 3);
+  CHECK_THAT(rows[0], Catch::StartsWith("stage,epoch,") && Catch::Contains(",fd,fd_best,") && Catch::Contains(",kid,"));
+  CHECK_THAT(rows[1], Catch::StartsWith("train,0,"));
+  CHECK_THAT(rows[2], Catch::StartsWith("train,1,"));
+  // Info lines from the callback: the extractor and each new best; no warning for a verified extractor.
+  std::ifstream log_file(dir + "/log.txt");
+  std::string log((std::istreambuf_iterator<char>(log_file)), std::istreambuf_iterator<char>());
+  CHECK_THAT(log, Catch::Contains("monitor: extractor ") && Catch::Contains("(verified)"));
+  CHECK_THAT(log, Catch::Contains("monitor: fd ") && Catch::Contains(" at epoch 0 is the best so far; saved checkpoint 'best'"));
+  CHECK_THAT(log, !Catch::Contains("warning:"));
 }

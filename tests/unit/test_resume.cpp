@@ -191,3 +191,30 @@ TEST_CASE("a loss that turns NaN stops the run naming stage and step; the last g
   CHECK_THAT(rlog, Catch::Contains("(step 10)") && Catch::Contains("16 steps"));
   unsetenv("GANFLOW_PLUGIN_PATH");
 }
+
+TEST_CASE("callback state is saved under the callback's node name; a renamed callback is named on resume", "[resume]") {
+  std::string dir = gantest::temp_dir("callback_state");
+  json g = gantest::tiny_dcgan({"cbstate", 11, 256, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 3}});
+  g["device"] = "cpu";
+  std::string graph = dir + "/graph_in.json";
+  std::ofstream(graph) << g.dump(2);
+  REQUIRE(run({"run", graph, "--out", dir + "/run"}, dir + "/run.log") == 0);
+  auto d = ganflow::load_pickle(dir + "/run/checkpoints/train_last.pt").toGenericDict();
+  json cbs = json::parse(d.at("meta").toStringRef())["callbacks"];
+  INFO(cbs.dump());
+  REQUIRE(cbs.is_object());
+  REQUIRE(cbs.size() == 1);
+  // 1:1 from the critic over 3 batches: C, G, C; the counters after the last batch are its state.
+  CHECK(cbs.at("switcher").contains("n_c"));
+  CHECK(cbs.at("switcher").contains("n_g"));
+
+  json renamed = g;
+  renamed["nodes"]["pacer"] = renamed["nodes"]["switcher"];
+  renamed["nodes"].erase("switcher");
+  renamed["nodes"]["train"]["inputs"]["switcher"] = "pacer";
+  std::string graph2 = dir + "/renamed.json";
+  std::ofstream(graph2) << renamed.dump(2);
+  CHECK(run({"run", graph2, "--resume", dir + "/run"}, dir + "/resume.log") == 1);
+  CHECK_THAT(slurp(dir + "/resume.log"), Catch::Contains("node 'train': checkpoint '"));
+  CHECK_THAT(slurp(dir + "/resume.log"), Catch::Contains("has no state for callback 'pacer'"));
+}

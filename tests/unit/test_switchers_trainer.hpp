@@ -20,7 +20,7 @@ class ScriptedTrainer : public Trainer {
   int64_t steps = 0;
   int switches = 0;
   std::vector<double> lr_at_step;  // the lr the optimiser stepped with, per training batch
-  std::vector<std::string> warnings;
+  std::vector<std::string> warnings, infos;
 
   bool is_gan() const override { return gan; }
   bool gen_mode() const override { return gen; }
@@ -32,6 +32,7 @@ class ScriptedTrainer : public Trainer {
   int64_t step() const override { return steps; }
   int64_t epoch() const override { return 0; }
   void warn(const std::string& message) override { warnings.push_back(message); }
+  void info(const std::string& message) override { infos.push_back(message); }
   void record(const std::string& key, double value) override { recorded[key] = value; }
   void save_checkpoint_as(const std::string& tag) override { checkpoints.push_back(tag); }
   std::map<std::string, double> recorded;

@@ -5,8 +5,6 @@
 namespace ganflow {
 
 namespace {
-std::vector<int64_t> shape_of(const ImageShape& s) { return {s.channels, s.height, s.width}; }
-
 std::vector<LoaderColumn> gan_columns(const std::shared_ptr<Node>& x, const std::shared_ptr<ItemSource>& y) {
   if (!y) throw Error("needs an image source on input y", "", "");
   const int y_field = int(y->fields().size()) - 1;
@@ -24,9 +22,6 @@ GanItemList::GanItemList(std::shared_ptr<Node> x, std::shared_ptr<ItemSource> y,
       noise_(std::dynamic_pointer_cast<NoiseSource>(x)), x_(std::dynamic_pointer_cast<ItemSource>(x)), y_(std::move(y)) {
   if (!noise_ && !x_) throw Error("input x must be a noise or an image source", "", "");
 }
-
-std::vector<int64_t> GanItemList::x_shape() const { return noise_ ? noise_->shape() : shape_of(x_->fields().front()); }
-std::vector<int64_t> GanItemList::y_shape() const { return shape_of(y_->fields().back()); }
 
 void GanItemList::to_batch(const HostBatch& host, const torch::Device& device, Batch& out) {
   out.y = images_to_device(host.images.back(), device);

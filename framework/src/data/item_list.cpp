@@ -23,18 +23,7 @@ LoaderOptions with_labels(LoaderOptions o, ItemList::Target t) {
 
 ItemList::ItemList(std::shared_ptr<ItemSource> x, Target target, LoaderOptions options, int threads, std::string node)
     : LoaderDataSource(item_columns(x, target), with_labels(options, target), threads, std::move(node)),
-      x_(std::move(x)), target_(target) {}
-
-std::vector<int64_t> ItemList::x_shape() const {
-  auto f = x_->fields().front();
-  return {f.channels, f.height, f.width};
-}
-
-std::vector<int64_t> ItemList::y_shape() const {
-  if (target_ == Target::Label) return {};
-  auto f = x_->fields()[1];
-  return {f.channels, f.height, f.width};
-}
+      target_(target) {}
 
 void ItemList::to_batch(const HostBatch& host, const torch::Device& device, Batch& out) {
   out.x = images_to_device(host.images.front(), device);

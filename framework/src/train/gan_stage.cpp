@@ -127,6 +127,7 @@ class GanStage : public Stage, public TrainLoop {
                   {"crit_loss", smooth_c_.empty() ? json(nullptr) : json(smooth_c_.value())},
                   {"time", secs}, {"images_per_s", double(images) / secs}, {"step", step_}};
       if (auto peak = cuda_peak_allocated_mb(dev)) row["gpu_peak_mb"] = *peak;
+      note_skipped_items(*data_, row, name());
       row.update(epoch_extra_);
       report.epoch_end(row);
       if (s_.show_img) save_samples(fs::path(ctx.run_dir()) / "samples" / sample_name(epoch_));
@@ -174,7 +175,12 @@ class GanStage : public Stage, public TrainLoop {
       if (gen_mode_) {
         torch::Tensor out = gen_->forward(x);
         torch::Tensor fake_pred = crit_->forward(out);
-        loss = gen_loss_->forward(fake_pred, out, y);
+        torch::Tensor real_pred;  // only for losses that ask: one more critic forward
+        if (gen_loss_->needs_real_pred()) {
+          torch::NoGradGuard ng;
+          real_pred = crit_->forward(y);
+        }
+        loss = gen_loss_->forward(CriticBatch{real_pred, fake_pred, y, out, critic_fn_});
       } else {
         // Critic mode: x and y swapped; real and fake scored in separate forwards (BatchNorm
         // sees two batches); the generator runs without a graph.
@@ -233,11 +239,9 @@ class GanStage : public Stage, public TrainLoop {
   void save_checkpoint(int64_t epoch, int64_t batch, const std::string& path) {
     // A diverged state never replaces a good checkpoint (NaN stays in the smoothed loss).
     if (!smooth_all_.empty()) check_finite(smooth_all_.value(), "the training loss", step_, name());
-    json cbs = json::array();
-    for (auto& cb : callbacks_) cbs.push_back(cb->state());
     json meta = {{"stage", name()}, {"epoch", epoch}, {"batch", batch}, {"step", step_}, {"gen_steps", gen_steps_},
                  {"gen_mode", gen_mode_}, {"n_g", smooth_g_.count()}, {"n_c", smooth_c_.count()},
-                 {"n_all", smooth_all_.count()}, {"callbacks", cbs}, {"scaler", scaler_.state()}};
+                 {"n_all", smooth_all_.count()}, {"callbacks", callback_states()}, {"scaler", scaler_.state()}};
     c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
     d.insert("meta", meta.dump());
     d.insert("generator", state_dict(gen_->module()));
@@ -277,9 +281,7 @@ class GanStage : public Stage, public TrainLoop {
     restore(smooth_all_, "smooth_all", "n_all");
     torch::Tensor fx = get("fixed_x").toTensor();
     if (fx.numel()) fixed_x_ = fx.to(dev);
-    const json& cbs = meta["callbacks"];
-    if (cbs.size() != callbacks_.size()) throw Error("checkpoint '" + path + "' has a different set of callbacks", name());
-    for (std::size_t i = 0; i < callbacks_.size(); ++i) callbacks_[i]->load_state(cbs[i]);
+    load_callback_states(meta["callbacks"], path, name());
     if (meta.contains("scaler")) scaler_.load_state(meta["scaler"]);
     step_ = meta["step"];
     gen_steps_ = meta["gen_steps"];
@@ -354,7 +356,7 @@ NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_e
     spec.input("generator", {NodeKind::Model}, "The generator.");
     spec.input("critic", {NodeKind::Model}, "The critic.");
   }
-  spec.input("gen_loss", {NodeKind::GenLoss}, "Generator loss (fake_pred, output, target).");
+  spec.input("gen_loss", {NodeKind::GenLoss}, "Generator loss (sees the critic's predictions, the images, the critic).");
   spec.input("crit_loss", {NodeKind::CritLoss}, "Critic loss (real/fake predictions, images, critic).");
   spec.input("switcher", {NodeKind::Callback}, "Decides after each training batch when to switch (e.g. fixed_gan_switcher).");
   spec.input("callbacks", {NodeKind::Callback}, "More callbacks (e.g. gan_discriminative_lr).", false, true);

@@ -84,6 +84,7 @@ void LearnerStage::run(RunContext& ctx) {
     if (done == 0) throw Error("the data gave no batch in epoch " + std::to_string(epoch_), name());
     check_finite(smooth.value(), "the training loss", step_, name());
     json row = {{"epoch", epoch_}, {"train_loss", smooth.value()}, {"step", step_}};
+    note_skipped_items(*train_, row, name());
     if (valid_) {
       for (auto& m : metrics_) m->reset();
       row["valid_loss"] = validate(dev);

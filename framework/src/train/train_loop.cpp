@@ -1,5 +1,7 @@
 #include "ganflow/framework/train/train_loop.hpp"
 
+#include "ganflow/framework/data/loader_data_source.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -29,6 +31,36 @@ TrainLoop::TrainLoop(std::vector<std::shared_ptr<Callback>> callbacks) : callbac
 
 void TrainLoop::warn(const std::string& message) {
   if (ctx_) ctx_->log("warning: " + message);
+}
+
+void TrainLoop::info(const std::string& message) {
+  if (ctx_) ctx_->log(message);
+}
+
+json TrainLoop::callback_states() const {
+  json states = json::object();
+  for (auto& cb : callbacks_) states[cb->name()] = cb->state();
+  return states;
+}
+
+void TrainLoop::load_callback_states(const json& states, const std::string& path, const std::string& stage) {
+  for (auto& cb : callbacks_) {
+    if (!states.is_object() || !states.contains(cb->name()))
+      throw Error("checkpoint '" + path + "' has no state for callback '" + cb->name() +
+                  "' (was the graph's callback list changed?)",
+                  stage);
+    cb->load_state(states[cb->name()]);
+  }
+}
+
+void TrainLoop::note_skipped_items(const DataSource& data, json& row, const std::string& stage) {
+  int64_t skipped = data.skipped_items();
+  row["skipped_items"] = skipped;
+  if (skipped == 0 || !ctx_) return;
+  std::string line = "warning: " + stage + ": skipped " + std::to_string(skipped) + " bad item" +
+                     (skipped == 1 ? "" : "s") + " in epoch " + std::to_string(epoch_);
+  if (auto* loader = dynamic_cast<const LoaderDataSource*>(&data)) line += "; the first: " + loader->first_skipped();
+  ctx_->log(line);
 }
 
 void TrainLoop::dispatch(Event e) {

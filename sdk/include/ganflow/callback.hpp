@@ -22,7 +22,8 @@ class GANFLOW_API Trainer {
   virtual void scale_lr(double factor) = 0;   // every group of the active optimiser
   virtual int64_t step() const = 0;           // training batches done so far
   virtual int64_t epoch() const = 0;
-  virtual void warn(const std::string& message) = 0;  // one line in the log
+  virtual void warn(const std::string& message) = 0;  // one "warning: " line in the log
+  virtual void info(const std::string& message) = 0;  // one plain line in the log
   // Adds a value to this epoch's row (epoch table, metrics.jsonl, metrics.csv).
   virtual void record(const std::string& key, double value) = 0;
   // Writes the stage's full checkpoint as checkpoints/<stage>_<tag>.pt (e.g. "best").
@@ -42,7 +43,7 @@ class GANFLOW_API Callback : public Node {
   virtual void on_batch_end(Trainer&) {}
   virtual void on_epoch_end(Trainer&) {}
   virtual void on_train_end(Trainer&) {}
-  // Saved in and restored from checkpoints.
+  // Saved in and restored from checkpoints, under the callback's node name.
   virtual json state() const { return json::object(); }
   virtual void load_state(const json&) {}
 };

@@ -4,7 +4,6 @@
 #include <torch/types.h>
 
 #include <cstdint>
-#include <vector>
 
 #include "ganflow/node.hpp"
 
@@ -23,8 +22,6 @@ class GANFLOW_API DataSource : public Node {
   virtual void start_epoch(int64_t epoch, int64_t skip, const torch::Device& device) = 0;
   virtual bool next(Batch& out) = 0;  // false at the end of the epoch
   virtual void stop() = 0;            // ends the epoch early; releases loader threads
-  virtual std::vector<int64_t> x_shape() const = 0;  // per item
-  virtual std::vector<int64_t> y_shape() const = 0;  // per item
   virtual int64_t skipped_items() const { return 0; }
 };
 
@@ -32,7 +29,6 @@ class GANFLOW_API NoiseSource : public Node {
  public:
   ~NoiseSource() override;
   virtual torch::Tensor sample(int64_t n, const torch::Device& device) = 0;
-  virtual std::vector<int64_t> shape() const = 0;  // per item
 };
 
 }  // namespace ganflow

@@ -1,8 +1,8 @@
 #pragma once
 // Losses. Loss: (output, target), for learners and as building blocks.
-// GenLoss: fastai's generator loss (fake_pred, output, target).
-// CritLoss: sees predictions, images and the critic itself, so gradient penalties
-// (WGAN-GP, R1) fit.
+// GenLoss and CritLoss see one GAN batch through CriticBatch: predictions, images and the
+// critic itself, so gradient penalties (WGAN-GP, R1), relativistic losses (RaGAN) and
+// feature matching fit.
 #include "ganflow/export.hpp"
 #include <torch/types.h>
 
@@ -18,19 +18,26 @@ class GANFLOW_API Loss : public Node {
   virtual torch::Tensor forward(const torch::Tensor& output, const torch::Tensor& target) = 0;
 };
 
-class GANFLOW_API GenLoss : public Node {
- public:
-  ~GenLoss() override;
-  virtual torch::Tensor forward(const torch::Tensor& fake_pred, const torch::Tensor& output,
-                                const torch::Tensor& target) = 0;
-};
-
+// One GAN batch as a loss sees it.
+// Critic batches: `fake` is detached from the generator; both predictions carry the critic's graph.
+// Generator batches: `fake` is the generator's output (the gradient flows through it), `real`
+// is the batch target (the real images; for a super-resolution generator, the high-res ones),
+// and `real_pred` is an undefined tensor unless the loss's needs_real_pred() is true; then the
+// real batch is scored by the frozen critic without a graph.
 struct CriticBatch {
   const torch::Tensor& real_pred;
   const torch::Tensor& fake_pred;
-  const torch::Tensor& real;  // real images (no grad)
-  const torch::Tensor& fake;  // generated images (detached from the generator)
+  const torch::Tensor& real;
+  const torch::Tensor& fake;
   const std::function<torch::Tensor(const torch::Tensor&)>& critic;
+};
+
+class GANFLOW_API GenLoss : public Node {
+ public:
+  ~GenLoss() override;
+  virtual torch::Tensor forward(const CriticBatch& b) = 0;
+  // True costs one more critic forward per generator batch (no backward through it).
+  virtual bool needs_real_pred() const { return false; }
 };
 
 class GANFLOW_API CritLoss : public Node {

@@ -19,14 +19,13 @@ enum class NodeKind {
   Data,      // DataSource: (x, y) batches for a stage
   Model,     // Model: a torch module
   Loss,      // Loss: (output, target)
-  GenLoss,   // GenLoss: (fake_pred, output, target)
+  GenLoss,   // GenLoss: the generator's side of a CriticBatch
   CritLoss,  // CritLoss: real/fake predictions, images and the critic
   Callback,  // Callback (switchers are callbacks)
   Metric,    // Metric
   Stage,     // Stage: runs (learner fit, GAN fit, generate, evaluate)
 };
 GANFLOW_API const char* to_string(NodeKind k);
-GANFLOW_API NodeKind node_kind_from_string(const std::string& s);  // throws Error
 
 struct PortSpec {
   std::string name;

@@ -52,7 +52,6 @@ class GANFLOW_API Params {
   Params() = default;
   Params(std::string node, json values) : node_(std::move(node)), values_(std::move(values)) {}
 
-  bool has(const std::string& key) const;
   bool b(const std::string& key) const;
   int64_t i(const std::string& key) const;
   double f(const std::string& key) const;

@@ -16,7 +16,6 @@ class GANFLOW_API RunContext {
   virtual torch::Device device() const = 0;
   virtual const std::string& run_dir() const = 0;  // this run's output folder
   virtual uint64_t seed() const = 0;
-  virtual bool deterministic() const = 0;
   virtual bool stop_requested() const = 0;         // SIGINT: finish the step, save, stop
   virtual void log(const std::string& line) = 0;
   // The checkpoint stage `stage` resumes from ("" for a fresh start): `ganflow run --resume`.

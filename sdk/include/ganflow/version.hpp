@@ -6,7 +6,7 @@
 
 // A change that breaks plugins built earlier bumps the major; an addition bumps the minor.
 #ifndef GANFLOW_ABI_MAJOR
-#define GANFLOW_ABI_MAJOR 1
+#define GANFLOW_ABI_MAJOR 2  // 2: GenLoss::forward(CriticBatch), Trainer::info
 #endif
 #ifndef GANFLOW_ABI_MINOR
 #define GANFLOW_ABI_MINOR 0

@@ -10,11 +10,10 @@ namespace ganflow {
 
 class HostRunContext : public RunContext {
  public:
-  HostRunContext(torch::Device device, std::string run_dir, uint64_t seed, bool deterministic);
+  HostRunContext(torch::Device device, std::string run_dir, uint64_t seed);
   torch::Device device() const override { return device_; }
   const std::string& run_dir() const override { return run_dir_; }
   uint64_t seed() const override { return seed_; }
-  bool deterministic() const override { return deterministic_; }
   bool stop_requested() const override;
   void log(const std::string& line) override;  // stdout and <run_dir>/log.txt
   // `from`: a run folder (each stage resumes from checkpoints/<stage>_last.pt) or one file.
@@ -29,7 +28,6 @@ class HostRunContext : public RunContext {
   torch::Device device_;
   std::string run_dir_;
   uint64_t seed_;
-  bool deterministic_;
   std::ofstream log_;
   std::string resume_;
 };

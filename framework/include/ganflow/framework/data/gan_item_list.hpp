@@ -14,8 +14,6 @@ class GanItemList : public LoaderDataSource {
   // When x and y are the same source, x is its first field and y its last.
   GanItemList(std::shared_ptr<Node> x, std::shared_ptr<ItemSource> y, LoaderOptions options, int threads, std::string node);
 
-  std::vector<int64_t> x_shape() const override;
-  std::vector<int64_t> y_shape() const override;
   // fastai show_xys: a grid of the first `n` targets of epoch 0 (0: one batch, at most 64) as PNG.
   void show(const std::string& path, int64_t n = 0) const;
 

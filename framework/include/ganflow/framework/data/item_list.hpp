@@ -13,14 +13,10 @@ class ItemList : public LoaderDataSource {
   enum class Target { Label, Image };
   ItemList(std::shared_ptr<ItemSource> x, Target target, LoaderOptions options, int threads, std::string node);
 
-  std::vector<int64_t> x_shape() const override;
-  std::vector<int64_t> y_shape() const override;
-
  protected:
   void to_batch(const HostBatch& host, const torch::Device& device, Batch& out) override;
 
  private:
-  std::shared_ptr<ItemSource> x_;
   Target target_;
 };
 

@@ -15,7 +15,6 @@ namespace ganflow {
 class LossScaler {
  public:
   explicit LossScaler(bool enabled = false, double init_scale = 65536.0, int64_t growth_interval = 2000);
-  bool enabled() const { return enabled_; }
   torch::Tensor scale(const torch::Tensor& loss) const;
   // Unscales the gradients of opt's parameters, steps opt if they are all finite, updates
   // the scale. Returns whether opt stepped.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ganflow/callback.hpp"
+#include "ganflow/data.hpp"
 #include "ganflow/framework/train/optimizer.hpp"
 #include "ganflow/framework/train/precision.hpp"
 #include "ganflow/framework/train/schedule.hpp"
@@ -29,12 +30,20 @@ class TrainLoop : public Trainer {
   int64_t step() const override { return step_; }
   int64_t epoch() const override { return epoch_; }
   void warn(const std::string& message) override;
+  void info(const std::string& message) override;
   void record(const std::string& key, double value) override { epoch_extra_[key] = value; }
 
  protected:
   void dispatch(Event e);
   // Sets lr (and one-cycle momentum) of every optimiser for training step `step_`.
   void apply_schedule(const ScheduleSettings& s, int64_t total_steps, const std::vector<Optim*>& opts);
+  // Callback state for a checkpoint, keyed by node name, and its restore: a callback missing
+  // from the checkpoint is an error naming it (state would be silently reset otherwise).
+  json callback_states() const;
+  void load_callback_states(const json& states, const std::string& path, const std::string& stage);
+  // Puts this epoch's count of skipped bad items into `row` and, when there were any, logs it
+  // with the first one's reason.
+  void note_skipped_items(const DataSource& data, json& row, const std::string& stage);
   // Throws, naming the stage and the step, when `value` is NaN or infinite.
   static void check_finite(double value, const std::string& what, int64_t step, const std::string& stage);
 
