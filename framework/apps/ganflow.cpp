@@ -35,6 +35,7 @@ HostRegistry& registry() {
     auto* reg = new HostRegistry();  // lives as long as the plugin libraries: the process
     register_builtins(*reg);
     load_plugins(plugin_search_path(), *reg);
+    for (auto& reason : reg->refused()) std::cerr << "warning: refused plugin library " << reason << "\n";
     return reg;
   }();
   return *r;
@@ -85,7 +86,7 @@ int cmd_run(std::string path, const std::vector<std::string>& sets, std::string 
   int threads = g.threads > 0 ? g.threads : int(std::thread::hardware_concurrency());
   torch::set_num_threads(threads);
   torch::manual_seed(g.seed);
-  HostRunContext ctx(device, out, g.seed, g.deterministic);
+  HostRunContext ctx(device, out, g.seed);
   if (!resume.empty()) ctx.set_resume(resume);
   HostRunContext::install_signal_handlers();
   ctx.log("ganflow run " + path + " -> " + out + " on " + device.str() + ", " + std::to_string(threads) + " threads");

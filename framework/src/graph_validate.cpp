@@ -66,9 +66,7 @@ void validate_graph(Graph& g, const HostRegistry& registry) {
     std::string ptr = "/nodes/" + n.name;
     const NodeSpec* spec = registry.find(n.type);
     if (!spec) {
-      std::string hint = registry.did_you_mean(n.type);
-      errors.push_back(ptr + "/type: unknown plugin type '" + n.type + "'" +
-                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + registry.searched_text());
+      errors.push_back(ptr + "/type: " + registry.unknown_type_message(n.type));
       continue;
     }
     std::vector<std::string> names;

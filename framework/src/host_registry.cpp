@@ -4,7 +4,6 @@
 
 namespace ganflow {
 
-
 void HostRegistry::add(NodeSpec spec) {
   if (spec.type.empty()) throw Error("a plugin type with an empty name, registered by " + current_library_);
   if (!spec.factory) throw Error("plugin type '" + spec.type + "' has no factory (" + current_library_ + ")");
@@ -24,16 +23,24 @@ const NodeSpec* HostRegistry::find(const std::string& type) const {
 
 const NodeSpec& HostRegistry::at(const std::string& type) const {
   if (auto* s = find(type)) return *s;
-  std::string hint = did_you_mean(type);
-  throw Error("unknown plugin type '" + type + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-              searched_text());
+  throw Error(unknown_type_message(type));
 }
 
-std::string HostRegistry::searched_text() const {
-  if (searched_.empty()) return "";
-  std::string text = "; plugin folders searched (GANFLOW_PLUGIN_PATH, then the installed ones): ";
-  for (std::size_t i = 0; i < searched_.size(); ++i)
-    text += (i ? ", " : "") + searched_[i].first + (searched_[i].second ? "" : " (missing)");
+void HostRegistry::forget_library(const std::string& library) {
+  for (auto it = specs_.begin(); it != specs_.end();) it = it->second.library == library ? specs_.erase(it) : std::next(it);
+}
+
+std::string HostRegistry::unknown_type_message(const std::string& type) const {
+  std::vector<std::string> names;
+  for (auto& [name, spec] : specs_) names.push_back(name);
+  std::string hint = closest_name(type, names);
+  std::string text = "unknown plugin type '" + type + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
+  if (!searched_.empty()) {
+    text += "; plugin folders searched (GANFLOW_PLUGIN_PATH, then the installed ones): ";
+    for (std::size_t i = 0; i < searched_.size(); ++i)
+      text += (i ? ", " : "") + searched_[i].first + (searched_[i].second ? "" : " (missing)");
+  }
+  for (auto& r : refused_) text += "; refused plugin library " + r;
   return text;
 }
 
@@ -41,12 +48,6 @@ std::vector<const NodeSpec*> HostRegistry::all() const {
   std::vector<const NodeSpec*> out;
   for (auto& [name, spec] : specs_) out.push_back(&spec);
   return out;
-}
-
-std::string HostRegistry::did_you_mean(const std::string& type) const {
-  std::vector<std::string> names;
-  for (auto& [name, spec] : specs_) names.push_back(name);
-  return closest_name(type, names);
 }
 
 }  // namespace ganflow

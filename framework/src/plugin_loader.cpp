@@ -64,7 +64,10 @@ void load_plugin_library(const std::string& path, HostRegistry& registry) {
   char err[512] = {0};
   int rc = register_fn(&registry, err, sizeof err);
   registry.set_current_library("builtin");
-  if (rc != 0) throw Error(path + ": registration failed: " + err);
+  if (rc != 0) {
+    registry.forget_library(path);  // no half-registered library
+    throw Error(path + ": registration failed: " + err);
+  }
 }
 
 std::vector<std::string> load_plugins(const std::vector<std::string>& dirs, HostRegistry& registry) {
@@ -84,8 +87,16 @@ std::vector<std::string> load_plugins(const std::vector<std::string>& dirs, Host
     for (auto& f : here)
       if (seen.insert(fs::canonical(f, ec).string()).second) files.push_back(f);
   }
-  for (auto& f : files) load_plugin_library(f, registry);
-  return files;
+  std::vector<std::string> loaded;
+  for (auto& f : files) {
+    try {
+      load_plugin_library(f, registry);
+      loaded.push_back(f);
+    } catch (const Error& e) {
+      registry.note_refused(e.message());
+    }
+  }
+  return loaded;
 }
 
 }  // namespace ganflow

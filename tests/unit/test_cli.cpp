@@ -106,9 +106,17 @@ TEST_CASE("cuda without a GPU is a clear error", "[cli]") {
   else CHECK_THAT(r.out, Catch::Contains("sees no CUDA GPU"));
 }
 
+TEST_CASE("a size no machine can hold is refused by validation, naming the param", "[cli]") {
+  auto r = ganflow("validate " + src("graphs/dcgan_fashion_mnist.json") + " --set generator.n_features=1000000000000");
+  INFO(r.out);
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("/nodes/generator/params/n_features: expected integer in [2, 8192], got 1000000000000"));
+}
+
 TEST_CASE("a LibTorch error while building a node is one line, without the C++ backtrace", "[cli]") {
-  // Validates (n_features has no upper bound yet) but cannot be allocated.
-  auto r = run_default_graph("ganflow_cli_huge_model", "--set generator.n_features=1000000000000");
+  // Every size within its bound, together too large: the first layer alone would be 35 PB.
+  auto r = run_default_graph("ganflow_cli_huge_model", "--set generator.n_features=8192 --set generator.out_size=8192 "
+                                                       "--set generator.noise_sz=65536");
   INFO(r.out);
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("error: node 'generator': ") && Catch::Contains("can't allocate memory"));
@@ -153,6 +161,29 @@ TEST_CASE("an unknown plugin type names the plugin folders searched, a missing o
                         Catch::Contains("plugin folders searched (GANFLOW_PLUGIN_PATH, then the installed ones): "
                                         "/nonexistent/plugins (missing), ") &&
                         Catch::Contains(std::string(GANFLOW_BINARY_DIR) + "/lib/ganflow/plugins"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a refused plugin library is named with its reason; the others still list and run", "[cli]") {
+  namespace fs = std::filesystem;
+  std::string old_sdk = std::string(GANFLOW_TEST_PLUGIN_DIR) + "/gf_test_abi_major";  // built for SDK ABI 1
+  std::string refused = "refused plugin library " + old_sdk + "/libgf_test_abi_major.so: built for ganflow SDK ABI 1.0";
+  auto listed = ganflow("plugins", "GANFLOW_PLUGIN_PATH=" + old_sdk);
+  INFO(listed.out);
+  CHECK(listed.code == 0);
+  CHECK_THAT(listed.out, Catch::Contains("warning: " + refused));
+  CHECK_THAT(listed.out, Catch::Contains("noisy_item"));  // the installed plugins still load
+  CHECK_THAT(listed.out, !Catch::Contains("test_scaled_l1"));
+
+  // A graph that needs a type only the refused library has: a setup error (2) naming it.
+  fs::path dir = fs::temp_directory_path() / "ganflow_cli_refused";
+  fs::create_directories(dir);
+  std::ofstream(dir / "graph.json") << R"({"nodes": {"l": {"type": "test_scaled_l1"}}})";
+  auto r = ganflow("validate " + (dir / "graph.json").string(), "GANFLOW_PLUGIN_PATH=" + old_sdk);
+  INFO(r.out);
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("unknown plugin type 'test_scaled_l1'") && Catch::Contains("; " + refused) &&
+                        Catch::Contains("host has 2.0"));
   fs::remove_all(dir);
 }
 

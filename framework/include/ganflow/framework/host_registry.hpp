@@ -17,22 +17,28 @@ class HostRegistry : public Registry {
   void add(NodeSpec spec) override;  // a second registration of one name throws, naming both files
 
   const NodeSpec* find(const std::string& type) const;
-  const NodeSpec& at(const std::string& type) const;  // throws Error with a did-you-mean
+  const NodeSpec& at(const std::string& type) const;  // throws Error(unknown_type_message)
   std::vector<const NodeSpec*> all() const;
-  std::string did_you_mean(const std::string& type) const;  // "" when nothing is close
+  // "unknown plugin type 'x'", a did-you-mean, the folders searched and the refused libraries.
+  std::string unknown_type_message(const std::string& type) const;
 
   // Libraries (canonical paths) already registered here: loading one twice is a no-op.
   bool has_library(const std::string& path) const { return libraries_.count(path) > 0; }
   void mark_library(const std::string& path) { libraries_.insert(path); }
+  // Drops every type `library` registered (its registration failed part way).
+  void forget_library(const std::string& library);
 
-  // The plugin folders looked in, for the unknown-type message: "" when none.
+  // The plugin folders looked in and the libraries refused there (each reason names the
+  // file): both go into the unknown-type message.
   void note_searched(const std::string& dir, bool exists) { searched_.push_back({dir, exists}); }
-  std::string searched_text() const;
+  void note_refused(std::string reason) { refused_.push_back(std::move(reason)); }
+  const std::vector<std::string>& refused() const { return refused_; }
 
  private:
   std::map<std::string, NodeSpec> specs_;
   std::set<std::string> libraries_;
   std::vector<std::pair<std::string, bool>> searched_;
+  std::vector<std::string> refused_;
   std::string current_library_ = "builtin";
 };
 

@@ -16,7 +16,8 @@ std::vector<std::string> plugin_search_path();
 // bad descriptor, version mismatch, dlopen failure, no entry point, registration failure.
 void load_plugin_library(const std::string& path, HostRegistry& registry);
 
-// Loads every lib*.so in the given folders (sorted, each file once). Returns the files loaded.
+// Loads every lib*.so in the given folders (sorted, each file once). A library that fails is
+// refused (registry.refused(), with the reason) and the others still load. Returns the files loaded.
 std::vector<std::string> load_plugins(const std::vector<std::string>& dirs, HostRegistry& registry);
 
 }  // namespace ganflow
