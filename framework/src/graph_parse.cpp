@@ -72,12 +72,14 @@ const GraphNode* Graph::find(const std::string& name) const { return const_cast<
 json Graph::to_json() const {
   json j = {{"name", name}, {"seed", seed}, {"deterministic", deterministic}, {"threads", threads},
             {"device", device}, {"nodes", json::object()}};
+  if (!doc.empty()) j["doc"] = doc;
   for (auto& n : nodes) {
     json inputs = json::object();
     for (auto& [port, names] : n.inputs)
       inputs[port] = n.input_is_list(port) ? json(names) : json(names.front());
     json node = {{"type", n.type}, {"params", n.params}};
     if (!inputs.empty()) node["inputs"] = inputs;
+    if (!n.doc.empty()) node["doc"] = n.doc;
     j["nodes"][n.name] = node;
   }
   return j;
@@ -111,7 +113,7 @@ Graph parse_graph(const std::string& text, const std::string& file) {
     else assign(root[key]);
   };
   take("name", [](const json& v) { return v.is_string(); }, "string", [&](const json& v) { g.name = v; });
-  take("doc", [](const json& v) { return v.is_string(); }, "string", [](const json&) {});
+  take("doc", [](const json& v) { return v.is_string(); }, "string", [&](const json& v) { g.doc = v; });
   take("seed", [](const json& v) { return v.is_number_unsigned(); }, "integer >= 0", [&](const json& v) { g.seed = v; });
   take("deterministic", [](const json& v) { return v.is_boolean(); }, "bool", [&](const json& v) { g.deterministic = v; });
   take("threads", [](const json& v) { return v.is_number_unsigned(); }, "integer >= 0", [&](const json& v) { g.threads = v; });
@@ -135,6 +137,10 @@ Graph parse_graph(const std::string& text, const std::string& file) {
     for (auto k = n.begin(); k != n.end(); ++k)
       if (k.key() != "type" && k.key() != "params" && k.key() != "inputs" && k.key() != "doc")
         errors.push_back(ptr + "/" + k.key() + ": unknown key (a node has type, params, inputs, doc)");
+    if (n.contains("doc")) {
+      if (!n["doc"].is_string()) errors.push_back(ptr + "/doc: expected a string, got " + n["doc"].dump());
+      else node.doc = n["doc"];
+    }
     if (!n.contains("type") || !n["type"].is_string()) errors.push_back(ptr + "/type: required, a plugin type name");
     else node.type = n["type"];
     if (n.contains("params")) {

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "ganflow/framework/executor.hpp"
@@ -21,6 +22,11 @@ struct TLoss : Loss {
 struct TStage : Stage {
   void run(RunContext&) override {}
 };
+// The seed each t_seed node was built with, by node name (the last build wins).
+std::map<std::string, uint64_t>& seeds_seen() {
+  static std::map<std::string, uint64_t> seen;
+  return seen;
+}
 
 HostRegistry& test_registry() {
   static HostRegistry reg = [] {
@@ -46,6 +52,13 @@ HostRegistry& test_registry() {
     NodeSpec l("t_loss", NodeKind::Loss, "Test loss.");
     l.factory = [](const BuildContext&) { return std::make_shared<TLoss>(); };
     r.add(std::move(l));
+    NodeSpec seeded("t_seed", NodeKind::Loss, "Records the seed it is built with.");
+    seeded.param_int("size", 1, "Ignored.");
+    seeded.factory = [](const BuildContext& c) {
+      seeds_seen()[c.node_name()] = c.seed();
+      return std::make_shared<TLoss>();
+    };
+    r.add(std::move(seeded));
     NodeSpec s("t_stage", NodeKind::Stage, "Test stage.");
     s.param("epochs", ParamType::Int, nullptr, "Epochs.").at_least(1);
     s.input("model", {NodeKind::Model}, "Model.").input("loss", {NodeKind::Loss}, "Loss.");
@@ -82,6 +95,20 @@ TEST_CASE("a good graph validates and every default is filled in", "[graph]") {
   CHECK(p["betas"] == json::array({0.5, 0.99}));
   CHECK(p["init"]["std"] == 0.02);  // nested object defaults too
   CHECK(g.to_json()["nodes"]["fit"]["inputs"]["model"] == "gen");
+}
+
+TEST_CASE("the graph's and the nodes' doc strings are kept in the saved graph", "[graph]") {
+  Graph g = parse_graph(R"({"doc": "why this graph", "nodes": {
+    "gen": {"type": "t_model", "doc": "small on purpose"}, "loss": {"type": "t_loss"}}})");
+  validate_graph(g, test_registry());
+  json saved = g.to_json();
+  CHECK(saved["doc"] == "why this graph");
+  CHECK(saved["nodes"]["gen"]["doc"] == "small on purpose");
+  CHECK_FALSE(saved["nodes"]["loss"].contains("doc"));
+  // and they survive the round trip a resumed run makes through graph.json
+  CHECK(parse_graph(saved.dump()).to_json() == saved);
+  CHECK(problems(R"({"nodes": {"loss": {"type": "t_loss", "doc": 3}}})") ==
+        std::vector<std::string>{"/nodes/loss/doc: expected a string, got 3"});
 }
 
 TEST_CASE("every malformed graph in the corpus gives its error", "[graph]") {
@@ -142,7 +169,21 @@ TEST_CASE("build order puts inputs first and stages run in dependency order", "[
 }
 
 TEST_CASE("node seeds depend on the graph seed and the node name only", "[graph]") {
-  CHECK(node_seed(1, "a") == node_seed(1, "a"));
-  CHECK(node_seed(1, "a") != node_seed(2, "a"));
-  CHECK(node_seed(1, "a") != node_seed(1, "b"));
+  // The seed node 'a' is built with, in a graph of seed `seed` with `others` beside it.
+  auto seed_of_a = [](int seed, const std::string& a_params, const std::string& others) {
+    std::string text = R"({"seed": )" + std::to_string(seed) + R"(, "nodes": {"a": {"type": "t_seed", "params": )" +
+                       a_params + R"(})" + others + "}}";
+    Graph g = parse_graph(text);
+    validate_graph(g, test_registry());
+    seeds_seen().clear();
+    build_graph(g, test_registry());
+    REQUIRE(seeds_seen().count("a"));
+    return seeds_seen().at("a");
+  };
+  uint64_t alone = seed_of_a(1, "{}", "");
+  // Other nodes (before and after 'a' in build order) and a's own params do not change it.
+  CHECK(seed_of_a(1, R"({"size": 7})", R"(, "_b": {"type": "t_seed"}, "z": {"type": "t_seed"})") == alone);
+  CHECK(seeds_seen().at("_b") != alone);  // another name, another seed
+  CHECK(seed_of_a(2, "{}", "") != alone);
+  CHECK(alone == node_seed(1, "a"));
 }

@@ -1,6 +1,7 @@
 #include "ganflow/framework/report/reporter.hpp"
 
 #include "ganflow/framework/report/memory_usage.hpp"
+#include "ganflow/framework/report/metrics_csv.hpp"
 
 #include <unistd.h>
 
@@ -40,12 +41,10 @@ std::string clock(double seconds) {
 
 Reporter::Reporter(RunContext& ctx, std::string stage, std::vector<std::string> columns)
     : ctx_(ctx), stage_(std::move(stage)), columns_(std::move(columns)), tty_(isatty(STDOUT_FILENO)) {
-  namespace fs = std::filesystem;
-  fs::path dir = ctx.run_dir();
-  bool new_csv = !fs::exists(dir / "metrics.csv");
-  jsonl_.open(dir / "metrics.jsonl", std::ios::app);
-  csv_.open(dir / "metrics.csv", std::ios::app);
-  if (new_csv) csv_ << "stage,epoch,column,value\n";
+  std::filesystem::path dir = ctx.run_dir();
+  jsonl_path_ = (dir / "metrics.jsonl").string();
+  csv_path_ = (dir / "metrics.csv").string();
+  jsonl_.open(jsonl_path_, std::ios::app);
 }
 
 void Reporter::epoch_begin(int64_t, int64_t total_batches) {
@@ -83,9 +82,10 @@ void Reporter::epoch_end(const json& row) {
   std::ostringstream line;
   for (auto& c : columns_)
     line << std::left << std::setw(std::max<int>(12, int(c.size()) + 2)) << (row.contains(c) ? cell(row[c]) : "#na#");
-  for (auto it = row.begin(); it != row.end(); ++it)  // values callbacks recorded
+  // Values callbacks recorded; the skipped-item count has its own warning line.
+  for (auto it = row.begin(); it != row.end(); ++it)
     if (std::find(columns_.begin(), columns_.end(), it.key()) == columns_.end() && it.key() != "step" &&
-        it.key() != "images_per_s")
+        it.key() != "images_per_s" && it.key() != "skipped_items")
       line << " " << it.key() << "=" << cell(it.value());
   ctx_.log(line.str());
   json rec = row;
@@ -96,9 +96,7 @@ void Reporter::epoch_end(const json& row) {
   rec["rss_anon_mb"] = mem.rss_anon_mb;
   rec["peak_rss_mb"] = mem.peak_rss_mb;
   jsonl_ << rec.dump() << "\n" << std::flush;
-  for (auto& c : columns_)
-    if (row.contains(c) && c != "epoch") csv_ << stage_ << "," << row.value("epoch", json(0)).dump() << "," << c << "," << cell(row[c]) << "\n";
-  csv_ << std::flush;
+  write_metrics_csv(jsonl_path_, csv_path_);
 }
 
 void Reporter::step_record(const json& row) {

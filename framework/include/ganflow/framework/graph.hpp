@@ -11,6 +11,7 @@ namespace ganflow {
 
 struct GraphNode {
   std::string name, type;
+  std::string doc;  // the author's note, kept in the saved graph.json
   json params = json::object();
   std::map<std::string, std::vector<std::string>> inputs;  // port -> node names
   bool input_is_list(const std::string& port) const { return list_ports.count(port) > 0; }
@@ -19,6 +20,7 @@ struct GraphNode {
 
 struct Graph {
   std::string name = "graph";
+  std::string doc;
   std::string file;       // where it was read from ("" for text)
   uint64_t seed = 0;
   bool deterministic = false;

@@ -22,7 +22,8 @@ class Reporter {
     draw(done, images, losses());
     next_draw_ = now + (tty_ ? std::chrono::milliseconds(250) : std::chrono::seconds(15));
   }
-  void epoch_end(const json& row);  // row: column -> value; also logged with "stage" and "kind"
+  // row: column -> value; appended to metrics.jsonl with "stage" and "kind", metrics.csv rebuilt.
+  void epoch_end(const json& row);
   void step_record(const json& row);  // per-step record into metrics.jsonl
 
  private:
@@ -33,7 +34,8 @@ class Reporter {
   bool tty_, header_done_ = false;
   int64_t total_ = 0;
   std::chrono::steady_clock::time_point start_, next_draw_;
-  std::ofstream jsonl_, csv_;
+  std::string jsonl_path_, csv_path_;
+  std::ofstream jsonl_;
 };
 
 }  // namespace ganflow
