@@ -29,8 +29,10 @@ void HostRunContext::log(const std::string& line) {
 
 std::string HostRunContext::resume_checkpoint(const std::string& stage) const {
   if (resume_.empty()) return "";
-  if (!fs::is_directory(resume_)) return resume_;
-  fs::path last = fs::path(resume_) / "checkpoints" / (stage + "_last.pt");
+  // A checkpoint file (<stage>_<tag>.pt[.prev]) is its own stage's; the others continue from
+  // their last checkpoints in the same run folder.
+  if (!fs::is_directory(resume_) && fs::path(resume_).filename().string().rfind(stage + "_", 0) == 0) return resume_;
+  fs::path last = fs::path(run_dir_of(resume_)) / "checkpoints" / (stage + "_last.pt");
   return fs::exists(last) ? last.string() : "";
 }
 

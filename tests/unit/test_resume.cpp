@@ -61,10 +61,10 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
-// Starts a run and signals it once its first checkpoint is on disk; returns the exit code.
-int run_and_signal(const std::string& graph, const std::string& out, int sig) {
+// Starts a run and signals it once the first checkpoint of `stage` is on disk; returns the exit code.
+int run_and_signal(const std::string& graph, const std::string& out, int sig, const std::string& stage = "train") {
   pid_t pid = spawn({"run", graph, "--out", out}, out + ".log");
-  fs::path ckpt = fs::path(out) / "checkpoints" / "train_last.pt";
+  fs::path ckpt = fs::path(out) / "checkpoints" / (stage + "_last.pt");
   for (int i = 0; i < 60000 && !fs::exists(ckpt); ++i) {
     int status;
     if (waitpid(pid, &status, WNOHANG) == pid) FAIL("the run ended before its first checkpoint: " << slurp(out + ".log"));
@@ -217,4 +217,36 @@ TEST_CASE("callback state is saved under the callback's node name; a renamed cal
   CHECK(run({"run", graph2, "--resume", dir + "/run"}, dir + "/resume.log") == 1);
   CHECK_THAT(slurp(dir + "/resume.log"), Catch::Contains("node 'train': checkpoint '"));
   CHECK_THAT(slurp(dir + "/resume.log"), Catch::Contains("has no state for callback 'pacer'"));
+}
+
+TEST_CASE("a learner stage resumes exactly, and a multi-stage graph resumes at the interrupted stage", "[resume]") {
+  std::string dir = gantest::temp_dir("resume_learner");
+  // A classifier pretrained by a learner stage (3 epochs of 4 batches), then the GAN after it.
+  json g = gantest::tiny_dcgan({"resume_learner", 11, 256, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 4}});
+  g["deterministic"] = true;
+  g["device"] = "cpu";
+  g["nodes"]["labelled"] = {{"type", "item_list"}, {"inputs", {{"x", "images"}}},
+                            {"params", {{"bs", 32}, {"target", "label"}, {"threads", 1}}}};
+  g["nodes"]["classifier"] = {{"type", "fmnist_classifier"}, {"params", {{"feature_dim", 8}}}};
+  g["nodes"]["ce"] = {{"type", "cross_entropy"}};
+  g["nodes"]["pre"] = {{"type", "learner"},
+                       {"inputs", {{"data", "labelled"}, {"model", "classifier"}, {"loss", "ce"}}},
+                       {"params", {{"epochs", 3}, {"max_batches", 4}}}};
+  g["nodes"]["train"]["inputs"]["after"] = json::array({"pre"});
+  std::string graph = dir + "/graph_in.json";
+  std::ofstream(graph) << g.dump(2);
+
+  REQUIRE(run({"run", graph, "--out", dir + "/straight"}, dir + "/straight.log") == 0);
+  REQUIRE(run_and_signal(graph, dir + "/killed", SIGKILL, "pre") == 128 + SIGKILL);
+  REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
+  std::string log = slurp(dir + "/resumed.log");
+  INFO(log);
+  CHECK_THAT(log, Catch::Contains("pre: resumed from " + dir + "/killed/checkpoints/pre_last.pt at epoch "));
+  require_same_weights(dir + "/straight/pre_model.pt", dir + "/killed/pre_model.pt");
+  require_same_weights(dir + "/straight/train_generator.pt", dir + "/killed/train_generator.pt");
+
+  // Resuming the finished run: the learner's last checkpoint is at its end, so it trains nothing.
+  REQUIRE(run({"run", "--resume", dir + "/straight"}, dir + "/again.log") == 0);
+  CHECK_THAT(slurp(dir + "/again.log"), Catch::Contains("pre: resumed from") && Catch::Contains("at epoch 3, batch 0"));
+  require_same_weights(dir + "/straight/pre_model.pt", dir + "/killed/pre_model.pt");
 }

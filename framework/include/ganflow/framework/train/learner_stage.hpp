@@ -6,6 +6,8 @@
 
 #include "ganflow/data.hpp"
 #include "ganflow/framework/host_registry.hpp"
+#include "ganflow/framework/train/loss_scaler.hpp"
+#include "ganflow/framework/train/smoother.hpp"
 #include "ganflow/framework/train/train_loop.hpp"
 #include "ganflow/loss.hpp"
 #include "ganflow/metric.hpp"
@@ -30,10 +32,14 @@ class LearnerStage : public Stage, public TrainLoop {
   bool is_gan() const override { return false; }
   bool gen_mode() const override { return false; }
   void switch_mode() override;  // an Error: a learner has one network
-  void save_checkpoint_as(const std::string& tag) override;  // the model as <stage>_<tag>_model.pt
+  void save_checkpoint_as(const std::string& tag) override;  // checkpoints/<stage>_<tag>.pt
 
  private:
   double validate(torch::Device dev);  // mean loss; metrics accumulate on validation batches
+  // The model, optimiser, RNG, smoothed loss, loss scale, callback state and the position
+  // (epoch, batches done) a resumed run continues from exactly.
+  void save_checkpoint(int64_t epoch, int64_t batch, const std::string& path);
+  std::pair<int64_t, int64_t> load_checkpoint(const std::string& path, torch::Device dev);
 
   LearnerSettings s_;
   std::shared_ptr<DataSource> train_, valid_;
@@ -41,6 +47,10 @@ class LearnerStage : public Stage, public TrainLoop {
   std::shared_ptr<Loss> loss_;
   std::vector<std::shared_ptr<Metric>> metrics_;
   std::unique_ptr<Optim> opt_;
+  LossScaler scaler_;  // enabled for fp16 only
+  Smoother smooth_{0.98};
+  std::string ckpt_dir_;
+  std::pair<int64_t, int64_t> position_{0, 0};  // (epoch, batches done) a checkpoint resumes at
 };
 
 void register_learner_stage(HostRegistry& registry);
