@@ -7,6 +7,12 @@
 namespace ganflow {
 
 namespace {
+std::string join_roles(const std::vector<std::string>& roles) {
+  std::string s;
+  for (std::size_t i = 0; i < roles.size(); ++i) s += (i ? " or " : "") + roles[i];
+  return s;
+}
+
 std::string kinds_text(const std::vector<NodeKind>& kinds) {
   std::string s;
   for (std::size_t i = 0; i < kinds.size(); ++i) s += (i ? ", " : "") + std::string(to_string(kinds[i]));
@@ -113,6 +119,10 @@ void validate_graph(Graph& g, const HostRegistry& registry) {
         if (std::find(in->kinds.begin(), in->kinds.end(), tspec->kind) == in->kinds.end())
           errors.push_back(pptr + ": node '" + t + "' is a " + to_string(tspec->kind) + " (" + target->type +
                            "), expected " + kinds_text(in->kinds));
+        else if (!in->roles.empty() && !tspec->role.empty() &&
+                 std::find(in->roles.begin(), in->roles.end(), tspec->role) == in->roles.end())
+          errors.push_back(pptr + ": node '" + t + "' is a " + tspec->role + " (" + target->type + "); this port takes a " +
+                           join_roles(in->roles));
       }
     }
     for (auto& in : spec->inputs)

@@ -6,12 +6,14 @@ namespace ganflow {
 
 std::string describe_markdown(const NodeSpec& spec) {
   std::ostringstream s;
-  s << "### `" << spec.type << "` (" << to_string(spec.kind) << ")\n\n" << spec.doc << "\n\n";
+  s << "### `" << spec.type << "` (" << to_string(spec.kind) << (spec.role.empty() ? "" : ", " + spec.role) << ")\n\n"
+    << spec.doc << "\n\n";
   if (!spec.inputs.empty()) {
     s << "| input | accepts | required | doc |\n|---|---|---|---|\n";
     for (auto& in : spec.inputs) {
       std::string kinds;
       for (auto k : in.kinds) kinds += (kinds.empty() ? "" : ", ") + std::string(to_string(k));
+      for (std::size_t i = 0; i < in.roles.size(); ++i) kinds += (i ? " or " : ": ") + in.roles[i];
       s << "| `" << in.name << "` | " << kinds << (in.multiple ? " (list)" : "") << " | "
         << (in.required ? "yes" : "no") << " | " << in.doc << " |\n";
     }

@@ -86,6 +86,7 @@ void register_basic_critic(ganflow::Registry& registry) {
                    p.s("output") == "batch_mean"};
     return std::make_shared<BasicCritic>(build(k), k.n_channels, k.size);
   };
+  s.role = "critic";
   registry.add(std::move(s));
 }
 

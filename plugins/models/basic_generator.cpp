@@ -74,6 +74,7 @@ void register_basic_generator(ganflow::Registry& registry) {
                                                   p.i("n_features"), p.i("n_extra_layers"), block_order(p)),
                                             p.i("noise_sz"));
   };
+  s.role = "generator";
   registry.add(std::move(s));
 }
 

@@ -69,6 +69,7 @@ void register_gan_critic(ganflow::Registry& registry) {
     return std::make_shared<GanCritic>(build_gan_critic(p.i("n_channels"), p.i("nf"), p.i("n_blocks"), p.f("p")),
                                        p.i("n_channels"), p.i("n_blocks"));
   };
+  s.role = "critic";
   registry.add(std::move(s));
 }
 

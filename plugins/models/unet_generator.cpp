@@ -174,6 +174,7 @@ void register_unet_generator(ganflow::Registry& registry) {
     if (!w.empty()) load_encoder_weights(model->module(), w);
     return model;
   };
+  s.role = "generator";
   registry.add(std::move(s));
 }
 

@@ -101,6 +101,7 @@ void register_evaluate_stage(ganflow::Registry& r) {
   s.input("generator", {ganflow::NodeKind::Model}, "The generator to evaluate (after the stages that train it).");
   s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
   s.input("extractor", {ganflow::NodeKind::Model}, "fmnist_classifier with verified weights (the feature space).");
+  s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier"});
   s.input("real", {ganflow::NodeKind::Data}, "Real reference images: the test split (item_list, shuffle false).");
   s.input("train", {ganflow::NodeKind::Data}, "Real images disjoint from `real` (train split): floor and baselines.");
   s.input("after", {ganflow::NodeKind::Stage}, "Stages that must run first (the GAN training).", false, true);

@@ -132,6 +132,7 @@ void register_fmnist_classifier(ganflow::Registry& r) {
     if (!p.s("weights").empty()) m->load_weights(p.s("weights"), p.s("record"), p.b("verify"), c.node_name());
     return m;
   };
+  s.role = "classifier";
   r.add(std::move(s));
 }
 

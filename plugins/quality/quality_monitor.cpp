@@ -94,6 +94,7 @@ void register_quality_monitor(ganflow::Registry& r) {
   s.input("generator", {ganflow::NodeKind::Model}, "The generator being trained.");
   s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
   s.input("extractor", {ganflow::NodeKind::Model}, "fmnist_classifier with verified weights.");
+  s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier"});
   s.input("real", {ganflow::NodeKind::Data}, "Real images (the test split); the first n are used.");
   s.factory = [](const ganflow::BuildContext& c) {
     const auto& p = c.params();

@@ -107,7 +107,7 @@ ganflow::NodeSpec evaluate_superres_spec() {
                       "Held-out evaluation of an image-to-image GAN (fastai superres step 5): pixel MSE and PSNR of the "
                       "input, the pretrained generator (pretrained_weights) and the GAN-trained one vs the targets, "
                       "written to <run>/<node>.json and the log, plus a grid PNG crappy | pretrained | GAN | original.");
-  s.input("model", {ganflow::NodeKind::Model}, "The GAN-trained generator.");
+  s.input("model", {ganflow::NodeKind::Model}, "The GAN-trained generator.").input_roles("model", {"generator"});
   s.input("source", {ganflow::NodeKind::Source}, "Held-out (x, target) items: crappify, paired_image_folder.");
   s.input("after", {ganflow::NodeKind::Stage}, "Stages that must run first (the GAN stage).", false, true);
   s.param("pretrained_weights", ganflow::ParamType::String, nullptr,

@@ -96,6 +96,15 @@ NodeSpec& NodeSpec::input(std::string name, std::vector<NodeKind> kinds, std::st
   return *this;
 }
 
+NodeSpec& NodeSpec::input_roles(const std::string& port, std::vector<std::string> roles) {
+  for (auto& in : inputs)
+    if (in.name == port) {
+      in.roles = std::move(roles);
+      return *this;
+    }
+  throw Error("input_roles: '" + type + "' declares no input '" + port + "'");
+}
+
 const ParamSpec* NodeSpec::find_param(const std::string& name) const {
   for (auto& p : params)
     if (p.name == name) return &p;
@@ -111,12 +120,14 @@ const PortSpec* NodeSpec::find_input(const std::string& name) const {
 json NodeSpec::describe() const {
   json d = {{"type", type}, {"kind", to_string(kind)}, {"doc", doc}, {"library", library},
             {"params", json::array()}, {"inputs", json::array()}};
+  if (!role.empty()) d["role"] = role;
   for (auto& p : params) d["params"].push_back(p.describe());
   for (auto& in : inputs) {
     json kinds = json::array();
     for (auto k : in.kinds) kinds.push_back(to_string(k));
     d["inputs"].push_back({{"name", in.name}, {"kinds", kinds}, {"doc", in.doc},
                            {"required", in.required}, {"multiple", in.multiple}});
+    if (!in.roles.empty()) d["inputs"].back()["roles"] = in.roles;
   }
   return d;
 }

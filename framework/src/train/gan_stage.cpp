@@ -353,8 +353,8 @@ NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_e
     spec.input("gen_learner", {NodeKind::Stage}, "A learner stage: its model is the generator (trained first).");
     spec.input("crit_learner", {NodeKind::Stage}, "A learner stage: its model is the critic (trained first).");
   } else {
-    spec.input("generator", {NodeKind::Model}, "The generator.");
-    spec.input("critic", {NodeKind::Model}, "The critic.");
+    spec.input("generator", {NodeKind::Model}, "The generator.").input_roles("generator", {"generator"});
+    spec.input("critic", {NodeKind::Model}, "The critic.").input_roles("critic", {"critic"});
   }
   spec.input("gen_loss", {NodeKind::GenLoss}, "Generator loss (sees the critic's predictions, the images, the critic).");
   spec.input("crit_loss", {NodeKind::CritLoss}, "Critic loss (real/fake predictions, images, critic).");

@@ -33,6 +33,7 @@ struct PortSpec {
   std::string doc;
   bool required = true;
   bool multiple = false;        // takes a list of nodes
+  std::vector<std::string> roles;  // accepted roles of the connected node(s); empty: any
 };
 
 class GANFLOW_API Node {
@@ -87,6 +88,9 @@ struct GANFLOW_API NodeSpec {
   std::string type;
   NodeKind kind = NodeKind::Model;
   std::string doc;
+  // What the node is for, where it can say: "generator", "critic", "classifier". Validation
+  // refuses it on a port that names other roles; "" (the default) fits every port of its kind.
+  std::string role;
   std::vector<ParamSpec> params;
   std::vector<PortSpec> inputs;
   NodeFactory factory;
@@ -105,6 +109,9 @@ struct GANFLOW_API NodeSpec {
   ParamSpec& param_list(std::string name, ParamType element, json def, std::string doc);
   NodeSpec& input(std::string name, std::vector<NodeKind> kinds, std::string doc,
                   bool required = true, bool multiple = false);
+  // Restricts an input declared above to nodes of these roles (or of none); throws for an
+  // undeclared port.
+  NodeSpec& input_roles(const std::string& port, std::vector<std::string> roles);
   const ParamSpec* find_param(const std::string& name) const;
   const PortSpec* find_input(const std::string& name) const;
   json describe() const;
