@@ -55,16 +55,42 @@ std::string default_run_dir(const Graph& g) {
   return s.str();
 }
 
+// What differs between a run's saved graph and the one it resumes with, one line each.
+std::vector<std::string> graph_changes(const json& saved, const json& now) {
+  std::vector<std::string> lines;
+  for (auto& op : json::diff(saved, now)) {
+    json::json_pointer at(op["path"].get<std::string>());
+    lines.push_back(at.to_string() + ": " + (saved.contains(at) ? saved.at(at).dump() : "(absent)") + " -> " +
+                    (now.contains(at) ? now.at(at).dump() : "(absent)"));
+  }
+  return lines;
+}
+
 int cmd_run(std::string path, const std::vector<std::string>& sets, std::string out, const std::string& device_flag,
-            bool dry_run, const std::string& resume) {
+            bool dry_run, const std::string& resume, bool allow_changes) {
+  std::string saved_graph;
+  bool graph_given = !path.empty();
   if (!resume.empty()) {  // continue a run: its own resolved graph, its own folder
     std::string dir = run_dir_of(resume);
-    if (path.empty()) path = (fs::path(dir) / "graph.json").string();
+    saved_graph = (fs::path(dir) / "graph.json").string();
+    if (path.empty()) path = saved_graph;
     if (out.empty()) out = dir;
   }
   if (path.empty()) throw UsageError("run needs a graph file (or --resume RUN_DIR)");
   Graph g = load_checked(path, sets);
   if (!device_flag.empty()) g.device = device_flag;
+  // Resuming with other settings than the run had: a graph file given is refused unless
+  // --allow-changes (it may simply lack the run's --set flags); --set and --device changes
+  // were asked for. Either way each change is logged.
+  std::vector<std::string> changes;
+  if (std::ifstream saved(saved_graph); !resume.empty() && saved) {
+    changes = graph_changes(json::parse(saved), g.to_json());
+    if (graph_given && !changes.empty() && !allow_changes) {
+      changes.insert(changes.begin(), "--resume " + resume + ": " + path + " differs from the run's graph.json (" +
+                                          "--allow-changes continues with it):");
+      throw GraphError(changes);
+    }
+  }
   torch::Device device = resolve_device(g.device);
   if (dry_run) {
     std::cout << g.to_json().dump(2) << "\nbuild order:";
@@ -88,6 +114,7 @@ int cmd_run(std::string path, const std::vector<std::string>& sets, std::string 
   torch::manual_seed(g.seed);
   HostRunContext ctx(device, out, g.seed);
   if (!resume.empty()) ctx.set_resume(resume);
+  for (auto& change : changes) ctx.log("warning: resuming with a change: " + change);
   HostRunContext::install_signal_handlers();
   ctx.log("ganflow run " + path + " -> " + out + " on " + device.str() + ", " + std::to_string(threads) + " threads");
   execute_graph(g, registry(), &ctx);
@@ -132,11 +159,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string graph_path, out, device, type, resume;
   std::vector<std::string> sets;
-  bool dry_run = false, as_json = false, markdown = false;
+  bool dry_run = false, as_json = false, markdown = false, allow_changes = false;
 
   auto* run = app.add_subcommand("run", "Validate, build and run a graph");
   run->add_option("graph", graph_path, "Graph JSON file (default with --resume: the run's graph.json)");
   run->add_option("--resume", resume, "Continue a run exactly: its run folder or a checkpoint file");
+  run->add_flag("--allow-changes", allow_changes, "With --resume and a graph file: continue even where it differs from the run's graph.json");
   run->add_option("--set", sets, "Override a param: node.param=value (repeatable)");
   run->add_option("--out", out, "Run folder (default runs/<graph>-<timestamp>)");
   run->add_option("--device", device, "auto, cpu, cuda or cuda:N (overrides the graph)");
@@ -173,7 +201,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    if (*run) return cmd_run(graph_path, sets, out, device, dry_run, resume);
+    if (*run) return cmd_run(graph_path, sets, out, device, dry_run, resume, allow_changes);
     if (*validate) {
       Graph g = load_checked(graph_path, sets);
       std::cout << graph_path << ": ok (" << g.nodes.size() << " nodes)\n";

@@ -2,11 +2,14 @@
 // for every batch, the mode, the lr, the raw loss, the train/eval state of both networks,
 // whether the idle network has gradients or changed during the step, and the largest
 // critic parameter; it writes the record to a JSON file at train end.
-// A spy generator loss records what the trainer hands a generator loss on each call.
+// A spy generator loss records what the trainer hands a generator loss on each call; an event
+// counter counts a stage's batch events by training() and writes them at train end.
 #include <ganflow/ganflow.hpp>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <fstream>
+#include <map>
 
 namespace {
 
@@ -66,6 +69,25 @@ class Spy : public ganflow::Callback {
   ganflow::json current_, log_ = ganflow::json::array();
 };
 
+class EventCounter : public ganflow::Callback {
+ public:
+  explicit EventCounter(std::string out) : out_(std::move(out)) {}
+  void on_batch_begin(ganflow::Trainer& t) override { ++counts_[key("begin", t)]; }
+  void on_step_end(ganflow::Trainer& t) override { ++counts_[key("step", t)]; }
+  void on_batch_end(ganflow::Trainer& t) override {
+    ++counts_[key("end", t)];
+    if (!t.last_loss().defined() || !std::isfinite(t.last_loss().item<double>())) ++counts_[key("no_loss", t)];
+  }
+  void on_train_end(ganflow::Trainer&) override { std::ofstream(out_) << ganflow::json(counts_).dump(1); }
+
+ private:
+  static std::string key(const char* event, const ganflow::Trainer& t) {
+    return std::string(event) + (t.training() ? "_train" : "_valid");
+  }
+  std::string out_;
+  std::map<std::string, int64_t> counts_;
+};
+
 // -mean(fake_pred), recording each call: whether real_pred came, whether it carries a graph,
 // whether it equals the critic's score of `real` now, and whether `fake` carries G's graph.
 class SpyGenLoss : public ganflow::GenLoss {
@@ -93,6 +115,11 @@ class SpyGenLoss : public ganflow::GenLoss {
 }  // namespace
 
 GANFLOW_PLUGIN("spies", "1.0") {
+  ganflow::NodeSpec e("event_counter", ganflow::NodeKind::Callback, "Counts batch events by training() (tests).");
+  e.param_string("out", "events.json", "Where to write the counts.");
+  e.factory = [](const ganflow::BuildContext& c) { return std::make_shared<EventCounter>(c.params().s("out")); };
+  registry.add(std::move(e));
+
   ganflow::NodeSpec l("spy_gen_loss", ganflow::NodeKind::GenLoss, "Records what a generator loss is handed (tests).");
   l.param_string("out", "spy_gen_loss.json", "Where to write the record.");
   l.param_bool("needs_real_pred", false, "Ask the trainer for the critic's scores of the real batch.");

@@ -187,6 +187,31 @@ TEST_CASE("a refused plugin library is named with its reason; the others still l
   fs::remove_all(dir);
 }
 
+TEST_CASE("a generator wired into the critic port (and back) is a validation error naming both", "[cli]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "ganflow_cli_roles";
+  fs::create_directories(dir);
+  std::ifstream in(src("graphs/dcgan_fashion_mnist.json"));
+  std::string graph((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto swap = [&](const std::string& a, const std::string& b) {
+    auto at = graph.find(a);
+    REQUIRE(at != std::string::npos);
+    graph.replace(at, a.size(), b);
+  };
+  swap("\"generator\": \"generator\", \"critic\": \"critic\"", "\"generator\": \"critic\", \"critic\": \"generator\"");
+  std::ofstream(dir / "graph.json") << graph;
+  auto r = ganflow("validate " + (dir / "graph.json").string());
+  INFO(r.out);
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("/nodes/train/inputs/critic: node 'generator' is a generator (basic_generator); "
+                                    "this port takes a critic") &&
+                        Catch::Contains("/nodes/train/inputs/generator: node 'critic' is a critic (basic_critic); "
+                                        "this port takes a generator"));
+  auto described = ganflow("describe gan --json");
+  CHECK_THAT(described.out, Catch::Contains("\"roles\""));
+  fs::remove_all(dir);
+}
+
 TEST_CASE("every shipped graph validates against the registry", "[cli]") {
   for (auto& e : std::filesystem::directory_iterator(src("graphs"))) {
     if (e.path().extension() != ".json") continue;

@@ -185,3 +185,32 @@ TEST_CASE("the RaGAN pair trains through the GAN stage with finite losses", "[ga
   json spy = run("ragan", g);
   for (auto& b : spy["batches"]) CHECK(std::isfinite(b["loss"].get<double>()));
 }
+
+TEST_CASE("learner validation batches dispatch batch events with training() false, and no step", "[gan]") {
+  std::string dir = gantest::temp_dir("learner_events");
+  json g = json::parse(R"({"seed": 5, "threads": 2, "nodes": {
+    "train_images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32, "limit": 256}},
+    "test_images": {"type": "fashion_mnist", "params": {"split": "test", "size": 32, "limit": 64}},
+    "train_data": {"type": "item_list", "inputs": {"x": "train_images"}, "params": {"bs": 32, "target": "label", "threads": 1}},
+    "test_data": {"type": "item_list", "inputs": {"x": "test_images"},
+                  "params": {"bs": 32, "target": "label", "shuffle": false, "drop_last": false, "threads": 1}},
+    "classifier": {"type": "fmnist_classifier", "params": {"feature_dim": 8}},
+    "ce": {"type": "cross_entropy"},
+    "switcher": {"type": "fixed_gan_switcher"},
+    "counter": {"type": "event_counter"},
+    "fit": {"type": "learner", "inputs": {"data": "train_data", "valid": "test_data", "model": "classifier", "loss": "ce",
+            "callbacks": ["switcher", "counter"]}, "params": {"epochs": 2}}}})");
+  g["nodes"]["counter"]["params"]["out"] = dir + "/events.json";
+  gantest::run_graph(g.dump(), dir);
+  json counts = gantest::read_json(dir + "/events.json");
+  INFO(counts.dump());
+  // 2 epochs: 8 training batches and 2 validation batches each; a switcher in a learner is inert.
+  CHECK(counts.value("begin_train", 0) == 16);
+  CHECK(counts.value("step_train", 0) == 16);
+  CHECK(counts.value("end_train", 0) == 16);
+  CHECK(counts.value("begin_valid", 0) == 4);
+  CHECK(counts.value("end_valid", 0) == 4);
+  CHECK_FALSE(counts.contains("step_valid"));
+  CHECK_FALSE(counts.contains("no_loss_valid"));  // the validation batch's loss is there for callbacks
+  CHECK_FALSE(counts.contains("no_loss_train"));
+}

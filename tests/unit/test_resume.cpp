@@ -214,7 +214,7 @@ TEST_CASE("callback state is saved under the callback's node name; a renamed cal
   renamed["nodes"]["train"]["inputs"]["switcher"] = "pacer";
   std::string graph2 = dir + "/renamed.json";
   std::ofstream(graph2) << renamed.dump(2);
-  CHECK(run({"run", graph2, "--resume", dir + "/run"}, dir + "/resume.log") == 1);
+  CHECK(run({"run", graph2, "--resume", dir + "/run", "--allow-changes"}, dir + "/resume.log") == 1);
   CHECK_THAT(slurp(dir + "/resume.log"), Catch::Contains("node 'train': checkpoint '"));
   CHECK_THAT(slurp(dir + "/resume.log"), Catch::Contains("has no state for callback 'pacer'"));
 }
@@ -249,4 +249,59 @@ TEST_CASE("a learner stage resumes exactly, and a multi-stage graph resumes at t
   REQUIRE(run({"run", "--resume", dir + "/straight"}, dir + "/again.log") == 0);
   CHECK_THAT(slurp(dir + "/again.log"), Catch::Contains("pre: resumed from") && Catch::Contains("at epoch 3, batch 0"));
   require_same_weights(dir + "/straight/pre_model.pt", dir + "/killed/pre_model.pt");
+}
+
+TEST_CASE("resuming with a graph file that differs from the run's is refused, listing the changes", "[resume]") {
+  std::string dir = gantest::temp_dir("resume_changes");
+  std::string graph = write_graph(dir);  // 2 epochs of 8 batches
+  REQUIRE(run({"run", graph, "--out", dir + "/run", "--set", "train.max_batches=4"}, dir + "/run.log") == 0);
+  // The original file without the run's --set: training would silently change.
+  CHECK(run({"run", graph, "--resume", dir + "/run"}, dir + "/refused.log") == 2);
+  std::string refused = slurp(dir + "/refused.log");
+  INFO(refused);
+  CHECK_THAT(refused, Catch::Contains("error: --resume " + dir + "/run: " + graph + " differs from the run's graph.json"));
+  CHECK_THAT(refused, Catch::Contains("error: /nodes/train/params/max_batches: 4 -> 8"));
+  CHECK(run({"run", graph, "--resume", dir + "/run", "--allow-changes"}, dir + "/allowed.log") == 0);
+  CHECK_THAT(slurp(dir + "/allowed.log"), Catch::Contains("warning: resuming with a change: /nodes/train/params/max_batches: 4 -> 8"));
+  // --set on the run's own graph was asked for: logged, not refused.
+  CHECK(run({"run", "--resume", dir + "/run", "--set", "train.log_every=7"}, dir + "/set.log") == 0);
+  CHECK_THAT(slurp(dir + "/set.log"), Catch::Contains("warning: resuming with a change: /nodes/train/params/log_every: 50 -> 7"));
+}
+
+TEST_CASE("the superres graph killed in its second training stage resumes to bit-equal final weights", "[resume]") {
+  std::string dir = gantest::temp_dir("resume_superres");
+  // The shipped graph at small settings: pretrain G, save its predictions, pretrain C, GAN, evaluate.
+  std::vector<std::string> small = {
+      "--set", "device=cpu", "--set", "threads=2", "--set", "deterministic=true",
+      "--set", "originals.limit=128", "--set", "pretrain_gen.epochs=2", "--set", "save_gen.limit=64",
+      "--set", "pretrain_crit.epochs=3", "--set", "gan.epochs=1", "--set", "gan.max_batches=4",
+      "--set", "test_originals.limit=16", "--set", "evaluate.limit=16", "--set", "evaluate.grid_rows=4"};
+  auto args = [&](const std::string& out) {
+    std::vector<std::string> a = {"run", std::string(GANFLOW_SOURCE_DIR) + "/graphs/superres_gan_fashion_mnist.json",
+                                  "--out", out};
+    a.insert(a.end(), small.begin(), small.end());
+    return a;
+  };
+  REQUIRE(run(args(dir + "/straight"), dir + "/straight.log") == 0);
+
+  pid_t pid = spawn(args(dir + "/killed"), dir + "/killed.log");
+  fs::path ckpt = fs::path(dir) / "killed/checkpoints/pretrain_crit_last.pt";
+  for (int i = 0; i < 120000 && !fs::exists(ckpt); ++i) {
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) FAIL("the run ended before pretrain_crit's first checkpoint");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  kill(pid, SIGKILL);
+  REQUIRE(wait_exit(pid) == 128 + SIGKILL);
+  CHECK_FALSE(fs::exists(dir + "/killed/gan_generator.pt"));
+
+  REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
+  std::string log = slurp(dir + "/resumed.log");
+  INFO(log);
+  CHECK_THAT(log, Catch::Contains("pretrain_gen: resumed from") && Catch::Contains("at epoch 2, batch 0"));
+  CHECK_THAT(log, Catch::Contains("pretrain_crit: resumed from"));
+  for (const char* file : {"pretrain_gen_model.pt", "pretrain_crit_model.pt", "gan_generator.pt", "gan_critic.pt"}) {
+    INFO(file);
+    require_same_weights(dir + "/straight/" + file, dir + "/killed/" + file);
+  }
 }

@@ -161,11 +161,16 @@ double LearnerStage::validate(torch::Device dev) {
   Batch b;
   torch::Tensor total = torch::zeros({}, torch::TensorOptions(dev).dtype(torch::kFloat64));
   int64_t n = 0;
+  // As fastai: validation batches dispatch batch events with training() false (no backward,
+  // no step events), so callbacks see them and tell them apart.
   while (valid_->next(b)) {  // in fp32: validation numbers do not depend on the training precision
+    dispatch(Event::BatchBegin);
     torch::Tensor out = model_->forward(in_layout(b.x, s_.precision));
-    total += loss_->forward(out, b.y).to(torch::kFloat64) * b.x.size(0);
+    last_loss_ = loss_->forward(out, b.y).to(torch::kFloat);
+    total += last_loss_.to(torch::kFloat64) * b.x.size(0);
     n += b.x.size(0);
     for (auto& m : metrics_) m->accumulate(out, b.y);
+    dispatch(Event::BatchEnd);
   }
   valid_->stop();
   model_->module().train();
