@@ -26,6 +26,19 @@ Result ganflow(const std::string& args, const std::string& env = "") {
 }
 std::string src(const std::string& rel) { return std::string(GANFLOW_SOURCE_DIR) + "/" + rel; }
 
+// Writes the default graph with the first `from` replaced by `to` as <temp>/<name>/graph.json.
+std::string edited_default_graph(const std::string& name, const std::string& from, const std::string& to) {
+  std::ifstream in(src("graphs/dcgan_fashion_mnist.json"));
+  std::string graph((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto at = graph.find(from);
+  REQUIRE(at != std::string::npos);
+  graph.replace(at, from.size(), to);
+  auto dir = std::filesystem::temp_directory_path() / name;
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "graph.json") << graph;
+  return (dir / "graph.json").string();
+}
+
 // `ganflow run` of the default graph into a fresh temporary folder `name` with `extra` args;
 // says whether the run created the folder, then removes it.
 struct RunResult : Result {
@@ -145,23 +158,16 @@ TEST_CASE("the progress line shows '-' for a network that has no loss yet", "[cl
 }
 
 TEST_CASE("an unknown plugin type names the plugin folders searched, a missing one marked", "[cli]") {
-  namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / "ganflow_cli_plugin_path";
-  fs::create_directories(dir);
-  std::ifstream in(src("graphs/dcgan_fashion_mnist.json"));
-  std::string graph((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto at = graph.find("\"noisy_item\"");
-  REQUIRE(at != std::string::npos);
-  graph.replace(at, 12, "\"my_noise\"");  // a plugin type no folder provides
-  std::ofstream(dir / "graph.json") << graph;
-  auto r = ganflow("validate " + (dir / "graph.json").string(), "GANFLOW_PLUGIN_PATH=/nonexistent/plugins");
+  // a plugin type no folder provides
+  std::string graph = edited_default_graph("ganflow_cli_plugin_path", "\"noisy_item\"", "\"my_noise\"");
+  auto r = ganflow("validate " + graph, "GANFLOW_PLUGIN_PATH=/nonexistent/plugins");
   INFO(r.out);
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("unknown plugin type 'my_noise'") &&
                         Catch::Contains("plugin folders searched (GANFLOW_PLUGIN_PATH, then the installed ones): "
                                         "/nonexistent/plugins (missing), ") &&
                         Catch::Contains(std::string(GANFLOW_BINARY_DIR) + "/lib/ganflow/plugins"));
-  fs::remove_all(dir);
+  std::filesystem::remove_all(std::filesystem::path(graph).parent_path());
 }
 
 TEST_CASE("a refused plugin library is named with its reason; the others still list and run", "[cli]") {
@@ -188,19 +194,9 @@ TEST_CASE("a refused plugin library is named with its reason; the others still l
 }
 
 TEST_CASE("a generator wired into the critic port (and back) is a validation error naming both", "[cli]") {
-  namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / "ganflow_cli_roles";
-  fs::create_directories(dir);
-  std::ifstream in(src("graphs/dcgan_fashion_mnist.json"));
-  std::string graph((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto swap = [&](const std::string& a, const std::string& b) {
-    auto at = graph.find(a);
-    REQUIRE(at != std::string::npos);
-    graph.replace(at, a.size(), b);
-  };
-  swap("\"generator\": \"generator\", \"critic\": \"critic\"", "\"generator\": \"critic\", \"critic\": \"generator\"");
-  std::ofstream(dir / "graph.json") << graph;
-  auto r = ganflow("validate " + (dir / "graph.json").string());
+  std::string graph = edited_default_graph("ganflow_cli_roles", "\"generator\": \"generator\", \"critic\": \"critic\"",
+                                           "\"generator\": \"critic\", \"critic\": \"generator\"");
+  auto r = ganflow("validate " + graph);
   INFO(r.out);
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("/nodes/train/inputs/critic: node 'generator' is a generator (basic_generator); "
@@ -209,7 +205,7 @@ TEST_CASE("a generator wired into the critic port (and back) is a validation err
                                         "this port takes a generator"));
   auto described = ganflow("describe gan --json");
   CHECK_THAT(described.out, Catch::Contains("\"roles\""));
-  fs::remove_all(dir);
+  std::filesystem::remove_all(std::filesystem::path(graph).parent_path());
 }
 
 TEST_CASE("every shipped graph validates against the registry", "[cli]") {

@@ -61,17 +61,21 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
-// Starts a run and signals it once the first checkpoint of `stage` is on disk; returns the exit code.
-int run_and_signal(const std::string& graph, const std::string& out, int sig, const std::string& stage = "train") {
-  pid_t pid = spawn({"run", graph, "--out", out}, out + ".log");
+// Starts `ganflow args` (writing into `out`) and signals it once the first checkpoint of
+// `stage` is on disk; returns the exit code.
+int run_and_signal(const std::vector<std::string>& args, const std::string& out, int sig, const std::string& stage) {
+  pid_t pid = spawn(args, out + ".log");
   fs::path ckpt = fs::path(out) / "checkpoints" / (stage + "_last.pt");
-  for (int i = 0; i < 60000 && !fs::exists(ckpt); ++i) {
+  for (int i = 0; i < 120000 && !fs::exists(ckpt); ++i) {
     int status;
     if (waitpid(pid, &status, WNOHANG) == pid) FAIL("the run ended before its first checkpoint: " << slurp(out + ".log"));
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   kill(pid, sig);
   return wait_exit(pid);
+}
+int run_and_signal(const std::string& graph, const std::string& out, int sig, const std::string& stage = "train") {
+  return run_and_signal({"run", graph, "--out", out}, out, sig, stage);
 }
 
 void require_same_weights(const std::string& a, const std::string& b) {
@@ -284,15 +288,7 @@ TEST_CASE("the superres graph killed in its second training stage resumes to bit
   };
   REQUIRE(run(args(dir + "/straight"), dir + "/straight.log") == 0);
 
-  pid_t pid = spawn(args(dir + "/killed"), dir + "/killed.log");
-  fs::path ckpt = fs::path(dir) / "killed/checkpoints/pretrain_crit_last.pt";
-  for (int i = 0; i < 120000 && !fs::exists(ckpt); ++i) {
-    int status;
-    if (waitpid(pid, &status, WNOHANG) == pid) FAIL("the run ended before pretrain_crit's first checkpoint");
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  kill(pid, SIGKILL);
-  REQUIRE(wait_exit(pid) == 128 + SIGKILL);
+  REQUIRE(run_and_signal(args(dir + "/killed"), dir + "/killed", SIGKILL, "pretrain_crit") == 128 + SIGKILL);
   CHECK_FALSE(fs::exists(dir + "/killed/gan_generator.pt"));
 
   REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
