@@ -13,27 +13,16 @@
 #include <iostream>
 
 #include "ganflow/data.hpp"
-#include "ganflow/framework/builtins.hpp"
 #include "ganflow/framework/data/device_batch.hpp"
 #include "ganflow/framework/data/loader_data_source.hpp"
 #include "ganflow/framework/executor.hpp"
-#include "ganflow/framework/plugin_loader.hpp"
+#include "ganflow/framework/session.hpp"
 #include "ganflow/framework/validate.hpp"
 #include "ganflow/item_source.hpp"
 
 using namespace ganflow;
 
 namespace {
-
-HostRegistry& registry() {
-  static HostRegistry* r = [] {
-    auto* reg = new HostRegistry();  // outlives the plugin libraries' nodes: the process
-    register_builtins(*reg);
-    load_plugins(plugin_search_path(), *reg);
-    return reg;
-  }();
-  return *r;
-}
 
 // What a user's graph holds: labelled images and the learner batches built on them.
 BuiltGraph build(const std::string& root, int64_t bs, int threads) {
@@ -42,8 +31,8 @@ BuiltGraph build(const std::string& root, int64_t bs, int threads) {
        {{"type", "image_folder"}, {"params", {{"root", root}, {"channels", 3}, {"size", 64}, {"labels", true}}}}},
       {"data", {{"type", "item_list"}, {"inputs", {{"x", "images"}}}, {"params", {{"bs", bs}, {"threads", threads}}}}}};
   Graph g = parse_graph(json{{"name", "loader_bench"}, {"seed", 1}, {"nodes", nodes}}.dump());
-  validate_graph(g, registry());
-  return build_graph(g, registry());
+  validate_graph(g, default_registry());  // the registry a Session runs with
+  return build_graph(g, default_registry());
 }
 
 // Times `epoch` (which returns the images it delivered) after a short untimed warm-up call.

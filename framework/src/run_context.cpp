@@ -20,10 +20,11 @@ HostRunContext::HostRunContext(torch::Device device, std::string run_dir, uint64
   if (!run_dir_.empty()) log_.open(fs::path(run_dir_) / "log.txt", std::ios::app);
 }
 
-bool HostRunContext::stop_requested() const { return g_stop != 0; }
+bool HostRunContext::stop_requested() const { return g_stop != 0 || (cancel_ && cancel_->load()); }
 
 void HostRunContext::log(const std::string& line) {
-  std::cout << line << std::endl;
+  if (sink_) sink_(line);
+  else std::cout << line << std::endl;
   if (log_) log_ << line << std::endl;
 }
 

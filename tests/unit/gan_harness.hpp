@@ -10,7 +10,7 @@
 #include "ganflow/framework/device.hpp"
 #include "ganflow/framework/executor.hpp"
 #include "ganflow/framework/plugin_loader.hpp"
-#include "ganflow/framework/run_context.hpp"
+#include "ganflow/framework/session.hpp"
 #include "ganflow/framework/validate.hpp"
 #include "ganflow/params.hpp"
 
@@ -81,14 +81,17 @@ inline torch::Device test_device() {
   return ganflow::resolve_device(d && *d ? d : "cpu");
 }
 
-// Validates, builds and runs `graph` (JSON text) on `device` with its output in `dir`.
+// Runs `graph` (JSON text) through a Session on `device` with its output in `dir`; returns
+// the built nodes (trained in place).
 inline ganflow::BuiltGraph run_graph(const std::string& graph, const std::string& dir,
                                      torch::Device device = test_device()) {
-  ganflow::Graph g = ganflow::parse_graph(graph);
-  ganflow::validate_graph(g, registry());
-  torch::manual_seed(g.seed);
-  ganflow::HostRunContext ctx(device, dir, g.seed);
-  return ganflow::execute_graph(g, registry(), &ctx);
+  ganflow::SessionOptions o;
+  o.graph_text = graph;
+  o.out = dir;
+  o.device = device.str();
+  ganflow::Session session(o, registry());
+  session.run();
+  return session.built();
 }
 
 inline ganflow::json read_json(const std::string& path) {

@@ -255,6 +255,34 @@ TEST_CASE("a learner stage resumes exactly, and a multi-stage graph resumes at t
   require_same_weights(dir + "/straight/pre_model.pt", dir + "/killed/pre_model.pt");
 }
 
+TEST_CASE("a learner killed mid-epoch resumes from its periodic checkpoint to bit-equal weights", "[resume]") {
+  std::string dir = gantest::temp_dir("resume_learner_mid");
+  json g = json::parse(R"({"name": "learner_mid", "seed": 4, "threads": 2, "deterministic": true, "device": "cpu",
+    "nodes": {
+      "images": {"type": "fashion_mnist", "params": {"size": 32, "limit": 512}},
+      "labelled": {"type": "item_list", "inputs": {"x": "images"}, "params": {"bs": 32, "target": "label", "threads": 1}},
+      "classifier": {"type": "fmnist_classifier", "params": {"feature_dim": 8}},
+      "ce": {"type": "cross_entropy"},
+      "pre": {"type": "learner", "inputs": {"data": "labelled", "model": "classifier", "loss": "ce"},
+              "params": {"epochs": 1, "checkpoint_every": 2, "log_every": 4}}}})");
+  std::string graph = dir + "/graph_in.json";
+  std::ofstream(graph) << g.dump(2);
+  REQUIRE(run({"run", graph, "--out", dir + "/straight"}, dir + "/straight.log") == 0);
+  REQUIRE(run_and_signal(graph, dir + "/killed", SIGKILL, "pre") == 128 + SIGKILL);
+  REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
+  std::string log = slurp(dir + "/resumed.log");
+  INFO(log);
+  // The periodic checkpoints lie inside the one epoch of 16 batches.
+  CHECK_THAT(log, Catch::Contains("pre: resumed from") && Catch::Contains("at epoch 0, batch "));
+  CHECK_THAT(log, !Catch::Contains("at epoch 0, batch 0 "));
+  require_same_weights(dir + "/straight/pre_model.pt", dir + "/killed/pre_model.pt");
+  // Learner step records, every log_every steps.
+  int steps = 0;
+  std::ifstream f(dir + "/straight/metrics.jsonl");
+  for (std::string line; std::getline(f, line);) steps += json::parse(line).value("kind", "") == "step";
+  CHECK(steps == 4);
+}
+
 TEST_CASE("resuming with a graph file that differs from the run's is refused, listing the changes", "[resume]") {
   std::string dir = gantest::temp_dir("resume_changes");
   std::string graph = write_graph(dir);  // 2 epochs of 8 batches

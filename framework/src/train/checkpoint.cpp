@@ -108,6 +108,44 @@ c10::IValue load_pickle(const std::string& path) {
   }
 }
 
+void Checkpoint::put(const std::string& key, c10::IValue value) { dict_.insert_or_assign(key, std::move(value)); }
+
+void Checkpoint::put_tensor(const std::string& key, const torch::Tensor& t) {
+  put(key, t.defined() ? t.to(torch::kCPU) : torch::empty({0}));
+}
+
+const c10::IValue& Checkpoint::at(const std::string& key) const {
+  auto it = dict_.find(key);
+  if (it == dict_.end())
+    throw Error("checkpoint '" + path_ + "' has no '" + key + "' (written by another kind of stage?)");
+  return it->value();
+}
+
+StateDict Checkpoint::state(const std::string& key) const {
+  return c10::impl::toTypedDict<std::string, torch::Tensor>(at(key).toGenericDict());
+}
+
+torch::Tensor Checkpoint::tensor(const std::string& key, const torch::Device& dev) const {
+  torch::Tensor t = at(key).toTensor();
+  return t.numel() ? t.to(dev) : torch::Tensor();
+}
+
+void Checkpoint::save(const std::string& path) const {
+  auto d = dict_.copy();
+  d.insert_or_assign("meta", meta.dump());
+  save_pickle_atomically(c10::IValue(d), path);
+}
+
+Checkpoint Checkpoint::load(const std::string& path) {
+  Checkpoint ck;
+  ck.path_ = path;
+  c10::IValue v = load_pickle(path);
+  if (!v.isGenericDict()) throw Error("checkpoint '" + path + "' is not a checkpoint (a model file?)");
+  ck.dict_ = v.toGenericDict();
+  ck.meta = json::parse(ck.at("meta").toStringRef());
+  return ck;
+}
+
 void save_model_file(const torch::nn::Module& m, const std::string& path) {
   save_pickle_atomically(c10::IValue(state_dict(m)), path);
 }

@@ -1,7 +1,8 @@
 #pragma once
-// The RunContext of one `ganflow run`: device, run folder, seed, log, SIGINT flag.
+// The RunContext of one run (a Session): device, run folder, seed, log, stop flags (SIGINT, cancel).
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "ganflow/stage.hpp"
@@ -15,7 +16,10 @@ class HostRunContext : public RunContext {
   const std::string& run_dir() const override { return run_dir_; }
   uint64_t seed() const override { return seed_; }
   bool stop_requested() const override;
-  void log(const std::string& line) override;  // stdout and <run_dir>/log.txt
+  void log(const std::string& line) override;  // the sink (default stdout) and <run_dir>/log.txt
+  void set_log_sink(std::function<void(const std::string&)> sink) { sink_ = std::move(sink); }
+  // A flag another thread sets to stop the run as SIGINT does.
+  void set_cancel_flag(const std::atomic<bool>* flag) { cancel_ = flag; }
   // `from`: a run folder (each stage resumes from checkpoints/<stage>_last.pt) or one file.
   void set_resume(std::string from) { resume_ = std::move(from); }
   std::string resume_checkpoint(const std::string& stage) const override;
@@ -30,6 +34,8 @@ class HostRunContext : public RunContext {
   uint64_t seed_;
   std::ofstream log_;
   std::string resume_;
+  std::function<void(const std::string&)> sink_;
+  const std::atomic<bool>* cancel_ = nullptr;
 };
 
 // The run folder a --resume argument (run folder or checkpoint file) belongs to.

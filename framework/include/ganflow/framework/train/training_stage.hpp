@@ -1,0 +1,117 @@
+#pragma once
+// The one training loop every training stage runs (learner, gan, gan_wgan, gan_from_learners).
+// The loop owns epochs and batches, the lr schedule, callback dispatch, loss smoothing and the
+// NaN check, autocast and loss scaling around one backward and one optimiser step, the
+// progress bar, epoch rows and step records, periodic / epoch-end / Ctrl-C checkpoints and
+// resume, sample grids and the loss plot; it is also the Trainer that callbacks see. A stage
+// derives from it and supplies only what differs: its networks and optimisers, the forward
+// and loss of one batch, and what it adds to rows, checkpoints and the run folder.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "ganflow/callback.hpp"
+#include "ganflow/data.hpp"
+#include "ganflow/framework/report/loss_plot.hpp"
+#include "ganflow/framework/train/checkpoint.hpp"
+#include "ganflow/framework/train/loss_scaler.hpp"
+#include "ganflow/framework/train/optimizer.hpp"
+#include "ganflow/framework/train/precision.hpp"
+#include "ganflow/framework/train/schedule.hpp"
+#include "ganflow/framework/train/smoother.hpp"
+#include "ganflow/stage.hpp"
+
+namespace ganflow {
+
+class Reporter;
+
+enum class Event { TrainBegin, EpochBegin, BatchBegin, BackwardBegin, StepEnd, BatchEnd, EpochEnd, TrainEnd };
+
+struct FitSettings {
+  int64_t epochs = 1, max_batches = 0, log_every = 50, checkpoint_every = 500;
+  double beta = 0.98;
+  ScheduleSettings schedule;
+  OptimizerSettings opt;
+  PrecisionSettings precision;
+};
+
+// Declares the params of FitSettings on a training stage's spec; read_fit_settings reads them.
+void declare_fit_params(NodeSpec& spec, double lr, const std::string& schedule, const OptimizerSettings& opt);
+FitSettings read_fit_settings(const Params& p);
+
+class TrainingStage : public Stage, public Trainer {
+ public:
+  TrainingStage(FitSettings s, std::shared_ptr<DataSource> data, std::vector<std::shared_ptr<Callback>> callbacks);
+  void run(RunContext& ctx) final;
+
+  bool training() const override { return training_; }
+  const torch::Tensor& last_loss() const override { return last_loss_; }
+  double lr() const override { return active_->lr(); }
+  void scale_lr(double factor) override { active_->scale_lr(factor); }
+  int64_t step() const override { return step_; }
+  int64_t epoch() const override { return epoch_; }
+  void warn(const std::string& message) override;
+  void info(const std::string& message) override;
+  void record(const std::string& key, double value) override { epoch_extra_[key] = value; }
+  void save_checkpoint_as(const std::string& tag) override;  // checkpoints/<stage>_<tag>.pt
+
+ protected:
+  // ---- What a stage supplies ----
+  virtual std::string kind() const = 0;  // written into checkpoints; a resume checks it
+  // Networks to `dev` (and its layout), optimisers made, `active_` set; once, before a resume.
+  virtual void prepare(const torch::Device& dev) = 0;
+  virtual std::vector<Optim*> optimizers() = 0;  // every optimiser; the schedule sets them all
+  virtual void begin_epoch() = 0;                // networks to training mode, per-epoch state reset
+  virtual void before_batch(const Batch&) {}     // before BatchBegin is dispatched
+  // The forward passes and the loss of one training batch, under the stage's autocast; the
+  // loop runs backward and steps `active_`.
+  virtual torch::Tensor batch_loss(const Batch& b) = 0;
+  virtual void after_step(const torch::Tensor& /*loss*/) {}  // the step is done; before BatchEnd
+  virtual std::vector<std::string> columns() const { return {}; }  // epoch-table columns of its own
+  virtual void end_epoch(json& /*row*/) {}  // adds its values (validation, metrics) to the row
+  virtual json step_fields() const { return json::object(); }  // added to each step record
+  virtual std::string progress_text() const;  // the losses on the progress line
+  virtual void save_state(Checkpoint& ck) const = 0;
+  virtual void load_state(const Checkpoint& ck) = 0;
+  virtual torch::Tensor samples() { return {}; }  // this epoch's sample images; undefined: none
+  virtual std::optional<LossPoint> loss_point() const { return std::nullopt; }  // for the loss plot
+  virtual void finish() = 0;  // training ended: the final model files
+
+  // ---- What the loop gives a stage ----
+  void dispatch(Event e);
+  const FitSettings& settings() const { return s_; }
+  RunContext& ctx() const { return *ctx_; }
+  const torch::Device& device() const { return device_; }
+  const Smoother& smoothed_loss() const { return smooth_; }
+  static std::string format_loss(const Smoother& s);  // "%.4f"; "-" before the first value
+
+  Optim* active_ = nullptr;  // the optimiser the next step updates
+  bool training_ = true;     // false while a stage validates
+  torch::Tensor last_loss_;
+
+ private:
+  void train_batch(const Batch& b);
+  void log_step(Reporter& report);
+  void end_of_epoch(Reporter& report, int64_t images, std::chrono::steady_clock::time_point t0);
+  void save_checkpoint(int64_t epoch, int64_t batch, const std::string& path);
+  std::pair<int64_t, int64_t> load_checkpoint(const std::string& path);
+  void note_skipped_items(json& row);
+  void check_finite(double value) const;
+  std::string checkpoint_path(const std::string& tag) const;
+
+  FitSettings s_;
+  std::shared_ptr<DataSource> data_;
+  std::vector<std::shared_ptr<Callback>> callbacks_;
+  RunContext* ctx_ = nullptr;
+  torch::Device device_ = torch::kCPU;
+  std::optional<at::ScalarType> autocast_;  // nullopt: fp32
+  LossScaler scaler_;                       // enabled for fp16 only
+  Smoother smooth_;
+  int64_t step_ = 0, epoch_ = 0;
+  std::pair<int64_t, int64_t> position_{0, 0};  // (epoch, batches done) a checkpoint resumes at
+  json epoch_extra_ = json::object();           // values callbacks recorded for this epoch's row
+  std::vector<LossPoint> loss_history_;         // every log_every steps (not checkpointed)
+};
+
+}  // namespace ganflow

@@ -1,0 +1,119 @@
+#include "ganflow/framework/session.hpp"
+
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "ganflow/framework/builtins.hpp"
+#include "ganflow/framework/device.hpp"
+#include "ganflow/framework/plugin_loader.hpp"
+#include "ganflow/framework/validate.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganflow {
+
+namespace {
+
+std::string default_run_dir(const Graph& g) {
+  std::time_t t = std::time(nullptr);
+  std::ostringstream s;
+  s << "runs/" << g.name << "-" << std::put_time(std::localtime(&t), "%Y%m%d-%H%M%S");
+  return s.str();
+}
+
+// What differs between a run's saved graph and the one it resumes with, one line each.
+std::vector<std::string> graph_changes(const json& saved, const json& now) {
+  std::vector<std::string> lines;
+  for (auto& op : json::diff(saved, now)) {
+    json::json_pointer at(op["path"].get<std::string>());
+    lines.push_back(at.to_string() + ": " + (saved.contains(at) ? saved.at(at).dump() : "(absent)") + " -> " +
+                    (now.contains(at) ? now.at(at).dump() : "(absent)"));
+  }
+  return lines;
+}
+
+}  // namespace
+
+HostRegistry& default_registry() {
+  static HostRegistry* r = [] {
+    auto* reg = new HostRegistry();  // lives as long as the plugin libraries: the process
+    register_builtins(*reg);
+    load_plugins(plugin_search_path(), *reg);
+    for (auto& reason : reg->refused()) std::cerr << "warning: refused plugin library " << reason << "\n";
+    return reg;
+  }();
+  return *r;
+}
+
+Session::Session(SessionOptions options, HostRegistry& registry) : o_(std::move(options)), registry_(registry) {
+  std::string saved_graph;
+  const bool graph_given = !o_.graph_file.empty() || !o_.graph_text.empty();
+  if (!o_.resume.empty()) {  // continue a run: its own resolved graph, its own folder
+    std::string dir = run_dir_of(o_.resume);
+    saved_graph = (fs::path(dir) / "graph.json").string();
+    if (!graph_given) o_.graph_file = saved_graph;
+    if (o_.out.empty()) o_.out = dir;
+  }
+  if (o_.graph_file.empty() && o_.graph_text.empty())
+    throw SessionError("no graph to run: give a graph file (or text), or a run to resume");
+  graph_ = o_.graph_file.empty() ? parse_graph(o_.graph_text) : load_graph(o_.graph_file);
+  apply_overrides(graph_, o_.sets, registry_);
+  validate_graph(graph_, registry_);
+  if (!o_.device.empty()) graph_.device = o_.device;
+  // Resuming with other settings than the run had: a graph given is refused unless
+  // allow_changes (it may simply lack the run's --set flags); --set and --device changes were
+  // asked for. Either way each change is logged when the run starts.
+  if (std::ifstream saved(saved_graph); !o_.resume.empty() && saved) {
+    changes_ = graph_changes(json::parse(saved), graph_.to_json());
+    if (graph_given && !changes_.empty() && !o_.allow_changes) {
+      std::vector<std::string> lines = changes_;
+      lines.insert(lines.begin(), "--resume " + o_.resume + ": " + o_.graph_file + " differs from the run's graph.json (" +
+                                      "--allow-changes continues with it):");
+      throw GraphError(lines);
+    }
+  }
+  device_ = resolve_device(graph_.device);
+  run_dir_ = o_.out.empty() ? default_run_dir(graph_) : o_.out;
+}
+
+Session::~Session() = default;
+
+bool Session::run() {
+  // The loader shards each epoch by RANK / WORLD_SIZE, but nothing else is distributed yet:
+  // under torchrun every process would train its own model into the same run folder.
+  if (const char* ws = std::getenv("WORLD_SIZE"); ws && std::atoi(ws) > 1)
+    throw SessionError(std::string("WORLD_SIZE=") + ws +
+                       ": multi-process training is not supported yet (no process group); run one process");
+  prepare_run_dir(run_dir_);
+  if (o_.resume.empty()) std::ofstream(fs::path(run_dir_) / "graph.json") << graph_.to_json().dump(2) << "\n";
+  // Process-wide torch settings, set both ways: an embedding program may run several graphs.
+  at::globalContext().setDeterministicAlgorithms(graph_.deterministic, false);
+  at::globalContext().setBenchmarkCuDNN(!graph_.deterministic && device_.is_cuda());  // fixed shapes: tune once
+  int threads = graph_.threads > 0 ? graph_.threads : int(std::thread::hardware_concurrency());
+  torch::set_num_threads(threads);
+  torch::manual_seed(graph_.seed);
+
+  HostRunContext ctx(device_, run_dir_, graph_.seed);
+  ctx.set_log_sink(o_.on_log);
+  ctx.set_cancel_flag(&cancelled_);
+  if (!o_.resume.empty()) ctx.set_resume(o_.resume);
+  for (auto& change : changes_) ctx.log("warning: resuming with a change: " + change);
+  ctx.log("ganflow run " + (o_.graph_file.empty() ? graph_.name : o_.graph_file) + " -> " + run_dir_ + " on " +
+          device_.str() + ", " + std::to_string(threads) + " threads");
+  built_ = execute_graph(graph_, registry_, &ctx);
+  if (ctx.stop_requested()) {
+    ctx.log("stopped; checkpoint in " + run_dir_);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ganflow

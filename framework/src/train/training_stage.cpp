@@ -1,0 +1,273 @@
+#include "ganflow/framework/train/training_stage.hpp"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "ganflow/framework/data/image_grid.hpp"
+#include "ganflow/framework/data/loader_data_source.hpp"
+#include "ganflow/framework/report/reporter.hpp"
+#include "ganflow/framework/train/autocast_scope.hpp"
+#include "ganflow/framework/train/gpu_memory.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganflow {
+
+void declare_fit_params(NodeSpec& spec, double lr, const std::string& schedule, const OptimizerSettings& opt) {
+  spec.param_int("epochs", 1, "Epochs to train.").at_least(1);
+  spec.param_float("lr", lr, "Learning rate (the peak under one_cycle).").range(0, 10);
+  spec.param_enum("schedule", {"constant", "one_cycle"}, schedule, "fastai fit (constant) or fit_one_cycle.");
+  spec.param_float("pct_start", 0.3, "one_cycle: fraction of steps spent warming up.").range(0, 1);
+  spec.param_int("max_batches", 0, "Stop each epoch after this many batches (0: the whole epoch).").at_least(0);
+  spec.param_float("beta", 0.98, "Smoothing of the reported losses (debiased EMA).").range(0, 0.9999);
+  spec.param_int("log_every", 50, "Write a step record to metrics.jsonl (and check for NaN) every this many steps.")
+      .at_least(1);
+  spec.param_int("checkpoint_every", 500, "Also checkpoint every this many steps (0: at epoch ends only).").at_least(0);
+  declare_optimizer_params(spec, opt);
+  declare_precision_params(spec);
+}
+
+FitSettings read_fit_settings(const Params& p) {
+  FitSettings s;
+  s.epochs = p.i("epochs");
+  s.max_batches = p.i("max_batches");
+  s.beta = p.f("beta");
+  s.log_every = p.i("log_every");
+  s.checkpoint_every = p.i("checkpoint_every");
+  s.schedule.kind = p.s("schedule");
+  s.schedule.lr = p.f("lr");
+  s.schedule.pct_start = p.f("pct_start");
+  s.opt = read_optimizer_params(p);
+  s.precision = read_precision_params(p);
+  return s;
+}
+
+TrainingStage::TrainingStage(FitSettings s, std::shared_ptr<DataSource> data,
+                             std::vector<std::shared_ptr<Callback>> callbacks)
+    : s_(std::move(s)), data_(std::move(data)), callbacks_(std::move(callbacks)), smooth_(s_.beta) {
+  std::stable_sort(callbacks_.begin(), callbacks_.end(), [](auto& a, auto& b) { return a->order() < b->order(); });
+}
+
+void TrainingStage::run(RunContext& ctx) {
+  ctx_ = &ctx;
+  device_ = ctx.device();
+  autocast_ = autocast_dtype_for(s_.precision, device_, name());
+  scaler_ = LossScaler(s_.precision.precision == "fp16");
+  prepare(device_);
+  fs::create_directories(fs::path(ctx.run_dir()) / "checkpoints");
+  std::vector<std::string> cols = {"epoch", "train_loss"};
+  for (auto& c : columns()) cols.push_back(c);
+  cols.push_back("time");
+  Reporter report(ctx, name(), cols);
+  int64_t per_epoch = data_->batches_per_epoch();
+  if (s_.max_batches > 0) per_epoch = std::min(per_epoch, s_.max_batches);
+  const int64_t total_steps = per_epoch * s_.epochs;
+
+  int64_t first_epoch = 0, skip = 0;
+  if (std::string from = ctx.resume_checkpoint(name()); !from.empty()) {
+    std::tie(first_epoch, skip) = load_checkpoint(from);
+    ctx.log(name() + ": resumed from " + from + " at epoch " + std::to_string(first_epoch) + ", batch " +
+            std::to_string(skip) + " (step " + std::to_string(step_) + ")");
+  }
+  dispatch(Event::TrainBegin);
+  reset_cuda_peak(device_);
+  for (epoch_ = first_epoch; epoch_ < s_.epochs; ++epoch_) {
+    if (ctx.stop_requested()) {  // between epochs: the epoch-end checkpoint is the position
+      ctx.log(name() + ": stopped before epoch " + std::to_string(epoch_) + "; resume with --resume " + ctx.run_dir());
+      return;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    training_ = true;
+    begin_epoch();
+    dispatch(Event::EpochBegin);
+    report.epoch_begin(epoch_, per_epoch);
+    data_->start_epoch(epoch_, skip, device_);
+    Batch b;
+    int64_t done = skip, images = 0;
+    skip = 0;
+    while (done < per_epoch && !ctx.stop_requested() && data_->next(b)) {
+      ScheduleValue v = schedule_at(s_.schedule, step_, total_steps);
+      for (Optim* o : optimizers()) {
+        o->set_lr(v.lr);
+        if (v.momentum) o->set_momentum(*v.momentum);
+      }
+      train_batch(b);
+      ++done, images += b.x.size(0);
+      position_ = {epoch_, done};  // before BatchEnd: a callback's save_checkpoint_as resumes after this batch
+      dispatch(Event::BatchEnd);   // switchers decide here
+      report.batch(done, images, [&] { return progress_text(); });
+      if (step_ % s_.log_every == 0) log_step(report);
+      if (s_.checkpoint_every > 0 && step_ % s_.checkpoint_every == 0 && done < per_epoch)
+        save_checkpoint(epoch_, done, checkpoint_path("last"));
+    }
+    data_->stop();
+    if (ctx.stop_requested()) {  // SIGINT: the step is done; keep it and stop
+      save_checkpoint(epoch_, done, checkpoint_path("last"));
+      ctx.log(name() + ": stopped at step " + std::to_string(step_) + "; resume with --resume " + ctx.run_dir());
+      return;
+    }
+    if (done == 0) throw Error("the data gave no batch in epoch " + std::to_string(epoch_), name());
+    check_finite(smooth_.value());
+    end_of_epoch(report, images, t0);
+  }
+  dispatch(Event::TrainEnd);
+  finish();
+}
+
+void TrainingStage::train_batch(const Batch& b) {
+  training_ = true;
+  before_batch(b);
+  dispatch(Event::BatchBegin);
+  torch::Tensor loss;
+  {
+    AutocastScope amp(device_.type(), autocast_);  // forwards and loss; backward runs outside
+    loss = batch_loss(b);
+  }
+  loss = loss.to(torch::kFloat);  // a bf16/fp16 loss would round the smoothed values
+  last_loss_ = loss.detach();
+  smooth_.add(last_loss_);
+  dispatch(Event::BackwardBegin);
+  scaler_.scale(loss).backward();
+  scaler_.step(*active_);  // fp16: skipped when a gradient overflowed
+  dispatch(Event::StepEnd);
+  active_->zero_grad();
+  after_step(last_loss_);
+  ++step_;
+}
+
+void TrainingStage::end_of_epoch(Reporter& report, int64_t images, std::chrono::steady_clock::time_point t0) {
+  position_ = {epoch_ + 1, 0};
+  json row = {{"epoch", epoch_}, {"train_loss", smooth_.value()}, {"step", step_}};
+  end_epoch(row);
+  note_skipped_items(row);
+  epoch_extra_ = json::object();
+  dispatch(Event::EpochEnd);
+  row.update(epoch_extra_);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  row["time"] = secs;
+  row["images_per_s"] = double(images) / secs;
+  if (auto peak = cuda_peak_allocated_mb(device_)) row["gpu_peak_mb"] = *peak;
+  report.epoch_end(row);
+  if (torch::Tensor imgs = samples(); imgs.defined()) {
+    char file[32];
+    std::snprintf(file, sizeof file, "epoch_%03lld.png", static_cast<long long>(epoch_));
+    fs::create_directories(fs::path(ctx_->run_dir()) / "samples");
+    save_image_grid(imgs, (fs::path(ctx_->run_dir()) / "samples" / file).string());
+  }
+  if (!loss_history_.empty())
+    save_loss_plot(loss_history_, (fs::path(ctx_->run_dir()) / (name() + "_losses.png")).string());
+  save_checkpoint(epoch_ + 1, 0, checkpoint_path("last"));
+}
+
+// The only per-step host sync besides the progress bar: every log_every steps.
+void TrainingStage::log_step(Reporter& report) {
+  check_finite(smooth_.value());
+  if (auto p = loss_point()) loss_history_.push_back(*p);
+  json rec = {{"step", step_}, {"epoch", epoch_}, {"train_loss", smooth_.value()}, {"lr", active_->lr()}};
+  rec.update(step_fields());
+  report.step_record(rec);
+}
+
+std::string TrainingStage::format_loss(const Smoother& s) {
+  if (s.empty()) return "-";  // a network that has not trained yet has no loss (NaN stays NaN)
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", s.value());
+  return buf;
+}
+
+std::string TrainingStage::progress_text() const { return "loss " + format_loss(smooth_); }
+
+std::string TrainingStage::checkpoint_path(const std::string& tag) const {
+  return (fs::path(ctx_->run_dir()) / "checkpoints" / (name() + "_" + tag + ".pt")).string();
+}
+
+void TrainingStage::save_checkpoint_as(const std::string& tag) {
+  save_checkpoint(position_.first, position_.second, checkpoint_path(tag));
+}
+
+// Everything needed to continue exactly: the position (epoch, batches done), the step, the
+// smoothed loss, the loss scale, the RNG, every callback's state, and the stage's own state.
+void TrainingStage::save_checkpoint(int64_t epoch, int64_t batch, const std::string& path) {
+  // A diverged state never replaces a good checkpoint (NaN stays in the smoothed loss).
+  if (!smooth_.empty()) check_finite(smooth_.value());
+  json callbacks = json::object();
+  for (auto& cb : callbacks_) callbacks[cb->name()] = cb->state();
+  Checkpoint ck;
+  ck.meta = {{"stage", name()}, {"kind", kind()}, {"epoch", epoch}, {"batch", batch}, {"step", step_},
+             {"n_smooth", smooth_.count()}, {"callbacks", callbacks}, {"scaler", scaler_.state()}};
+  ck.put("rng", cpu_rng_state());
+  ck.put_tensor("smooth", smooth_.mov());
+  save_state(ck);
+  ck.save(path);
+}
+
+std::pair<int64_t, int64_t> TrainingStage::load_checkpoint(const std::string& path) {
+  Checkpoint ck = Checkpoint::load(path);
+  const json& meta = ck.meta;
+  if (meta.value("stage", "") != name() || meta.value("kind", "") != kind())
+    throw Error("checkpoint '" + path + "' belongs to the " + meta.value("kind", "?") + " stage '" +
+                    meta.value("stage", "") + "', not to this " + kind() + " stage",
+                name());
+  load_state(ck);
+  set_cpu_rng_state(ck.at("rng").toTensor());
+  smooth_.restore(ck.tensor("smooth", device_), meta.at("n_smooth").get<int64_t>());
+  // A callback missing from the checkpoint is an error naming it: its state would be reset.
+  const json& states = meta.at("callbacks");
+  for (auto& cb : callbacks_) {
+    if (!states.is_object() || !states.contains(cb->name()))
+      throw Error("checkpoint '" + path + "' has no state for callback '" + cb->name() +
+                      "' (was the graph's callback list changed?)",
+                  name());
+    cb->load_state(states[cb->name()]);
+  }
+  scaler_.load_state(meta.at("scaler"));
+  step_ = meta.at("step").get<int64_t>();
+  position_ = {meta.at("epoch").get<int64_t>(), meta.at("batch").get<int64_t>()};
+  return position_;
+}
+
+void TrainingStage::warn(const std::string& message) {
+  if (ctx_) ctx_->log("warning: " + message);
+}
+
+void TrainingStage::info(const std::string& message) {
+  if (ctx_) ctx_->log(message);
+}
+
+void TrainingStage::note_skipped_items(json& row) {
+  int64_t skipped = data_->skipped_items();
+  row["skipped_items"] = skipped;
+  if (skipped == 0) return;
+  std::string line = "warning: " + name() + ": skipped " + std::to_string(skipped) + " bad item" +
+                     (skipped == 1 ? "" : "s") + " in epoch " + std::to_string(epoch_);
+  if (auto* loader = dynamic_cast<const LoaderDataSource*>(data_.get())) line += "; the first: " + loader->first_skipped();
+  ctx_->log(line);
+}
+
+void TrainingStage::dispatch(Event e) {
+  for (auto& cb : callbacks_) {
+    switch (e) {
+      case Event::TrainBegin: cb->on_train_begin(*this); break;
+      case Event::EpochBegin: cb->on_epoch_begin(*this); break;
+      case Event::BatchBegin: cb->on_batch_begin(*this); break;
+      case Event::BackwardBegin: cb->on_backward_begin(*this); break;
+      case Event::StepEnd: cb->on_step_end(*this); break;
+      case Event::BatchEnd: cb->on_batch_end(*this); break;
+      case Event::EpochEnd: cb->on_epoch_end(*this); break;
+      case Event::TrainEnd: cb->on_train_end(*this); break;
+    }
+  }
+}
+
+void TrainingStage::check_finite(double value) const {
+  if (!std::isfinite(value))
+    throw Error("the training loss is " + std::string(std::isnan(value) ? "NaN" : "infinite") + " at step " +
+                    std::to_string(step_) + "; stopping (lower the lr, or check the data and the loss)",
+                name());
+}
+
+}  // namespace ganflow

@@ -1,0 +1,118 @@
+// The one training loop (TrainingStage) seen from a callback, and a Session as a program that
+// embeds ganflow uses it: run with a log callback, cancel, resume, take the trained model.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "gan_harness.hpp"
+#include "ganflow/callback.hpp"
+#include "ganflow/framework/train/checkpoint.hpp"
+#include "ganflow/model.hpp"
+
+using namespace ganflow;
+
+namespace {
+// Saves checkpoints/<stage>_mid.pt at the end of training batch `at_step` (steps count from 1).
+class CheckpointAtStep : public Callback {
+ public:
+  explicit CheckpointAtStep(int64_t at_step) : at_step_(at_step) {}
+  void on_batch_end(Trainer& t) override {
+    if (t.training() && t.step() == at_step_) t.save_checkpoint_as("mid");
+  }
+
+ private:
+  int64_t at_step_;
+};
+
+void register_test_callback() {
+  static bool done = [] {
+    NodeSpec s("test_checkpoint_at_step", NodeKind::Callback, "Test: checkpoint <stage>_mid.pt after a step.");
+    s.param_int("step", 1, "The step after which to save.");
+    s.factory = [](const BuildContext& c) { return std::make_shared<CheckpointAtStep>(c.params().i("step")); };
+    gantest::registry().add(std::move(s));
+    return true;
+  }();
+  (void)done;
+}
+
+StateDict generator_of(const std::string& dir) {
+  return c10::impl::toTypedDict<std::string, torch::Tensor>(load_pickle(dir + "/train_generator.pt").toGenericDict());
+}
+}  // namespace
+
+TEST_CASE("a checkpoint a callback saves at a batch's end resumes after that batch, bit-equal", "[loop]") {
+  register_test_callback();
+  json g = gantest::tiny_dcgan({"loop_mid", 3, 128, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 6}, {"show_img", false}});
+  g["nodes"]["mid"] = {{"type", "test_checkpoint_at_step"}, {"params", {{"step", 3}}}};
+  g["nodes"]["train"]["inputs"]["callbacks"] = json::array({"mid"});
+  const torch::Device cpu(torch::kCPU);
+  std::string straight = gantest::temp_dir("loop_mid_straight"), resumed = gantest::temp_dir("loop_mid_resumed");
+  gantest::run_graph(g.dump(), straight, cpu);
+  const std::string mid = straight + "/checkpoints/train_mid.pt";
+  Checkpoint ck = Checkpoint::load(mid);
+  CHECK(ck.meta.at("step") == 3);
+  CHECK(ck.meta.at("batch") == 3);  // the batch whose end saved it is done
+
+  SessionOptions resume;
+  resume.graph_text = g.dump();
+  resume.out = resumed;
+  resume.device = "cpu";
+  resume.resume = mid;
+  REQUIRE(Session(resume, gantest::registry()).run());
+  StateDict a = generator_of(straight), b = generator_of(resumed);
+  REQUIRE(a.size() > 0);
+  REQUIRE(a.size() == b.size());
+  for (const auto& kv : a) {
+    INFO(kv.key());
+    CHECK(torch::equal(kv.value(), b.at(kv.key())));
+  }
+}
+
+TEST_CASE("a Session runs a graph with a log callback, is cancelled, resumes, and hands back the trained model",
+          "[loop][session]") {
+  json g = gantest::tiny_dcgan({"session", 9, 128, 16, 16, 16, 1}, {{"epochs", 2}, {"max_batches", 4}, {"show_img", false}});
+  const std::string dir = gantest::temp_dir("session_cancel");
+  SessionOptions o;
+  o.graph_text = g.dump();
+  o.out = dir;
+  o.device = "cpu";
+  std::vector<std::string> lines;
+  std::unique_ptr<Session> session;
+  // Cancelled from the log callback when epoch 0's row is logged: epoch 1 must not start.
+  o.on_log = [&](const std::string& line) {
+    lines.push_back(line);
+    if (line.rfind("0 ", 0) == 0) session->cancel();
+  };
+  session = std::make_unique<Session>(o, gantest::registry());
+  CHECK(session->run() == false);
+  REQUIRE_FALSE(lines.empty());
+  Checkpoint ck = Checkpoint::load(dir + "/checkpoints/train_last.pt");
+  CHECK(ck.meta.at("epoch") == 1);
+  CHECK(ck.meta.at("step") == 4);
+  CHECK_FALSE(std::filesystem::exists(dir + "/train_generator.pt"));
+
+  SessionOptions again;
+  again.resume = dir;
+  again.on_log = [&](const std::string& line) { lines.push_back(line); };
+  Session resumed(again, gantest::registry());
+  CHECK(resumed.graph().name == "session");  // the run's own graph.json
+  REQUIRE(resumed.run());
+  auto gen = resumed.node<Model>("generator");
+  REQUIRE(gen);
+  StateDict file = generator_of(dir);
+  REQUIRE(file.size() > 0);
+  for (const auto& kv : state_dict(gen->module())) {
+    INFO(kv.key());
+    CHECK(torch::equal(kv.value(), file.at(kv.key())));
+  }
+  CHECK(resumed.node<Model>("no_such_node") == nullptr);
+}
+
+TEST_CASE("a Session names what is wrong before it runs: no graph, a bad graph", "[session]") {
+  CHECK_THROWS_WITH(Session(SessionOptions{}, gantest::registry()),
+                    Catch::Contains("no graph to run"));
+  SessionOptions bad;
+  bad.graph_text = R"({"name": "bad", "nodes": {"x": {"type": "no_such_type"}}})";
+  CHECK_THROWS_AS(Session(bad, gantest::registry()), GraphError);
+}
