@@ -6,6 +6,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <ganflow/item_seed.hpp>
+
 #include "digit_stamp.hpp"
 #include "item_rng.hpp"
 #include "slot_write.hpp"
@@ -60,7 +62,7 @@ void Crappify::write_pairs(const std::string& dir, uint64_t seed) const {
   Image crappy(original_.channels, original_.height, original_.width), original = crappy;
   for (std::size_t i = 0; i < size(); ++i) {
     uint8_t* slots[2] = {crappy.data.data(), original.data.data()};
-    read(i, slots, seed ^ i);
+    read(i, slots, item_seed(seed, 0, i));
     char name[32];
     std::snprintf(name, sizeof name, "%06zu.png", i);
     save_image(crappy, (fs::path(dir) / "crappy" / name).string());

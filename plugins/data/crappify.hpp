@@ -22,7 +22,7 @@ class Crappify : public ItemSource {
   // The crappy version of `original` for this seed.
   Image degrade(const Image& original, uint64_t seed) const;
   // Writes <dir>/crappy/NNNNNN.png and <dir>/original/NNNNNN.png for every item (a
-  // paired_image_folder reads them back); item i uses seed ^ i.
+  // paired_image_folder reads them back); item i uses item_seed(seed, 0, i), the loader's rule.
   void write_pairs(const std::string& dir, uint64_t seed) const;
 
  private:

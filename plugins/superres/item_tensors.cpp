@@ -1,5 +1,6 @@
 #include "item_tensors.hpp"
 
+#include <ganflow/item_seed.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -15,7 +16,7 @@ std::vector<torch::Tensor> read_items(const ganflow::ItemSource& source, std::si
   std::vector<uint8_t*> slots(shapes.size());
   for (std::size_t i = begin; i < end; ++i) {
     for (std::size_t k = 0; k < shapes.size(); ++k) slots[k] = u8[k][int64_t(i - begin)].data_ptr<uint8_t>();
-    source.read(i, slots.data(), seed ^ uint64_t(i));
+    source.read(i, slots.data(), ganflow::item_seed(seed, 0, i));
   }
   std::vector<torch::Tensor> out;
   for (auto& t : u8) out.push_back(t.to(torch::kFloat).div_(127.5).sub_(1.0));

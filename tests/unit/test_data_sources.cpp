@@ -17,6 +17,7 @@
 #include "ganflow/framework/plugin_loader.hpp"
 #include "ganflow/framework/validate.hpp"
 #include "ganflow/image_io.hpp"
+#include "ganflow/item_seed.hpp"
 #include "ganflow/item_source.hpp"
 
 namespace fs = std::filesystem;
@@ -257,7 +258,7 @@ TEST_CASE("paired_image_folder: matched by name, one random draw for x and y", "
              Catch::Contains("param 'y_root'"));
 }
 
-TEST_CASE("crappify: (crappy, original) pairs, deterministic per item and seed, written to a folder", "[data]") {
+TEST_CASE("crappify: (crappy, original) pairs, deterministic per item and seed, written to a folder with the loader's item seeds", "[data]") {
   TempDir dir("crappify");
   fs::create_directories(dir.path / "in");
   for (int i = 0; i < 4; ++i) save_image(pattern(3, 32, 32, i), (dir.path / "in" / ("p" + std::to_string(i) + ".png")).string());
@@ -278,6 +279,9 @@ TEST_CASE("crappify: (crappy, original) pairs, deterministic per item and seed, 
     std::snprintf(name, sizeof name, "%06d.png", i);
     CHECK(fs::exists(dir.path / "out/crappy" / name));
     CHECK(fs::exists(dir.path / "out/original" / name));
+    // Written with the loader's rule: the pair a loader seeded like the node reads in epoch 0.
+    Image written = load_image((dir.path / "out/crappy" / name).string(), 3);
+    CHECK(written.data == read_item(*c, std::size_t(i), item_seed(node_seed(5, "crap"), 0, std::size_t(i)))[0].data);
   }
   auto pairs = source("paired_image_folder", {{"x_root", (dir.path / "out/crappy").string()},
                                               {"y_root", (dir.path / "out/original").string()}, {"size", 32}});

@@ -7,19 +7,6 @@
 
 namespace ganflow {
 
-namespace {
-uint64_t mix(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-}  // namespace
-
-uint64_t item_seed(uint64_t seed, int64_t epoch, std::size_t index) {
-  return mix(mix(seed ^ mix(uint64_t(epoch))) ^ uint64_t(index));
-}
-
 std::vector<std::size_t> epoch_order(std::size_t n, int64_t epoch, const OrderOptions& o) {
   if (o.world_size < 1 || o.rank < 0 || o.rank >= o.world_size)
     throw Error("rank " + std::to_string(o.rank) + " is outside world size " + std::to_string(o.world_size));
@@ -28,9 +15,9 @@ std::vector<std::size_t> epoch_order(std::size_t n, int64_t epoch, const OrderOp
   std::iota(perm.begin(), perm.end(), std::size_t(0));
   if (o.shuffle) {
     // Fisher-Yates on our own stream: std::shuffle's output differs between libraries.
-    uint64_t state = mix(o.seed ^ 0x53687566666c65ULL) ^ mix(uint64_t(epoch) + 1);
+    uint64_t state = mix_seed(o.seed ^ 0x53687566666c65ULL) ^ mix_seed(uint64_t(epoch) + 1);
     for (std::size_t i = n; i > 1; --i) {
-      state = mix(state);
+      state = mix_seed(state);
       std::swap(perm[i - 1], perm[state % i]);
     }
   }

@@ -1,8 +1,10 @@
 #pragma once
-// Which items a rank reads in an epoch, and each item's augmentation seed.
+// Which items a rank reads in an epoch.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "ganflow/item_seed.hpp"  // each item's augmentation seed
 
 namespace ganflow {
 
@@ -20,8 +22,5 @@ struct OrderOptions {
 // evens the shares (n / world_size each), then drops each rank's last partial batch, so all
 // ranks run the same number of batches.
 std::vector<std::size_t> epoch_order(std::size_t n, int64_t epoch, const OrderOptions& o);
-
-// The seed of item `index`'s augmentation in `epoch`: independent of rank, batch and thread.
-uint64_t item_seed(uint64_t seed, int64_t epoch, std::size_t index);
 
 }  // namespace ganflow
