@@ -7,6 +7,7 @@
 #include "ganflow/metric.hpp"
 #include "ganflow/model.hpp"
 #include "ganflow/stage.hpp"
+#include "ganflow/trained_generator.hpp"
 
 namespace ganflow {
 
@@ -44,6 +45,7 @@ Callback::~Callback() = default;
 Metric::~Metric() = default;
 RunContext::~RunContext() = default;
 Stage::~Stage() = default;
+TrainedGenerator::~TrainedGenerator() = default;
 
 std::string BuildContext::run_path(const std::string& value, const std::string& param) const {
   if (value.rfind("run:", 0) != 0) return value;

@@ -9,6 +9,7 @@
 #include "ganflow/callback.hpp"
 #include "ganflow/framework/train/checkpoint.hpp"
 #include "ganflow/model.hpp"
+#include "ganflow/trained_generator.hpp"
 
 using namespace ganflow;
 
@@ -107,6 +108,12 @@ TEST_CASE("a Session runs a graph with a log callback, is cancelled, resumes, an
     CHECK(torch::equal(kv.value(), file.at(kv.key())));
   }
   CHECK(resumed.node<Model>("no_such_node") == nullptr);
+  // The GAN stage offers its generator (what `ganflow generate` asks for), wired as in the graph.
+  auto offered = resumed.node<TrainedGenerator>("train");
+  REQUIRE(offered);
+  CHECK(offered->generator() == gen);
+  CHECK(offered->generator_noise() == resumed.node<NoiseSource>("noise"));
+  CHECK(offered->generator_file() == "train_generator.pt");
 }
 
 TEST_CASE("a Session names what is wrong before it runs: no graph, a bad graph", "[session]") {

@@ -4,8 +4,10 @@
 
 #include <filesystem>
 
+#include "ganflow/framework/data/gan_item_list.hpp"
 #include "ganflow/framework/train/learner_stage.hpp"
 #include "ganflow/loss.hpp"
+#include "ganflow/trained_generator.hpp"
 
 namespace fs = std::filesystem;
 
@@ -25,18 +27,25 @@ void set_requires_grad(torch::nn::Module& m, bool on) {
 
 // fastai's GANTrainer on the one training loop: one batch is one step of one network, and
 // the switcher (a callback) decides when to flip.
-class GanStage : public TrainingStage {
+class GanStage : public TrainingStage, public TrainedGenerator {
  public:
   GanStage(FitSettings fit, GanSettings s, std::shared_ptr<DataSource> data, std::shared_ptr<Model> g,
            std::shared_ptr<Model> c, std::shared_ptr<GenLoss> gl, std::shared_ptr<CritLoss> cl,
            std::vector<std::shared_ptr<Callback>> cbs)
-      : TrainingStage(fit, std::move(data), std::move(cbs)), s_(s), gen_(std::move(g)), crit_(std::move(c)),
+      : TrainingStage(fit, data, std::move(cbs)), s_(s), data_(std::move(data)), gen_(std::move(g)), crit_(std::move(c)),
         gen_loss_(std::move(gl)), crit_loss_(std::move(cl)), smooth_g_(fit.beta), smooth_c_(fit.beta) {}
 
   bool is_gan() const override { return true; }
   bool gen_mode() const override { return gen_mode_; }
   // GANTrainer.switch: flip the mode, freeze the idle network, swap the active optimiser.
   void switch_mode() override { set_mode(!gen_mode_); }
+
+  std::shared_ptr<Model> generator() const override { return gen_; }
+  std::shared_ptr<NoiseSource> generator_noise() const override {
+    auto items = std::dynamic_pointer_cast<GanItemList>(data_);
+    return items ? items->noise() : nullptr;
+  }
+  std::string generator_file() const override { return name() + "_generator.pt"; }
 
  private:
   std::string kind() const override { return "gan"; }
@@ -176,13 +185,14 @@ class GanStage : public TrainingStage {
   void finish() override {
     set_mode(true);  // as fastai: leave the generator trainable, the critic frozen
     fs::path dir = ctx().run_dir();
-    save_model_file(gen_->module(), (dir / (name() + "_generator.pt")).string());
+    save_model_file(gen_->module(), (dir / generator_file()).string());
     save_model_file(crit_->module(), (dir / (name() + "_critic.pt")).string());
     ctx().log(name() + ": " + std::to_string(step()) + " steps (" + std::to_string(gen_steps_) + " generator, " +
               std::to_string(step() - gen_steps_) + " critic)");
   }
 
   GanSettings s_;
+  std::shared_ptr<DataSource> data_;
   std::shared_ptr<Model> gen_, crit_;
   std::shared_ptr<GenLoss> gen_loss_;
   std::shared_ptr<CritLoss> crit_loss_;

@@ -16,6 +16,7 @@ class GanItemList : public LoaderDataSource {
 
   // fastai show_xys: a grid of the first `n` targets of epoch 0 (0: one batch, at most 64) as PNG.
   void show(const std::string& path, int64_t n = 0) const;
+  std::shared_ptr<NoiseSource> noise() const { return noise_; }  // nullptr when x is images
 
  protected:
   void to_batch(const HostBatch& host, const torch::Device& device, Batch& out) override;
