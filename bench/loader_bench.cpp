@@ -15,9 +15,9 @@
 #include "ganflow/data.hpp"
 #include "ganflow/framework/data/device_batch.hpp"
 #include "ganflow/framework/data/loader_data_source.hpp"
-#include "ganflow/framework/executor.hpp"
-#include "ganflow/framework/session.hpp"
-#include "ganflow/framework/validate.hpp"
+#include "ganflow/framework/graph/executor.hpp"
+#include "ganflow/framework/session/session.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/item_source.hpp"
 
 using namespace ganflow;

@@ -6,12 +6,12 @@
 #include <iomanip>
 #include <iostream>
 
-#include "ganflow/framework/generate.hpp"
-#include "ganflow/framework/markdown.hpp"
-#include "ganflow/framework/run_context.hpp"
-#include "ganflow/framework/session.hpp"
-#include "ganflow/framework/steady_heap.hpp"
-#include "ganflow/framework/validate.hpp"
+#include "ganflow/framework/session/generate.hpp"
+#include "ganflow/framework/plugin/markdown.hpp"
+#include "ganflow/framework/session/run_context.hpp"
+#include "ganflow/framework/session/session.hpp"
+#include "ganflow/framework/session/steady_heap.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 
 using namespace ganflow;
 

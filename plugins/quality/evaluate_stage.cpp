@@ -15,9 +15,9 @@ namespace fs = std::filesystem;
 namespace ganflow_quality {
 
 namespace {
-struct EvaluateSettings {
-  int64_t n = 10000, bs = 500;
-  double blur_sigma = 1.0, noise_std = 0.5;
+struct EvaluateSettings {  // read from the params declared in register_evaluate_stage
+  int64_t n{}, bs{};
+  double blur_sigma{}, noise_std{};
   QualitySettings q;
 };
 
@@ -90,14 +90,21 @@ void register_evaluate_stage(ganflow::Registry& r) {
                       "frozen fmnist_classifier -- FD, KID, class-histogram KL and modes, precision/recall -- with "
                       "the real-vs-real floor (train vs test) and blurred-real, noisy-real and uniform-noise "
                       "baselines scored by the same code. Prints the table; writes <stage>.json in the run folder.");
-  s.param_int("n", 10000, "Images per set (FD needs n > the feature dimension).").at_least(2);
-  s.param_int("bs", 500, "Images per generator / extractor batch.").at_least(1);
-  s.param_int("kid_subsets", 100, "KID: random subsets to average over.").range(1, 10000);
-  s.param_int("kid_subset_size", 1000, "KID: rows per subset (capped at n).").at_least(2);
-  s.param_int("k", 3, "Precision/recall: the neighbour that sets each ball's radius.").range(1, 100);
-  s.param_float("mode_min_share", 0.01, "A class counts as a hit mode when it holds at least this share.").range(0, 1);
-  s.param_float("blur_sigma", 1.0, "Gaussian blur (pixels) of the blurred-real baseline.").range(0, 10);
-  s.param_float("noise_std", 0.5, "Gaussian noise std (on the [-1, 1] scale) of the noisy-real baseline.").range(0, 10);
+  using S = EvaluateSettings;
+  using Q = QualitySettings;
+  ganflow::Fields<S> f(s);
+  ganflow::Fields<Q> q(s);
+  f.add("n", &S::n, 10000, "Images per set (FD needs n > the feature dimension).").at_least(2);
+  f.add("bs", &S::bs, 500, "Images per generator / extractor batch.").at_least(1);
+  q.add("kid_subsets", &Q::kid_subsets, 100, "KID: random subsets to average over.").range(1, 10000);
+  q.add("kid_subset_size", &Q::kid_subset_size, 1000, "KID: rows per subset (capped at n).").at_least(2);
+  q.add("k", &Q::k, 3, "Precision/recall: the neighbour that sets each ball's radius.").range(1, 100);
+  q.add("mode_min_share", &Q::min_share, 0.01, "A class counts as a hit mode when it holds at least this share.")
+      .range(0, 1);
+  f.nest(&S::q, q);
+  f.add("blur_sigma", &S::blur_sigma, 1.0, "Gaussian blur (pixels) of the blurred-real baseline.").range(0, 10);
+  f.add("noise_std", &S::noise_std, 0.5, "Gaussian noise std (on the [-1, 1] scale) of the noisy-real baseline.")
+      .range(0, 10);
   s.input("generator", {ganflow::NodeKind::Model}, "The generator to evaluate (after the stages that train it).");
   s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
   s.input("extractor", {ganflow::NodeKind::Model}, "fmnist_classifier with verified weights (the feature space).");
@@ -105,17 +112,8 @@ void register_evaluate_stage(ganflow::Registry& r) {
   s.input("real", {ganflow::NodeKind::Data}, "Real reference images: the test split (item_list, shuffle false).");
   s.input("train", {ganflow::NodeKind::Data}, "Real images disjoint from `real` (train split): floor and baselines.");
   s.input("after", {ganflow::NodeKind::Stage}, "Stages that must run first (the GAN training).", false, true);
-  s.factory = [](const ganflow::BuildContext& c) {
-    const auto& p = c.params();
-    EvaluateSettings s;
-    s.n = p.i("n");
-    s.bs = p.i("bs");
-    s.blur_sigma = p.f("blur_sigma");
-    s.noise_std = p.f("noise_std");
-    s.q.kid_subsets = p.i("kid_subsets");
-    s.q.kid_subset_size = p.i("kid_subset_size");
-    s.q.k = p.i("k");
-    s.q.min_share = p.f("mode_min_share");
+  s.factory = [f](const ganflow::BuildContext& c) {
+    EvaluateSettings s = f.read(c.params());
     s.q.seed = c.seed();
     auto extractor = require_extractor(c, "extractor");
     if (s.n <= extractor->feature_dim())

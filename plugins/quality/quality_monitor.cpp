@@ -14,10 +14,10 @@
 namespace ganflow_quality {
 
 namespace {
-struct MonitorSettings {
-  int64_t every = 1, n = 1000, bs = 500, kid_subsets = 10, kid_subset_size = 500;
-  bool keep_best = true;
-  uint64_t seed = 0;
+struct MonitorSettings {  // read from the params declared in register_quality_monitor
+  int64_t every{}, n{}, bs{}, kid_subsets{}, kid_subset_size{};
+  bool keep_best{};
+  uint64_t seed{};  // the node's seed
 };
 
 class QualityMonitor : public ganflow::Callback {
@@ -85,26 +85,21 @@ void register_quality_monitor(ganflow::Registry& r) {
                       "ones in the extractor's feature space; records fd, kid, kid_std, fd_best in the epoch row "
                       "(metrics.jsonl) and writes checkpoints/<stage>_best.pt when FD improves. Small n: compare "
                       "values only with the same n (FD is biased in n).");
-  s.param_int("every", 1, "Evaluate every this many epochs.").at_least(1);
-  s.param_int("n", 1000, "Images per set (must exceed the feature dimension).").at_least(2);
-  s.param_int("bs", 500, "Images per generator / extractor batch.").at_least(1);
-  s.param_int("kid_subsets", 10, "KID: random subsets.").range(1, 10000);
-  s.param_int("kid_subset_size", 500, "KID: rows per subset (capped at n).").at_least(2);
-  s.param_bool("keep_best", true, "Write the `best` checkpoint when FD improves.");
+  using S = MonitorSettings;
+  ganflow::Fields<S> f(s);
+  f.add("every", &S::every, 1, "Evaluate every this many epochs.").at_least(1);
+  f.add("n", &S::n, 1000, "Images per set (must exceed the feature dimension).").at_least(2);
+  f.add("bs", &S::bs, 500, "Images per generator / extractor batch.").at_least(1);
+  f.add("kid_subsets", &S::kid_subsets, 10, "KID: random subsets.").range(1, 10000);
+  f.add("kid_subset_size", &S::kid_subset_size, 500, "KID: rows per subset (capped at n).").at_least(2);
+  f.add("keep_best", &S::keep_best, true, "Write the `best` checkpoint when FD improves.");
   s.input("generator", {ganflow::NodeKind::Model}, "The generator being trained.");
   s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
   s.input("extractor", {ganflow::NodeKind::Model}, "fmnist_classifier with verified weights.");
   s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier"});
   s.input("real", {ganflow::NodeKind::Data}, "Real images (the test split); the first n are used.");
-  s.factory = [](const ganflow::BuildContext& c) {
-    const auto& p = c.params();
-    MonitorSettings s;
-    s.every = p.i("every");
-    s.n = p.i("n");
-    s.bs = p.i("bs");
-    s.kid_subsets = p.i("kid_subsets");
-    s.kid_subset_size = p.i("kid_subset_size");
-    s.keep_best = p.b("keep_best");
+  s.factory = [f](const ganflow::BuildContext& c) {
+    MonitorSettings s = f.read(c.params());
     s.seed = c.seed();
     auto extractor = require_extractor(c, "extractor");
     if (s.n <= extractor->feature_dim())

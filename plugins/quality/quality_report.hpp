@@ -14,10 +14,10 @@
 
 namespace ganflow_quality {
 
-struct QualitySettings {
-  int64_t kid_subsets = 100, kid_subset_size = 1000, k = 3;
-  double min_share = 0.01;
-  uint64_t seed = 0;
+struct QualitySettings {  // the evaluate stage's params (declared there, with their defaults)
+  int64_t kid_subsets{}, kid_subset_size{}, k{};
+  double min_share{};
+  uint64_t seed{};
 };
 
 struct Reference {  // the real set every row is compared with

@@ -1,7 +1,7 @@
 // A C++ program that embeds ganflow: it loads a graph, runs it with a log callback, cancels it
 // after the first epoch, resumes it, and takes the trained generator back to draw images.
 #include <ganflow/data.hpp>
-#include <ganflow/framework/session.hpp>
+#include <ganflow/framework/session/session.hpp>
 #include <ganflow/model.hpp>
 #include <torch/torch.h>
 

@@ -6,12 +6,12 @@
 #include <string>
 #include <unistd.h>  // getpid
 
-#include "ganflow/framework/builtins.hpp"
-#include "ganflow/framework/device.hpp"
-#include "ganflow/framework/executor.hpp"
-#include "ganflow/framework/plugin_loader.hpp"
-#include "ganflow/framework/session.hpp"
-#include "ganflow/framework/validate.hpp"
+#include "ganflow/framework/plugin/builtins.hpp"
+#include "ganflow/framework/session/device.hpp"
+#include "ganflow/framework/graph/executor.hpp"
+#include "ganflow/framework/plugin/plugin_loader.hpp"
+#include "ganflow/framework/session/session.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/params.hpp"
 
 namespace gantest {

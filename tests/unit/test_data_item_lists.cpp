@@ -10,10 +10,10 @@
 #include "ganflow/framework/data/data_builtins.hpp"
 #include "ganflow/framework/data/gan_item_list.hpp"
 #include "ganflow/framework/data/image_grid.hpp"
-#include "ganflow/framework/executor.hpp"
+#include "ganflow/framework/graph/executor.hpp"
 #include "gan_harness.hpp"
-#include "ganflow/framework/plugin_loader.hpp"
-#include "ganflow/framework/validate.hpp"
+#include "ganflow/framework/plugin/plugin_loader.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/image_io.hpp"
 
 namespace fs = std::filesystem;

@@ -12,10 +12,10 @@
 
 #include "ganflow/data.hpp"
 #include "ganflow/framework/data/data_builtins.hpp"
-#include "ganflow/framework/executor.hpp"
+#include "ganflow/framework/graph/executor.hpp"
 #include "gan_harness.hpp"
-#include "ganflow/framework/plugin_loader.hpp"
-#include "ganflow/framework/validate.hpp"
+#include "ganflow/framework/plugin/plugin_loader.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/image_io.hpp"
 #include "ganflow/item_seed.hpp"
 #include "ganflow/item_source.hpp"

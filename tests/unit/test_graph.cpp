@@ -5,8 +5,8 @@
 #include <map>
 #include <sstream>
 
-#include "ganflow/framework/executor.hpp"
-#include "ganflow/framework/validate.hpp"
+#include "ganflow/framework/graph/executor.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/loss.hpp"
 #include "ganflow/model.hpp"
 #include "ganflow/stage.hpp"

@@ -1,8 +1,8 @@
 // The loader on real .so files built in the test tree, good and broken.
 #include <catch2/catch.hpp>
 
-#include "ganflow/framework/plugin_descriptor.hpp"
-#include "ganflow/framework/plugin_loader.hpp"
+#include "ganflow/framework/plugin/plugin_descriptor.hpp"
+#include "ganflow/framework/plugin/plugin_loader.hpp"
 
 using namespace ganflow;
 

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "ganflow/framework/report/memory_usage.hpp"
-#include "ganflow/framework/steady_heap.hpp"
+#include "ganflow/framework/session/steady_heap.hpp"
 
 namespace {
 // Anonymous resident MiB released by freeing a touched block of `mib` MiB.

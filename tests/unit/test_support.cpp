@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ganflow/framework/graph.hpp"
-#include "ganflow/framework/plugin_loader.hpp"
-#include "ganflow/framework/validate.hpp"
+#include "ganflow/framework/graph/graph.hpp"
+#include "ganflow/framework/plugin/plugin_loader.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 
 namespace fs = std::filesystem;
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "ganflow/framework/executor.hpp"
-#include "ganflow/framework/host_registry.hpp"
+#include "ganflow/framework/graph/executor.hpp"
+#include "ganflow/framework/plugin/host_registry.hpp"
 
 namespace ganflow::test {
 

@@ -15,10 +15,10 @@ namespace ganflow {
 
 namespace {
 
-struct GanSettings {
-  int64_t n_samples = 64;
-  bool gen_first = false, switch_eval = true, show_img = true;
-  double clip = 0;
+struct GanSettings {  // read from the params declared in gan_spec (their defaults are there)
+  int64_t n_samples{};
+  bool gen_first{}, switch_eval{}, show_img{};
+  double clip{};
 };
 
 void set_requires_grad(torch::nn::Module& m, bool on) {
@@ -204,25 +204,19 @@ class GanStage : public TrainingStage, public TrainedGenerator {
   torch::Tensor fixed_x_;
 };
 
-GanSettings read_settings(const Params& p) {
-  GanSettings s;
-  s.n_samples = p.i("n_samples");
-  s.gen_first = p.b("gen_first");
-  s.switch_eval = p.b("switch_eval");
-  s.show_img = p.b("show_img");
-  s.clip = p.f("clip");
-  return s;
-}
-
 NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_eval, double clip, bool from_learners) {
   NodeSpec spec(type, NodeKind::Stage, doc);
   OptimizerSettings opt;  // fastai Learner defaults: Adam betas (0.9, 0.99), wd 1e-2, true_wd
-  declare_fit_params(spec, 2e-4, "constant", opt);
-  spec.param_bool("gen_first", false, "Start with the generator (fastai v1 ignored this; honoured here).");
-  spec.param_bool("switch_eval", switch_eval, "Put the idle network in eval mode (BatchNorm running stats frozen).");
-  spec.param_float("clip", clip, "Clamp critic params to [-clip, clip] before each training batch (0: off; WGAN).").at_least(0);
-  spec.param_bool("show_img", true, "Write samples/epoch_NNN.png from one fixed input batch each epoch.");
-  spec.param_int("n_samples", 64, "Images in each sample grid.").range(1, 1024);
+  auto fit = fit_fields(spec, 2e-4, "constant", opt);
+  Fields<GanSettings> gan(spec);
+  gan.add("gen_first", &GanSettings::gen_first, false, "Start with the generator (fastai v1 ignored this; honoured here).");
+  gan.add("switch_eval", &GanSettings::switch_eval, switch_eval,
+          "Put the idle network in eval mode (BatchNorm running stats frozen).");
+  gan.add("clip", &GanSettings::clip, clip,
+          "Clamp critic params to [-clip, clip] before each training batch (0: off; WGAN).")
+      .at_least(0);
+  gan.add("show_img", &GanSettings::show_img, true, "Write samples/epoch_NNN.png from one fixed input batch each epoch.");
+  gan.add("n_samples", &GanSettings::n_samples, 64, "Images in each sample grid.").range(1, 1024);
   spec.input("data", {NodeKind::Data}, "(x, y) batches: x is the generator input, y real images.");
   if (from_learners) {
     spec.input("gen_learner", {NodeKind::Stage}, "A learner stage: its model is the generator (trained first).");
@@ -236,7 +230,7 @@ NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_e
   spec.input("switcher", {NodeKind::Callback}, "Decides after each training batch when to switch (e.g. fixed_gan_switcher).");
   spec.input("callbacks", {NodeKind::Callback}, "More callbacks (e.g. gan_discriminative_lr).", false, true);
   spec.input("after", {NodeKind::Stage}, "Stages that must run first.", false, true);
-  spec.factory = [from_learners](const BuildContext& c) -> std::shared_ptr<Node> {
+  spec.factory = [from_learners, fit, gan](const BuildContext& c) -> std::shared_ptr<Node> {
     auto cbs = c.input_list<Callback>("callbacks");
     cbs.insert(cbs.begin(), c.input<Callback>("switcher"));
     std::shared_ptr<Model> g, cr;
@@ -247,7 +241,7 @@ NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_e
       g = c.input<Model>("generator");
       cr = c.input<Model>("critic");
     }
-    return std::make_shared<GanStage>(read_fit_settings(c.params()), read_settings(c.params()), c.input<DataSource>("data"), g, cr,
+    return std::make_shared<GanStage>(fit.read(c.params()), gan.read(c.params()), c.input<DataSource>("data"), g, cr,
                                       c.input<GenLoss>("gen_loss"), c.input<CritLoss>("crit_loss"), cbs);
   };
   return spec;

@@ -94,7 +94,7 @@ void register_learner_stage(HostRegistry& registry) {
   NodeSpec spec("learner", NodeKind::Stage,
                 "Train one model with one loss (fastai Learner fit / fit_one_cycle): pretrain a generator or a critic.");
   OptimizerSettings opt;
-  declare_fit_params(spec, 1e-3, "one_cycle", opt);
+  auto fit = fit_fields(spec, 1e-3, "one_cycle", opt);
   spec.input("data", {NodeKind::Data}, "Training batches (x, y).");
   spec.input("model", {NodeKind::Model}, "The model to train (trained in place; later stages get it trained).");
   spec.input("loss", {NodeKind::Loss}, "Loss (output, target).");
@@ -103,8 +103,8 @@ void register_learner_stage(HostRegistry& registry) {
              false, true);
   spec.input("callbacks", {NodeKind::Callback}, "Callbacks.", false, true);
   spec.input("after", {NodeKind::Stage}, "Stages that must run first.", false, true);
-  spec.factory = [](const BuildContext& c) -> std::shared_ptr<Node> {
-    return std::make_shared<LearnerStage>(read_fit_settings(c.params()), c.input<DataSource>("data"),
+  spec.factory = [fit](const BuildContext& c) -> std::shared_ptr<Node> {
+    return std::make_shared<LearnerStage>(fit.read(c.params()), c.input<DataSource>("data"),
                                           c.input<DataSource>("valid"), c.input<Model>("model"), c.input<Loss>("loss"),
                                           c.input_list<Metric>("metrics"), c.input_list<Callback>("callbacks"));
   };

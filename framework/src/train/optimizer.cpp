@@ -76,26 +76,23 @@ void foreach_adam_step(torch::optim::Adam& opt) {
 }
 }  // namespace
 
-void declare_optimizer_params(NodeSpec& spec, const OptimizerSettings& d) {
-  spec.param_enum("opt", {"adam", "rmsprop", "sgd"}, d.kind, "Optimiser (one per network in GAN stages).");
-  spec.param_list("betas", ParamType::Float, json::array({d.beta1, d.beta2}),
-                  "Adam betas; for rmsprop/sgd the first is the momentum, the second rmsprop's alpha.")
-      .length(2);
+Fields<OptimizerSettings> optimizer_fields(NodeSpec& spec, const OptimizerSettings& d) {
+  Fields<OptimizerSettings> f(spec);
+  f.add_enum("opt", &OptimizerSettings::kind, {"adam", "rmsprop", "sgd"}, d.kind,
+             "Optimiser (one per network in GAN stages).");
+  f.bind(spec.param_list("betas", ParamType::Float, json::array({d.beta1, d.beta2}),
+                         "Adam betas; for rmsprop/sgd the first is the momentum, the second rmsprop's alpha.")
+             .length(2),
+         [](const Params& p, const std::string& name, OptimizerSettings& s) {
+           auto b = p.floats(name);
+           s.beta1 = b[0], s.beta2 = b[1];
+         });
   spec.params.back().element->range(0, 1);
-  spec.param_float("eps", d.eps, "Optimiser epsilon.").range(0, 1);
-  spec.param_float("wd", d.wd, "Weight decay.").at_least(0);
-  spec.param_bool("true_wd", d.true_wd, "Decoupled weight decay (fastai true_wd) instead of L2 in the gradient.");
-}
-
-OptimizerSettings read_optimizer_params(const Params& p) {
-  OptimizerSettings s;
-  s.kind = p.s("opt");
-  auto b = p.floats("betas");
-  s.beta1 = b[0], s.beta2 = b[1];
-  s.eps = p.f("eps");
-  s.wd = p.f("wd");
-  s.true_wd = p.b("true_wd");
-  return s;
+  f.add("eps", &OptimizerSettings::eps, d.eps, "Optimiser epsilon.").range(0, 1);
+  f.add("wd", &OptimizerSettings::wd, d.wd, "Weight decay.").at_least(0);
+  f.add("true_wd", &OptimizerSettings::true_wd, d.true_wd,
+        "Decoupled weight decay (fastai true_wd) instead of L2 in the gradient.");
+  return f;
 }
 
 Optim::Optim(const OptimizerSettings& s, std::vector<torch::Tensor> params) : s_(s), params_(std::move(params)) {

@@ -4,19 +4,15 @@
 
 namespace ganflow {
 
-void declare_precision_params(NodeSpec& spec) {
-  spec.param_enum("precision", {"fp32", "bf16", "fp16"}, "fp32",
-                  "Mixed precision: forward and loss under autocast in bf16 or fp16 (fp16 with dynamic loss "
-                  "scaling; CUDA only), weights and optimiser state stay fp32.");
-  spec.param_bool("channels_last", false, "Models' 4-D weights and the image batches in channels-last layout "
-                                          "(NHWC: faster convolutions on tensor cores).");
-}
-
-PrecisionSettings read_precision_params(const Params& p) {
-  PrecisionSettings s;
-  s.precision = p.s("precision");
-  s.channels_last = p.b("channels_last");
-  return s;
+Fields<PrecisionSettings> precision_fields(NodeSpec& spec) {
+  Fields<PrecisionSettings> f(spec);
+  const PrecisionSettings d;
+  f.add_enum("precision", &PrecisionSettings::precision, {"fp32", "bf16", "fp16"}, d.precision,
+             "Mixed precision: forward and loss under autocast in bf16 or fp16 (fp16 with dynamic loss "
+             "scaling; CUDA only), weights and optimiser state stay fp32.");
+  f.add("channels_last", &PrecisionSettings::channels_last, d.channels_last,
+        "Models' 4-D weights and the image batches in channels-last layout (NHWC: faster convolutions on tensor cores).");
+  return f;
 }
 
 std::optional<at::ScalarType> autocast_dtype_for(const PrecisionSettings& s, const torch::Device& device,

@@ -17,33 +17,25 @@ namespace fs = std::filesystem;
 
 namespace ganflow {
 
-void declare_fit_params(NodeSpec& spec, double lr, const std::string& schedule, const OptimizerSettings& opt) {
-  spec.param_int("epochs", 1, "Epochs to train.").at_least(1);
-  spec.param_float("lr", lr, "Learning rate (the peak under one_cycle).").range(0, 10);
-  spec.param_enum("schedule", {"constant", "one_cycle"}, schedule, "fastai fit (constant) or fit_one_cycle.");
-  spec.param_float("pct_start", 0.3, "one_cycle: fraction of steps spent warming up.").range(0, 1);
-  spec.param_int("max_batches", 0, "Stop each epoch after this many batches (0: the whole epoch).").at_least(0);
-  spec.param_float("beta", 0.98, "Smoothing of the reported losses (debiased EMA).").range(0, 0.9999);
-  spec.param_int("log_every", 50, "Write a step record to metrics.jsonl (and check for NaN) every this many steps.")
+Fields<FitSettings> fit_fields(NodeSpec& spec, double lr, const std::string& schedule, const OptimizerSettings& opt) {
+  using S = FitSettings;
+  Fields<S> f(spec);
+  Fields<ScheduleSettings> sched(spec);
+  f.add("epochs", &S::epochs, 1, "Epochs to train.").at_least(1);
+  sched.add("lr", &ScheduleSettings::lr, lr, "Learning rate (the peak under one_cycle).").range(0, 10);
+  sched.add_enum("schedule", &ScheduleSettings::kind, {"constant", "one_cycle"}, schedule,
+                 "fastai fit (constant) or fit_one_cycle.");
+  sched.add("pct_start", &ScheduleSettings::pct_start, 0.3, "one_cycle: fraction of steps spent warming up.").range(0, 1);
+  f.nest(&S::schedule, sched);
+  f.add("max_batches", &S::max_batches, 0, "Stop each epoch after this many batches (0: the whole epoch).").at_least(0);
+  f.add("beta", &S::beta, 0.98, "Smoothing of the reported losses (debiased EMA).").range(0, 0.9999);
+  f.add("log_every", &S::log_every, 50, "Write a step record to metrics.jsonl (and check for NaN) every this many steps.")
       .at_least(1);
-  spec.param_int("checkpoint_every", 500, "Also checkpoint every this many steps (0: at epoch ends only).").at_least(0);
-  declare_optimizer_params(spec, opt);
-  declare_precision_params(spec);
-}
-
-FitSettings read_fit_settings(const Params& p) {
-  FitSettings s;
-  s.epochs = p.i("epochs");
-  s.max_batches = p.i("max_batches");
-  s.beta = p.f("beta");
-  s.log_every = p.i("log_every");
-  s.checkpoint_every = p.i("checkpoint_every");
-  s.schedule.kind = p.s("schedule");
-  s.schedule.lr = p.f("lr");
-  s.schedule.pct_start = p.f("pct_start");
-  s.opt = read_optimizer_params(p);
-  s.precision = read_precision_params(p);
-  return s;
+  f.add("checkpoint_every", &S::checkpoint_every, 500, "Also checkpoint every this many steps (0: at epoch ends only).")
+      .at_least(0);
+  f.nest(&S::opt, optimizer_fields(spec, opt));
+  f.nest(&S::precision, precision_fields(spec));
+  return f;
 }
 
 TrainingStage::TrainingStage(FitSettings s, std::shared_ptr<DataSource> data,

@@ -3,6 +3,7 @@
 #include "ganflow/callback.hpp"
 #include "ganflow/data.hpp"
 #include "ganflow/error.hpp"
+#include "ganflow/fields.hpp"
 #include "ganflow/item_source.hpp"
 #include "ganflow/loss.hpp"
 #include "ganflow/metric.hpp"

@@ -5,7 +5,7 @@
 // (gan_from_learners).
 #include <memory>
 
-#include "ganflow/framework/host_registry.hpp"
+#include "ganflow/framework/plugin/host_registry.hpp"
 #include "ganflow/framework/train/training_stage.hpp"
 #include "ganflow/loss.hpp"
 #include "ganflow/metric.hpp"

@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "ganflow/node.hpp"
+#include "ganflow/fields.hpp"
 
 namespace ganflow {
 
@@ -17,8 +17,7 @@ struct OptimizerSettings {
 };
 
 // Declares opt, betas, eps, wd, true_wd on a stage spec with the given defaults.
-void declare_optimizer_params(NodeSpec& spec, const OptimizerSettings& defaults);
-OptimizerSettings read_optimizer_params(const Params& p);
+Fields<OptimizerSettings> optimizer_fields(NodeSpec& spec, const OptimizerSettings& defaults);
 
 // An optimiser over `params` plus what the loop needs to steer it.
 class Optim {

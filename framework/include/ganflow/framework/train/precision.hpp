@@ -6,7 +6,7 @@
 
 #include <optional>
 
-#include "ganflow/node.hpp"
+#include "ganflow/fields.hpp"
 
 namespace ganflow {
 
@@ -15,8 +15,8 @@ struct PrecisionSettings {
   bool channels_last = false;
 };
 
-void declare_precision_params(NodeSpec& spec);
-PrecisionSettings read_precision_params(const Params& p);
+// Declares precision and channels_last on a stage spec.
+Fields<PrecisionSettings> precision_fields(NodeSpec& spec);
 
 // The autocast dtype on `device` (nullopt for fp32). fp16 on a CPU is an Error naming
 // `node` and the param: LibTorch's CPU autocast has no fp16.

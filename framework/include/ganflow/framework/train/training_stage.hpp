@@ -28,17 +28,16 @@ class Reporter;
 
 enum class Event { TrainBegin, EpochBegin, BatchBegin, BackwardBegin, StepEnd, BatchEnd, EpochEnd, TrainEnd };
 
-struct FitSettings {
-  int64_t epochs = 1, max_batches = 0, log_every = 50, checkpoint_every = 500;
-  double beta = 0.98;
+struct FitSettings {  // read from the params fit_fields declares (their defaults are there)
+  int64_t epochs{}, max_batches{}, log_every{}, checkpoint_every{};
+  double beta{};
   ScheduleSettings schedule;
   OptimizerSettings opt;
   PrecisionSettings precision;
 };
 
-// Declares the params of FitSettings on a training stage's spec; read_fit_settings reads them.
-void declare_fit_params(NodeSpec& spec, double lr, const std::string& schedule, const OptimizerSettings& opt);
-FitSettings read_fit_settings(const Params& p);
+// Declares the params of FitSettings on a training stage's spec, with these defaults.
+Fields<FitSettings> fit_fields(NodeSpec& spec, double lr, const std::string& schedule, const OptimizerSettings& opt);
 
 class TrainingStage : public Stage, public Trainer {
  public:

@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "ganflow/framework/graph.hpp"
-#include "ganflow/framework/host_registry.hpp"
+#include "ganflow/framework/graph/graph.hpp"
+#include "ganflow/framework/plugin/host_registry.hpp"
 
 namespace ganflow {
 

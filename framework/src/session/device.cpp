@@ -1,4 +1,4 @@
-#include "ganflow/framework/device.hpp"
+#include "ganflow/framework/session/device.hpp"
 
 #include <torch/cuda.h>
 

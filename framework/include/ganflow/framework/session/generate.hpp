@@ -2,7 +2,7 @@
 // `ganflow generate`: images from a trained generator of a run (or one checkpoint).
 #include <string>
 
-#include "ganflow/framework/host_registry.hpp"
+#include "ganflow/framework/plugin/host_registry.hpp"
 
 namespace ganflow {
 

@@ -3,7 +3,7 @@
 // embeds it; a test checks the file matches, so the docs cannot drift).
 #include <string>
 
-#include "ganflow/framework/host_registry.hpp"
+#include "ganflow/framework/plugin/host_registry.hpp"
 
 namespace ganflow {
 std::string describe_markdown(const NodeSpec& spec);

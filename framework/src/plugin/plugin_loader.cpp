@@ -1,10 +1,10 @@
-#include "ganflow/framework/plugin_loader.hpp"
+#include "ganflow/framework/plugin/plugin_loader.hpp"
 
 #include <boost/dll/shared_library.hpp>
 #include <filesystem>
 #include <set>
 
-#include "ganflow/framework/plugin_descriptor.hpp"
+#include "ganflow/framework/plugin/plugin_descriptor.hpp"
 #include "ganflow/plugin.hpp"
 
 namespace fs = std::filesystem;

@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <set>
 
-#include "ganflow/framework/suggest.hpp"
-#include "ganflow/framework/validate.hpp"
+#include "ganflow/framework/graph/suggest.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 
 namespace ganflow {
 

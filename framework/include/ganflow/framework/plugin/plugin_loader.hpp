@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "ganflow/framework/host_registry.hpp"
+#include "ganflow/framework/plugin/host_registry.hpp"
 
 namespace ganflow {
 

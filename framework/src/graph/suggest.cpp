@@ -1,4 +1,4 @@
-#include "ganflow/framework/suggest.hpp"
+#include "ganflow/framework/graph/suggest.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "ganflow/framework/session.hpp"
+#include "ganflow/framework/session/session.hpp"
 
 #include <torch/torch.h>
 
@@ -11,10 +11,10 @@
 #include <sstream>
 #include <thread>
 
-#include "ganflow/framework/builtins.hpp"
-#include "ganflow/framework/device.hpp"
-#include "ganflow/framework/plugin_loader.hpp"
-#include "ganflow/framework/validate.hpp"
+#include "ganflow/framework/plugin/builtins.hpp"
+#include "ganflow/framework/session/device.hpp"
+#include "ganflow/framework/plugin/plugin_loader.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 
 namespace fs = std::filesystem;
 

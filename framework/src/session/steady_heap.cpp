@@ -1,4 +1,4 @@
-#include "ganflow/framework/steady_heap.hpp"
+#include "ganflow/framework/session/steady_heap.hpp"
 
 #include <cstdlib>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "ganflow/framework/run_context.hpp"
+#include "ganflow/framework/session/run_context.hpp"
 
 #include <csignal>
 #include <filesystem>

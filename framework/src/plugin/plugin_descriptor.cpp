@@ -1,4 +1,4 @@
-#include "ganflow/framework/plugin_descriptor.hpp"
+#include "ganflow/framework/plugin/plugin_descriptor.hpp"
 
 #include <elf.h>
 #include <torch/version.h>

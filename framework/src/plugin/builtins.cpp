@@ -1,4 +1,4 @@
-#include "ganflow/framework/builtins.hpp"
+#include "ganflow/framework/plugin/builtins.hpp"
 
 #include "ganflow/framework/data/data_builtins.hpp"
 #include "ganflow/framework/train/gan_stage.hpp"

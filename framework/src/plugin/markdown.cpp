@@ -1,4 +1,4 @@
-#include "ganflow/framework/markdown.hpp"
+#include "ganflow/framework/plugin/markdown.hpp"
 
 #include <sstream>
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "ganflow/framework/executor.hpp"
-#include "ganflow/framework/graph.hpp"
-#include "ganflow/framework/host_registry.hpp"
-#include "ganflow/framework/run_context.hpp"
+#include "ganflow/framework/graph/executor.hpp"
+#include "ganflow/framework/graph/graph.hpp"
+#include "ganflow/framework/plugin/host_registry.hpp"
+#include "ganflow/framework/session/run_context.hpp"
 
 namespace ganflow {
 

@@ -1,4 +1,4 @@
-#include "ganflow/framework/generate.hpp"
+#include "ganflow/framework/session/generate.hpp"
 
 #include <torch/torch.h>
 
@@ -6,11 +6,11 @@
 
 #include "ganflow/data.hpp"
 #include "ganflow/framework/data/image_grid.hpp"
-#include "ganflow/framework/device.hpp"
-#include "ganflow/framework/executor.hpp"
-#include "ganflow/framework/run_context.hpp"
+#include "ganflow/framework/session/device.hpp"
+#include "ganflow/framework/graph/executor.hpp"
+#include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/framework/train/checkpoint.hpp"
-#include "ganflow/framework/validate.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/model.hpp"
 #include "ganflow/trained_generator.hpp"
 

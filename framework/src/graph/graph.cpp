@@ -3,7 +3,7 @@
 #include <set>
 #include <sstream>
 
-#include "ganflow/framework/graph.hpp"
+#include "ganflow/framework/graph/graph.hpp"
 
 namespace ganflow {
 

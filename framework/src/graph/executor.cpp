@@ -1,7 +1,7 @@
-#include "ganflow/framework/executor.hpp"
+#include "ganflow/framework/graph/executor.hpp"
 
 #include "ganflow/exception_message.hpp"
-#include "ganflow/framework/validate.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 
 namespace ganflow {
 

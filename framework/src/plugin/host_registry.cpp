@@ -1,6 +1,6 @@
-#include "ganflow/framework/host_registry.hpp"
+#include "ganflow/framework/plugin/host_registry.hpp"
 
-#include "ganflow/framework/suggest.hpp"
+#include "ganflow/framework/graph/suggest.hpp"
 
 namespace ganflow {
 
