@@ -1,5 +1,5 @@
 // fastai GANDiscriminativeLR: the critic trains at mult_lr times the scheduled lr.
-#include "gan_discriminative_lr.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_callbacks {
 

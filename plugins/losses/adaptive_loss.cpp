@@ -1,7 +1,7 @@
 // fastai AdaptiveLoss: crit(output, target[:, None].expand_as(output).float()).
 #include <torch/torch.h>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 #include "shapes.hpp"
 
 namespace ganflow_losses {

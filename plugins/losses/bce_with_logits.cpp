@@ -1,7 +1,7 @@
 // nn.BCEWithLogitsLoss (mean): the critic's loss in gan_loss_from_func (through adaptive_loss).
 #include <torch/torch.h>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 #include "shapes.hpp"
 
 namespace ganflow_losses {

@@ -1,7 +1,7 @@
 // fastai's MSELossFlat and L1LossFlat: both sides flattened, target cast to float.
 #include <torch/torch.h>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 #include "shapes.hpp"
 
 namespace ganflow_losses {

@@ -1,7 +1,7 @@
 // gan_loss_from_func's _loss_C: (loss_crit(real_pred, ones) + loss_crit(fake_pred, zeros)) / 2.
 #include <torch/torch.h>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_losses {
 

@@ -1,7 +1,7 @@
 // gan_loss_from_func's _loss_G: w0 * loss_crit(fake_pred, ones) + w1 * loss_gen(output, target).
 #include <torch/torch.h>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_losses {
 

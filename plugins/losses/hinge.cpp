@@ -1,7 +1,7 @@
 // Hinge GAN loss (Lim & Ye 2017, SAGAN): critic scores real HIGH and fake LOW.
 #include <torch/torch.h>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_losses {
 

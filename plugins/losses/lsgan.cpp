@@ -1,7 +1,7 @@
 // Least-squares GAN (Mao et al. 2017) with a = 0 (fake), b = c = 1 (real).
 #include <torch/torch.h>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_losses {
 

@@ -2,7 +2,7 @@
 #include <torch/torch.h>
 
 #include "input_gradient.hpp"
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_losses {
 

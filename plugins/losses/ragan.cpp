@@ -2,7 +2,7 @@
 // against the average of the other, and both losses average their two terms as the paper's code.
 #include <torch/torch.h>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_losses {
 

@@ -1,7 +1,7 @@
 // fastai's wgan losses: NoopLoss / _tk_mean (generator) and WassersteinLoss / _tk_diff (critic).
 #include <torch/torch.h>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_losses {
 

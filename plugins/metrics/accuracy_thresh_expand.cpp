@@ -1,5 +1,5 @@
 // fastai accuracy_thresh_expand: per-patch accuracy of a critic against per-image labels.
-#include "accuracy_thresh_expand.hpp"
+#include <ganflow/ganflow.hpp>
 
 #include <torch/torch.h>
 

@@ -1,5 +1,5 @@
 // fastai basic_critic: image [bs, n_channels, size, size] -> score [bs, 1] (v2 Flatten) or [1] (v1 AvgFlatten).
-#include "basic_critic.hpp"
+#include <ganflow/ganflow.hpp>
 
 #include <torch/torch.h>
 

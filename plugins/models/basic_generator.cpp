@@ -1,5 +1,5 @@
 // fastai basic_generator: noise [bs, noise_sz, 1, 1] -> image [bs, n_channels, size, size] in [-1, 1].
-#include "basic_generator.hpp"
+#include <ganflow/ganflow.hpp>
 
 #include "ganflow/layers/conv_transpose.hpp"
 

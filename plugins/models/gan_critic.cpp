@@ -1,5 +1,5 @@
 // fastai v1 gan_critic (superres recipe): a spectral-normed patch critic, images -> [bs, N] logits.
-#include "gan_critic.hpp"
+#include <ganflow/ganflow.hpp>
 
 #include <ganflow/layers/dense_res_block.hpp>
 #include <ganflow/layers/self_attention.hpp>

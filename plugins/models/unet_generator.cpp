@@ -1,7 +1,7 @@
 // A small U-Net generator for image-to-image GANs (fastai's unet_learner/DynamicUnet, scaled
 // down): no pretrained ResNet34 exists here, so the encoder is trained from scratch; a user
 // plugs a pretrained encoder in through `encoder_weights` (a state dict of encoder.* tensors).
-#include "unet_generator.hpp"
+#include <ganflow/ganflow.hpp>
 
 #include <ganflow/layers/conv_layer.hpp>
 #include <ganflow/layers/self_attention.hpp>

@@ -1,7 +1,7 @@
 // accuracy: top-1 accuracy of class logits against labels, over an epoch.
 #include <torch/torch.h>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_quality {
 
@@ -30,7 +30,7 @@ class Accuracy : public ganflow::Metric {
 };
 }  // namespace
 
-void register_accuracy(ganflow::Registry& r) {
+void register_class_accuracy(ganflow::Registry& r) {
   ganflow::NodeSpec s("accuracy", ganflow::NodeKind::Metric,
                       "Top-1 accuracy: argmax of logits [n, C] equals the label [n]; over all the epoch's images.");
   s.factory = [](const ganflow::BuildContext&) { return std::make_shared<Accuracy>(); };

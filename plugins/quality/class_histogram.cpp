@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "feature_sets.hpp"
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_quality {
 

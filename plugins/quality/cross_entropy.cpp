@@ -1,7 +1,7 @@
 // cross_entropy: the classifier's training loss (logits [n, C], integer labels [n]).
 #include <torch/torch.h>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_quality {
 

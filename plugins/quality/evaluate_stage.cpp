@@ -8,7 +8,7 @@
 #include "features.hpp"
 #include "image_sets.hpp"
 #include "quality_report.hpp"
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace fs = std::filesystem;
 

@@ -3,7 +3,7 @@
 #include <torch/torch.h>
 
 #include "feature_sets.hpp"
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_quality {
 

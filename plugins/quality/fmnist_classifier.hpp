@@ -51,6 +51,4 @@ class FmnistClassifier : public ganflow::Model {
 // Relative paths are tried in the working folder, then in the source tree (data/ lives there).
 std::string resolve_data_path(const std::string& path);
 
-void register_fmnist_classifier(ganflow::Registry& r);
-
 }  // namespace ganflow_quality

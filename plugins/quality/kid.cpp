@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "feature_sets.hpp"
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_quality {
 

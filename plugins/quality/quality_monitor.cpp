@@ -9,7 +9,7 @@
 #include "features.hpp"
 #include "image_sets.hpp"
 #include "kid.hpp"
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 
 namespace ganflow_quality {
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <sstream>
 
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 #include "state_value.hpp"
 
 namespace ganflow_switchers {

@@ -1,5 +1,5 @@
 // fastai FixedGANSwitcher: n_crit critic batches, then n_gen generator batches, and so on.
-#include "registrations.hpp"
+#include <ganflow/ganflow.hpp>
 #include "state_value.hpp"
 
 namespace ganflow_switchers {

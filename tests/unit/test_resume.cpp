@@ -78,6 +78,17 @@ int run_and_signal(const std::string& graph, const std::string& out, int sig, co
   return run_and_signal({"run", graph, "--out", out}, out, sig, stage);
 }
 
+// Runs graph `g` straight into <dir>/straight, then again into <dir>/killed SIGKILLed at the
+// first checkpoint of `stage`, then resumes <dir>/killed; returns the resume's log.
+std::string straight_killed_resumed(const json& g, const std::string& dir, const std::string& stage) {
+  std::string graph = dir + "/graph_in.json";
+  std::ofstream(graph) << g.dump(2);
+  REQUIRE(run({"run", graph, "--out", dir + "/straight"}, dir + "/straight.log") == 0);
+  REQUIRE(run_and_signal(graph, dir + "/killed", SIGKILL, stage) == 128 + SIGKILL);
+  REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
+  return slurp(dir + "/resumed.log");
+}
+
 void require_same_weights(const std::string& a, const std::string& b) {
   auto da = ganflow::load_pickle(a).toGenericDict(), db = ganflow::load_pickle(b).toGenericDict();
   REQUIRE(da.size() == db.size());
@@ -237,13 +248,7 @@ TEST_CASE("a learner stage resumes exactly, and a multi-stage graph resumes at t
                        {"inputs", {{"data", "labelled"}, {"model", "classifier"}, {"loss", "ce"}}},
                        {"params", {{"epochs", 3}, {"max_batches", 4}}}};
   g["nodes"]["train"]["inputs"]["after"] = json::array({"pre"});
-  std::string graph = dir + "/graph_in.json";
-  std::ofstream(graph) << g.dump(2);
-
-  REQUIRE(run({"run", graph, "--out", dir + "/straight"}, dir + "/straight.log") == 0);
-  REQUIRE(run_and_signal(graph, dir + "/killed", SIGKILL, "pre") == 128 + SIGKILL);
-  REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
-  std::string log = slurp(dir + "/resumed.log");
+  std::string log = straight_killed_resumed(g, dir, "pre");
   INFO(log);
   CHECK_THAT(log, Catch::Contains("pre: resumed from " + dir + "/killed/checkpoints/pre_last.pt at epoch "));
   require_same_weights(dir + "/straight/pre_model.pt", dir + "/killed/pre_model.pt");
@@ -265,12 +270,7 @@ TEST_CASE("a learner killed mid-epoch resumes from its periodic checkpoint to bi
       "ce": {"type": "cross_entropy"},
       "pre": {"type": "learner", "inputs": {"data": "labelled", "model": "classifier", "loss": "ce"},
               "params": {"epochs": 1, "checkpoint_every": 2, "log_every": 4}}}})");
-  std::string graph = dir + "/graph_in.json";
-  std::ofstream(graph) << g.dump(2);
-  REQUIRE(run({"run", graph, "--out", dir + "/straight"}, dir + "/straight.log") == 0);
-  REQUIRE(run_and_signal(graph, dir + "/killed", SIGKILL, "pre") == 128 + SIGKILL);
-  REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
-  std::string log = slurp(dir + "/resumed.log");
+  std::string log = straight_killed_resumed(g, dir, "pre");
   INFO(log);
   // The periodic checkpoints lie inside the one epoch of 16 batches.
   CHECK_THAT(log, Catch::Contains("pre: resumed from") && Catch::Contains("at epoch 0, batch "));

@@ -1,6 +1,0 @@
-#pragma once
-#include <ganflow/ganflow.hpp>
-
-namespace ganflow_models {
-void register_basic_critic(ganflow::Registry& registry);
-}
