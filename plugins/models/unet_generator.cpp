@@ -166,11 +166,7 @@ void register_unet_generator(ganflow::Registry& registry) {
     if (!k.y_range.empty() && (k.y_range.size() != 2 || !(k.y_range[0] < k.y_range[1])))
       throw ganflow::Error("expected [] or [low, high] with low < high", "", "y_range");
     auto model = std::make_shared<UnetGenerator>(k);
-    std::string w = p.s("encoder_weights");
-    if (w.rfind("run:", 0) == 0) {
-      if (c.run_dir().empty()) throw ganflow::Error("'" + w + "' needs a run folder (ganflow run)", "", "encoder_weights");
-      w = c.run_dir() + "/" + w.substr(4);
-    }
+    std::string w = c.run_path(p.s("encoder_weights"), "encoder_weights");
     if (!w.empty()) load_encoder_weights(model->module(), w);
     return model;
   };
