@@ -32,7 +32,7 @@ class GanStage : public TrainingStage, public TrainedGenerator {
   GanStage(FitSettings fit, GanSettings s, std::shared_ptr<DataSource> data, std::shared_ptr<Model> g,
            std::shared_ptr<Model> c, std::shared_ptr<GenLoss> gl, std::shared_ptr<CritLoss> cl,
            std::vector<std::shared_ptr<Callback>> cbs)
-      : TrainingStage(fit, data, std::move(cbs)), s_(s), data_(std::move(data)), gen_(std::move(g)), crit_(std::move(c)),
+      : TrainingStage(fit, std::move(data), std::move(cbs)), s_(s), gen_(std::move(g)), crit_(std::move(c)),
         gen_loss_(std::move(gl)), crit_loss_(std::move(cl)), smooth_g_(fit.beta), smooth_c_(fit.beta) {}
 
   bool is_gan() const override { return true; }
@@ -42,7 +42,7 @@ class GanStage : public TrainingStage, public TrainedGenerator {
 
   std::shared_ptr<Model> generator() const override { return gen_; }
   std::shared_ptr<NoiseSource> generator_noise() const override {
-    auto items = std::dynamic_pointer_cast<GanItemList>(data_);
+    auto items = std::dynamic_pointer_cast<GanItemList>(data());
     return items ? items->noise() : nullptr;
   }
   std::string generator_file() const override { return name() + "_generator.pt"; }
@@ -192,7 +192,6 @@ class GanStage : public TrainingStage, public TrainedGenerator {
   }
 
   GanSettings s_;
-  std::shared_ptr<DataSource> data_;
   std::shared_ptr<Model> gen_, crit_;
   std::shared_ptr<GenLoss> gen_loss_;
   std::shared_ptr<CritLoss> crit_loss_;

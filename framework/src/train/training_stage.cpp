@@ -50,6 +50,7 @@ void TrainingStage::run(RunContext& ctx) {
   autocast_ = autocast_dtype_for(s_.precision, device_, name());
   scaler_ = LossScaler(s_.precision.precision == "fp16");
   prepare(device_);
+  const std::vector<Optim*> scheduled = optimizers();  // once: not a vector per batch
   fs::create_directories(fs::path(ctx.run_dir()) / "checkpoints");
   std::vector<std::string> cols = {"epoch", "train_loss"};
   for (auto& c : columns()) cols.push_back(c);
@@ -83,7 +84,7 @@ void TrainingStage::run(RunContext& ctx) {
     skip = 0;
     while (done < per_epoch && !ctx.stop_requested() && data_->next(b)) {
       ScheduleValue v = schedule_at(s_.schedule, step_, total_steps);
-      for (Optim* o : optimizers()) {
+      for (Optim* o : scheduled) {
         o->set_lr(v.lr);
         if (v.momentum) o->set_momentum(*v.momentum);
       }

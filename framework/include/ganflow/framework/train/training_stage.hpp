@@ -60,7 +60,7 @@ class TrainingStage : public Stage, public Trainer {
   virtual std::string kind() const = 0;  // written into checkpoints; a resume checks it
   // Networks to `dev` (and its layout), optimisers made, `active_` set; once, before a resume.
   virtual void prepare(const torch::Device& dev) = 0;
-  virtual std::vector<Optim*> optimizers() = 0;  // every optimiser; the schedule sets them all
+  virtual std::vector<Optim*> optimizers() = 0;  // every optimiser (asked once, after prepare); the schedule sets them all
   virtual void begin_epoch() = 0;                // networks to training mode, per-epoch state reset
   virtual void before_batch(const Batch&) {}     // before BatchBegin is dispatched
   // The forward passes and the loss of one training batch, under the stage's autocast; the
@@ -80,6 +80,7 @@ class TrainingStage : public Stage, public Trainer {
   // ---- What the loop gives a stage ----
   void dispatch(Event e);
   const FitSettings& settings() const { return s_; }
+  const std::shared_ptr<DataSource>& data() const { return data_; }
   RunContext& ctx() const { return *ctx_; }
   const torch::Device& device() const { return device_; }
   const Smoother& smoothed_loss() const { return smooth_; }
