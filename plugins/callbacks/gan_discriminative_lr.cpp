@@ -33,6 +33,10 @@ class GanDiscriminativeLr : public ganflow::Callback {
   double mult_;
   bool scaled_ = false;
 };
+
+struct DiscriminativeLrSettings {  // read from the param register_gan_discriminative_lr declares (its default is there)
+  double mult_lr{};
+};
 }  // namespace
 
 void register_gan_discriminative_lr(ganflow::Registry& r) {
@@ -40,9 +44,10 @@ void register_gan_discriminative_lr(ganflow::Registry& r) {
                       "fastai GANDiscriminativeLR: multiplies the critic optimiser's lr by mult_lr on critic "
                       "training batches (at batch begin) and divides it back after the step. Unlike fastai v2 "
                       "it keeps working under fit_one_cycle.");
-  s.param_float("mult_lr", 5.0, "Critic lr multiplier.").at_least(1e-6);
-  s.factory = [](const ganflow::BuildContext& c) {
-    return std::make_shared<GanDiscriminativeLr>(c.params().f("mult_lr"));
+  ganflow::Fields<DiscriminativeLrSettings> f(s);
+  f.add("mult_lr", &DiscriminativeLrSettings::mult_lr, 5.0, "Critic lr multiplier.").at_least(1e-6);
+  s.factory = [f](const ganflow::BuildContext& c) {
+    return std::make_shared<GanDiscriminativeLr>(f.read(c.params()).mult_lr);
   };
   r.add(std::move(s));
 }

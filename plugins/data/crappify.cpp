@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include <ganflow/fields.hpp>
 #include <ganflow/item_seed.hpp>
 
 #include "digit_stamp.hpp"
@@ -14,9 +15,9 @@
 
 namespace ganflow::data {
 
-Crappify::Crappify(std::shared_ptr<ItemSource> source, const Params& p)
-    : source_(std::move(source)), scale_(p.f("scale")), quality_min_(int(p.i("quality_min"))),
-      quality_max_(int(p.i("quality_max"))), stamp_(p.b("stamp")) {
+Crappify::Crappify(std::shared_ptr<ItemSource> source, const CrappifySettings& s)
+    : source_(std::move(source)), scale_(s.scale), quality_min_(s.quality_min), quality_max_(s.quality_max),
+      stamp_(s.stamp) {
   if (!source_) throw Error("needs a source", "", "");
   if (quality_min_ > quality_max_)
     throw Error("quality_min " + std::to_string(quality_min_) + " is above quality_max " + std::to_string(quality_max_),
@@ -74,14 +75,19 @@ NodeSpec crappify_spec() {
   NodeSpec s("crappify", NodeKind::Source,
              "(crappy, original) pairs from a source: downscale, stamp the quality, JPEG at a random quality, scale back.");
   s.input("source", {NodeKind::Source}, "The original images (its last field, e.g. the y of a paired source).");
-  s.param_float("scale", 0.5, "Downscale factor before the JPEG round trip.").range(0.01, 1.0);
-  s.param_int("quality_min", 10, "Lowest JPEG quality (fastai: 10).").range(1, 100);
-  s.param_int("quality_max", 70, "Highest JPEG quality (fastai: 70).").range(1, 100);
-  s.param_bool("stamp", true, "Draw the JPEG quality as a white number in the top-left quadrant (fastai crappify.py).");
-  s.param_string("write_to", "", "If set: when built, write every pair to <write_to>/crappy and <write_to>/original as PNG.");
-  s.factory = [](const BuildContext& c) {
-    auto node = std::make_shared<Crappify>(c.input<ItemSource>("source"), c.params());
-    if (!c.params().s("write_to").empty()) node->write_pairs(c.params().s("write_to"), c.seed());
+  using S = CrappifySettings;
+  Fields<S> f(s);
+  f.add("scale", &S::scale, 0.5, "Downscale factor before the JPEG round trip.").range(0.01, 1.0);
+  f.add("quality_min", &S::quality_min, 10, "Lowest JPEG quality (fastai: 10).").range(1, 100);
+  f.add("quality_max", &S::quality_max, 70, "Highest JPEG quality (fastai: 70).").range(1, 100);
+  f.add("stamp", &S::stamp, true,
+        "Draw the JPEG quality as a white number in the top-left quadrant (fastai crappify.py).");
+  f.add("write_to", &S::write_to, "",
+        "If set: when built, write every pair to <write_to>/crappy and <write_to>/original as PNG.");
+  s.factory = [f](const BuildContext& c) {
+    CrappifySettings k = f.read(c.params());
+    auto node = std::make_shared<Crappify>(c.input<ItemSource>("source"), k);
+    if (!k.write_to.empty()) node->write_pairs(k.write_to, c.seed());
     return node;
   };
   return s;

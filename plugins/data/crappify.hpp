@@ -10,9 +10,16 @@
 
 namespace ganflow::data {
 
+struct CrappifySettings {  // read from the params crappify_spec declares (their defaults are there)
+  double scale{};
+  int quality_min{}, quality_max{};
+  bool stamp{};
+  std::string write_to;
+};
+
 class Crappify : public ItemSource {
  public:
-  Crappify(std::shared_ptr<ItemSource> source, const Params& p);
+  Crappify(std::shared_ptr<ItemSource> source, const CrappifySettings& s);
   std::size_t size() const override { return source_->size(); }
   std::vector<ImageShape> fields() const override { return {original_, original_}; }
   void read(std::size_t index, uint8_t* const* slots, uint64_t seed) const override;

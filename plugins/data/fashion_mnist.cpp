@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "ganflow/fields.hpp"
 #include "ganflow/image_io.hpp"
 #include "slot_write.hpp"
 
@@ -55,12 +56,12 @@ std::vector<uint32_t> idx_dims(const std::vector<uint8_t>& bytes, uint32_t ndims
 
 }  // namespace
 
-FashionMnist::FashionMnist(const Params& p) {
-  std::string root = p.s("root"), prefix = p.s("split") == "train" ? "train" : "t10k";
+FashionMnist::FashionMnist(const FashionMnistSettings& s) {
+  std::string root = s.root, prefix = s.test ? "t10k" : "train";
   // Machines without the Debian package (scripts/gpu-check unpacks it elsewhere) move the default.
   if (const char* env = std::getenv("GANFLOW_FASHION_MNIST_ROOT"); env && *env && root == kDefaultRoot) root = env;
-  size_ = int(p.i("size"));
-  pad_ = p.s("fit") == "pad";
+  size_ = s.size;
+  pad_ = s.pad;
   images_file_ = root + "/" + prefix + "-images-idx3-ubyte.gz";
   std::string labels_file = root + "/" + prefix + "-labels-idx1-ubyte.gz";
 
@@ -78,10 +79,10 @@ FashionMnist::FashionMnist(const Params& p) {
     throw Error("cannot pad " + std::to_string(rows_) + "x" + std::to_string(cols_) + " images to " + std::to_string(size_) +
                 "; use fit = resize", "", "size");
 
-  auto classes = p.ints("classes");
+  const auto& classes = s.classes;
   for (int64_t c : classes)
     if (c < 0 || c > 9) throw Error("class " + std::to_string(c) + " is not in 0..9", "", "classes");
-  int64_t limit = p.i("limit");
+  const int64_t limit = s.limit;
   for (uint32_t i = 0; i < idims[0] && (limit == 0 || int64_t(items_.size()) < limit); ++i) {
     if (labels_[i] > 9) throw Error(labels_file + ": label " + std::to_string(labels_[i]) + " of item " + std::to_string(i) + " is not in 0..9");
     if (classes.empty() || std::count(classes.begin(), classes.end(), int64_t(labels_[i]))) items_.push_back(i);
@@ -104,13 +105,18 @@ std::vector<std::string> FashionMnist::classes() const {
 NodeSpec fashion_mnist_spec() {
   NodeSpec s("fashion_mnist", NodeKind::Source,
              "Fashion-MNIST (grey 28x28, labels 0..9) from gzip IDX files, padded or resized to size x size.");
-  s.param_string("root", kDefaultRoot, "Folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz.");
-  s.param_enum("split", {"train", "test"}, "train", "Which split: train (60000) or test (10000).");
-  s.param_list("classes", ParamType::Int, json::array(), "Keep only these labels (0..9); empty: all. Labels keep their ids.");
-  s.param_int("size", 32, "Output side in pixels.").range(1, 1024);
-  s.param_enum("fit", {"pad", "resize"}, "pad", "pad: centre on a black size x size canvas (28 -> 32); resize: scale to size.");
-  s.param_int("limit", 0, "Use only the first N items after the class filter (0: all), e.g. for CI subsets.").at_least(0);
-  s.factory = [](const BuildContext& c) { return std::make_shared<FashionMnist>(c.params()); };
+  using S = FashionMnistSettings;
+  Fields<S> f(s);
+  f.add("root", &S::root, kDefaultRoot, "Folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz.");
+  f.add_enum("split", &S::test, {{"train", false}, {"test", true}}, "train",
+             "Which split: train (60000) or test (10000).");
+  f.add_list("classes", &S::classes, {}, "Keep only these labels (0..9); empty: all. Labels keep their ids.");
+  f.add("size", &S::size, 32, "Output side in pixels.").range(1, 1024);
+  f.add_enum("fit", &S::pad, {{"pad", true}, {"resize", false}}, "pad",
+             "pad: centre on a black size x size canvas (28 -> 32); resize: scale to size.");
+  f.add("limit", &S::limit, 0, "Use only the first N items after the class filter (0: all), e.g. for CI subsets.")
+      .at_least(0);
+  s.factory = [f](const BuildContext& c) { return std::make_shared<FashionMnist>(f.read(c.params())); };
   return s;
 }
 

@@ -8,9 +8,18 @@
 
 namespace ganflow::data {
 
+struct FashionMnistSettings {  // read from the params fashion_mnist_spec declares (their defaults are there)
+  std::string root;
+  bool test{};  // split = test
+  std::vector<int64_t> classes;
+  int size{};
+  bool pad{};  // fit = pad
+  int64_t limit{};
+};
+
 class FashionMnist : public ItemSource {
  public:
-  explicit FashionMnist(const Params& p);
+  explicit FashionMnist(const FashionMnistSettings& s);
   std::size_t size() const override { return items_.size(); }
   std::vector<ImageShape> fields() const override { return {ImageShape{1, size_, size_}}; }
   void read(std::size_t index, uint8_t* const* slots, uint64_t seed) const override;

@@ -10,46 +10,37 @@ namespace fs = std::filesystem;
 
 namespace ganflow::data {
 
-int image_channels_param(const Params& p, const std::string& key) {
-  int64_t c = p.i(key);
-  if (c != 1 && c != 3) throw Error("expected 1 (grey) or 3 (RGB), got " + std::to_string(c), "", key);
-  return int(c);
+int checked_channels(int channels, const std::string& param) {
+  if (channels != 1 && channels != 3)
+    throw Error("expected 1 (grey) or 3 (RGB), got " + std::to_string(channels), "", param);
+  return channels;
 }
 
-ImageTransform image_transform_params(const Params& p) {
-  ImageTransform t;
-  t.method = resize_method_from_string(p.s("resize"));
-  t.random_crop = p.b("random_crop");
-  t.flip = p.b("flip");
-  return t;
-}
-
-void declare_transform_params(NodeSpec& s) {
-  s.param_enum("resize", {"crop", "pad", "squish"}, "crop",
-               "crop: shorter side to size, then crop; pad: longer side to size, black borders; squish: ignore aspect.");
-  s.param_bool("random_crop", false, "Place the crop window at random (seeded per item and epoch) instead of the centre.");
-  s.param_bool("flip", false, "Random horizontal flip (p = 0.5, seeded per item and epoch).");
-  s.param_bool("drop_alpha", false, "Accept images with an alpha channel and ignore it (else they are an error).");
-}
-
-Params resolve_run_paths(const BuildContext& c, const std::vector<std::string>& keys) {
-  json values = c.params().all();
-  for (const auto& key : keys) {
-    values[key] = c.run_path(values.at(key).get<std::string>(), key);
-  }
-  return Params(c.params().node(), std::move(values));
+Fields<TransformSettings> transform_fields(NodeSpec& s) {
+  Fields<ImageTransform> t(s);
+  t.add_enum("resize", &ImageTransform::method,
+             {{"crop", ResizeMethod::Crop}, {"pad", ResizeMethod::Pad}, {"squish", ResizeMethod::Squish}}, "crop",
+             "crop: shorter side to size, then crop; pad: longer side to size, black borders; squish: ignore aspect.");
+  t.add("random_crop", &ImageTransform::random_crop, false,
+        "Place the crop window at random (seeded per item and epoch) instead of the centre.");
+  t.add("flip", &ImageTransform::flip, false, "Random horizontal flip (p = 0.5, seeded per item and epoch).");
+  Fields<TransformSettings> f(s);
+  f.nest(&TransformSettings::tfm, t);
+  f.add("drop_alpha", &TransformSettings::drop_alpha, false,
+        "Accept images with an alpha channel and ignore it (else they are an error).");
+  return f;
 }
 
 void declare_after_input(NodeSpec& s) {
   s.input("after", {NodeKind::Stage}, "Stages that must run first (e.g. the one that writes the folder).", false, true);
 }
 
-ImageFolder::ImageFolder(const Params& p)
-    : channels_(image_channels_param(p, "channels")), size_(int(p.i("size"))), drop_alpha_(p.b("drop_alpha")),
-      tfm_(image_transform_params(p)) {
-  std::string root = p.s("root");
-  auto all = list_images(root, p.b("recursive") || p.b("labels"), "root");
-  if (!p.b("labels")) {
+ImageFolder::ImageFolder(const ImageFolderSettings& s)
+    : channels_(checked_channels(s.channels, "channels")), size_(s.size), drop_alpha_(s.transform.drop_alpha),
+      tfm_(s.transform.tfm) {
+  const std::string& root = s.root;
+  auto all = list_images(root, s.recursive || s.labels, "root");
+  if (!s.labels) {
     files_ = std::move(all);
     return;
   }
@@ -59,7 +50,7 @@ ImageFolder::ImageFolder(const Params& p)
     fs::path rel = f.lexically_relative(root);
     if (std::distance(rel.begin(), rel.end()) >= 2) by_class[rel.begin()->string()].push_back(f);
   }
-  classes_ = p.strings("classes");
+  classes_ = s.classes;
   if (classes_.empty())
     for (auto& [name, files] : by_class) classes_.push_back(name);
   if (classes_.empty()) throw Error("labels: no images in sub-folders of " + root + " (one sub-folder per class)", "", "labels");
@@ -80,16 +71,18 @@ void ImageFolder::read(std::size_t index, uint8_t* const* slots, uint64_t seed) 
 NodeSpec image_folder_spec() {
   NodeSpec s("image_folder", NodeKind::Source,
              "PNG/JPEG images (grey or RGB) under a folder, resized to size x size; optional labels from sub-folders.");
-  s.param("root", ParamType::String, nullptr, "The folder; \"run:<sub>\" names <run folder>/<sub>.");
-  s.param_int("channels", 3, "1 (grey) or 3 (RGB); images are converted.").range(1, 3);
-  s.param_int("size", 64, "Output side in pixels.").range(1, 4096);
-  s.param_bool("recursive", true, "Also take images in sub-folders.");
-  s.param_bool("labels", false, "Label each image by its first-level sub-folder (fastai label_from_folder).");
-  s.param_list("classes", ParamType::String, json::array(),
-               "With labels: the class folders in label order (e.g. [\"fake\", \"real\"]); empty: all, sorted.");
-  declare_transform_params(s);
+  using S = ImageFolderSettings;
+  Fields<S> f(s);
+  f.add_path("root", &S::root, std::nullopt, "The folder; \"run:<sub>\" names <run folder>/<sub>.");
+  f.add("channels", &S::channels, 3, "1 (grey) or 3 (RGB); images are converted.").range(1, 3);
+  f.add("size", &S::size, 64, "Output side in pixels.").range(1, 4096);
+  f.add("recursive", &S::recursive, true, "Also take images in sub-folders.");
+  f.add("labels", &S::labels, false, "Label each image by its first-level sub-folder (fastai label_from_folder).");
+  f.add_list("classes", &S::classes, {},
+             "With labels: the class folders in label order (e.g. [\"fake\", \"real\"]); empty: all, sorted.");
+  f.nest(&S::transform, transform_fields(s));
   declare_after_input(s);
-  s.factory = [](const BuildContext& c) { return std::make_shared<ImageFolder>(resolve_run_paths(c, {"root"})); };
+  s.factory = [f](const BuildContext& c) { return std::make_shared<ImageFolder>(f.read(c)); };
   return s;
 }
 

@@ -5,14 +5,29 @@
 #include <string>
 #include <vector>
 
+#include "ganflow/fields.hpp"
 #include "ganflow/item_source.hpp"
 #include "image_transform.hpp"
 
 namespace ganflow::data {
 
+// The params shared by the folder sources (resize, random_crop, flip, drop_alpha).
+struct TransformSettings {
+  ImageTransform tfm;
+  bool drop_alpha{};
+};
+
+struct ImageFolderSettings {  // read from the params image_folder_spec declares (their defaults are there)
+  std::string root;           // "run:" resolved
+  int channels{}, size{};
+  bool recursive{}, labels{};
+  std::vector<std::string> classes;
+  TransformSettings transform;
+};
+
 class ImageFolder : public ItemSource {
  public:
-  explicit ImageFolder(const Params& p);
+  explicit ImageFolder(const ImageFolderSettings& s);
   std::size_t size() const override { return files_.size(); }
   std::vector<ImageShape> fields() const override { return {ImageShape{channels_, size_, size_}}; }
   void read(std::size_t index, uint8_t* const* slots, uint64_t seed) const override;
@@ -29,14 +44,11 @@ class ImageFolder : public ItemSource {
   ImageTransform tfm_;
 };
 
-// Shared by the folder sources: channels must be 1 or 3.
-int image_channels_param(const Params& p, const std::string& key);
-ImageTransform image_transform_params(const Params& p);
-void declare_transform_params(NodeSpec& s);
+// Shared by the folder sources: channels must be 1 or 3 (an Error on `param` otherwise).
+int checked_channels(int channels, const std::string& param);
+// Declares resize, random_crop, flip, drop_alpha.
+Fields<TransformSettings> transform_fields(NodeSpec& s);
 
-// Folder params that start with "run:" name a folder inside the run folder (BuildContext::run_dir),
-// e.g. images an earlier stage of the same run wrote; returns the params with those resolved.
-Params resolve_run_paths(const BuildContext& c, const std::vector<std::string>& keys);
 // The optional `after` port of the folder sources: stages that write the folder, so the source
 // is built (and lists its files) only after they ran.
 void declare_after_input(NodeSpec& s);

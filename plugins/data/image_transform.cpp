@@ -3,16 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ganflow/error.hpp"
-
 namespace ganflow::data {
-
-ResizeMethod resize_method_from_string(const std::string& s) {
-  if (s == "crop") return ResizeMethod::Crop;
-  if (s == "pad") return ResizeMethod::Pad;
-  if (s == "squish") return ResizeMethod::Squish;
-  throw Error("expected crop, pad or squish, got '" + s + "'", "", "resize");
-}
 
 TransformDraw ImageTransform::draw(ItemRng& rng) const {
   TransformDraw d;

@@ -11,7 +11,6 @@
 namespace ganflow::data {
 
 enum class ResizeMethod { Crop, Pad, Squish };
-ResizeMethod resize_method_from_string(const std::string& s);
 
 struct TransformDraw {
   double row_pct = 0.5, col_pct = 0.5;  // crop window placement

@@ -8,13 +8,13 @@ namespace fs = std::filesystem;
 
 namespace ganflow::data {
 
-PairedImageFolder::PairedImageFolder(const Params& p)
-    : x_channels_(image_channels_param(p, "channels")), x_size_(int(p.i("size"))), drop_alpha_(p.b("drop_alpha")),
-      tfm_(image_transform_params(p)) {
-  y_channels_ = p.i("y_channels") == 0 ? x_channels_ : image_channels_param(p, "y_channels");
-  y_size_ = p.i("y_size") == 0 ? x_size_ : int(p.i("y_size"));
-  std::string x_root = p.s("x_root"), y_root = p.s("y_root");
-  bool recursive = p.b("recursive");
+PairedImageFolder::PairedImageFolder(const PairedImageFolderSettings& s)
+    : x_channels_(checked_channels(s.channels, "channels")), x_size_(s.size), drop_alpha_(s.transform.drop_alpha),
+      tfm_(s.transform.tfm) {
+  y_channels_ = s.y_channels == 0 ? x_channels_ : checked_channels(s.y_channels, "y_channels");
+  y_size_ = s.y_size == 0 ? x_size_ : s.y_size;
+  const std::string &x_root = s.x_root, &y_root = s.y_root;
+  const bool recursive = s.recursive;
   list_images(y_root, recursive, "y_root");  // a missing or empty y folder is named as such
   std::size_t missing = 0;
   std::string first_missing;
@@ -45,18 +45,20 @@ void PairedImageFolder::read(std::size_t index, uint8_t* const* slots, uint64_t 
 NodeSpec paired_image_folder_spec() {
   NodeSpec s("paired_image_folder", NodeKind::Source,
              "Image pairs: x from x_root, y the same relative path under y_root; the same random transform on both.");
-  s.param("x_root", ParamType::String, nullptr, "Folder of the inputs (e.g. crappy images); \"run:<sub>\" names <run folder>/<sub>.");
-  s.param("y_root", ParamType::String, nullptr, "Folder of the targets, same file names (e.g. originals); \"run:<sub>\" as x_root.");
-  s.param_int("channels", 3, "Channels of x: 1 (grey) or 3 (RGB).").range(1, 3);
-  s.param_int("y_channels", 0, "Channels of y: 1 or 3; 0: as channels.").range(0, 3);
-  s.param_int("size", 64, "Side of x in pixels.").range(1, 4096);
-  s.param_int("y_size", 0, "Side of y in pixels; 0: as size.").range(0, 4096);
-  s.param_bool("recursive", true, "Also take images in sub-folders.");
-  declare_transform_params(s);
+  using S = PairedImageFolderSettings;
+  Fields<S> f(s);
+  f.add_path("x_root", &S::x_root, std::nullopt,
+             "Folder of the inputs (e.g. crappy images); \"run:<sub>\" names <run folder>/<sub>.");
+  f.add_path("y_root", &S::y_root, std::nullopt,
+             "Folder of the targets, same file names (e.g. originals); \"run:<sub>\" as x_root.");
+  f.add("channels", &S::channels, 3, "Channels of x: 1 (grey) or 3 (RGB).").range(1, 3);
+  f.add("y_channels", &S::y_channels, 0, "Channels of y: 1 or 3; 0: as channels.").range(0, 3);
+  f.add("size", &S::size, 64, "Side of x in pixels.").range(1, 4096);
+  f.add("y_size", &S::y_size, 0, "Side of y in pixels; 0: as size.").range(0, 4096);
+  f.add("recursive", &S::recursive, true, "Also take images in sub-folders.");
+  f.nest(&S::transform, transform_fields(s));
   declare_after_input(s);
-  s.factory = [](const BuildContext& c) {
-    return std::make_shared<PairedImageFolder>(resolve_run_paths(c, {"x_root", "y_root"}));
-  };
+  s.factory = [f](const BuildContext& c) { return std::make_shared<PairedImageFolder>(f.read(c)); };
   return s;
 }
 

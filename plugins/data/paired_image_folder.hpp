@@ -6,13 +6,21 @@
 #include <vector>
 
 #include "ganflow/item_source.hpp"
-#include "image_transform.hpp"
+#include "image_folder.hpp"
 
 namespace ganflow::data {
 
+// Read from the params paired_image_folder_spec declares (their defaults are there).
+struct PairedImageFolderSettings {
+  std::string x_root, y_root;  // "run:" resolved
+  int channels{}, y_channels{}, size{}, y_size{};  // y's 0: as x's
+  bool recursive{};
+  TransformSettings transform;
+};
+
 class PairedImageFolder : public ItemSource {
  public:
-  explicit PairedImageFolder(const Params& p);
+  explicit PairedImageFolder(const PairedImageFolderSettings& s);
   std::size_t size() const override { return x_files_.size(); }
   std::vector<ImageShape> fields() const override {
     return {ImageShape{x_channels_, x_size_, x_size_}, ImageShape{y_channels_, y_size_, y_size_}};

@@ -20,21 +20,26 @@ class GanGenLoss : public ganflow::GenLoss {
   std::shared_ptr<ganflow::Loss> crit_, gen_;
   std::vector<double> w_;
 };
+
+struct GanGenLossSettings {  // read from the param register_gan_gen_loss declares (its default is there)
+  std::vector<double> weights_gen;
+};
 }  // namespace
 
 void register_gan_gen_loss(ganflow::Registry& r) {
   ganflow::NodeSpec s("gan_gen_loss", ganflow::NodeKind::GenLoss,
                       "fastai gan_loss_from_func generator loss: weights_gen[0] * loss_crit(fake_pred, 1) + "
                       "weights_gen[1] * loss_gen(output, target). Real = 1, fake = 0: pair with gan_crit_loss.");
-  s.param_list("weights_gen", ganflow::ParamType::Float, ganflow::json::array({1.0, 1.0}),
-               "Weights of the adversarial and the pixel term.")
+  ganflow::Fields<GanGenLossSettings> f(s);
+  f.add_list("weights_gen", &GanGenLossSettings::weights_gen, {1.0, 1.0},
+             "Weights of the adversarial and the pixel term.")
       .length(2);
   s.input("loss_crit", {ganflow::NodeKind::Loss}, "Loss on the critic's score of the fakes, target ones (adaptive_loss).");
   s.input("loss_gen", {ganflow::NodeKind::Loss}, "Pixel loss between generated and real images (mse, l1); "
           "absent: only the adversarial term.", false);
-  s.factory = [](const ganflow::BuildContext& c) {
+  s.factory = [f](const ganflow::BuildContext& c) {
     return std::make_shared<GanGenLoss>(c.input<ganflow::Loss>("loss_crit"), c.input<ganflow::Loss>("loss_gen"),
-                                        c.params().floats("weights_gen"));
+                                        f.read(c.params()).weights_gen);
   };
   r.add(std::move(s));
 }

@@ -19,6 +19,10 @@ class R1 : public ganflow::CritLoss {
   std::shared_ptr<ganflow::CritLoss> base_;
   double gamma_;
 };
+
+struct R1Settings {  // read from the param register_r1 declares (its default is there)
+  double gamma{};
+};
 }  // namespace
 
 void register_r1(ganflow::Registry& r) {
@@ -26,10 +30,11 @@ void register_r1(ganflow::Registry& r) {
                       "R1 penalty: base critic loss + gamma/2 * mean over images of ||d critic(real)/d real||^2 "
                       "(sign-free, so any base convention works; pair the generator loss with the base). "
                       "Costs one extra critic forward on the real batch and a double backward.");
-  s.param_float("gamma", 10.0, "Weight of the penalty (the loss adds gamma/2 times it).").at_least(0);
+  ganflow::Fields<R1Settings> f(s);
+  f.add("gamma", &R1Settings::gamma, 10.0, "Weight of the penalty (the loss adds gamma/2 times it).").at_least(0);
   s.input("base", {ganflow::NodeKind::CritLoss}, "The critic loss the penalty is added to.");
-  s.factory = [](const ganflow::BuildContext& c) {
-    return std::make_shared<R1>(c.input<ganflow::CritLoss>("base"), c.params().f("gamma"));
+  s.factory = [f](const ganflow::BuildContext& c) {
+    return std::make_shared<R1>(c.input<ganflow::CritLoss>("base"), f.read(c.params()).gamma);
   };
   r.add(std::move(s));
 }

@@ -28,6 +28,10 @@ class WganGp : public ganflow::CritLoss {
  private:
   double lambda_;
 };
+
+struct WganGpSettings {  // read from the param register_wgan_gp declares (its default is there)
+  double lambda{};
+};
 }  // namespace
 
 void register_wgan_gp(ganflow::Registry& r) {
@@ -36,8 +40,9 @@ void register_wgan_gp(ganflow::Registry& r) {
                       "penalty (||d critic(x_hat)/d x_hat||_2 - 1)^2 on random interpolates of real and fake images. "
                       "One extra critic forward and a double backward; use a critic without BatchNorm (the paper) "
                       "or expect batch coupling, and no weight clipping.");
-  s.param_float("lambda", 10.0, "Weight of the gradient penalty.").at_least(0);
-  s.factory = [](const ganflow::BuildContext& c) { return std::make_shared<WganGp>(c.params().f("lambda")); };
+  ganflow::Fields<WganGpSettings> f(s);
+  f.add("lambda", &WganGpSettings::lambda, 10.0, "Weight of the gradient penalty.").at_least(0);
+  s.factory = [f](const ganflow::BuildContext& c) { return std::make_shared<WganGp>(f.read(c.params()).lambda); };
   r.add(std::move(s));
 }
 

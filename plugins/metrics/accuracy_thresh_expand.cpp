@@ -38,6 +38,11 @@ class AccuracyThreshExpand : public ganflow::Metric {
   torch::Tensor total_;  // 0-dim double on the predictions' device
   int64_t count_ = 0;    // images, known on the host from shapes
 };
+
+struct AccuracySettings {  // read from the params register_accuracy_thresh_expand declares
+  double thresh{};
+  bool sigmoid{};
+};
 }  // namespace
 
 void register_accuracy_thresh_expand(ganflow::Registry& r) {
@@ -45,10 +50,13 @@ void register_accuracy_thresh_expand(ganflow::Registry& r) {
                       "fastai accuracy_thresh_expand: ((sigmoid(pred) > thresh) == label) averaged over every "
                       "patch of the critic's output; label [bs] expanded over [bs, N]. Epoch value: batch-size "
                       "weighted mean of the batch accuracies.");
-  s.param_float("thresh", 0.5, "Decision threshold (on probabilities when sigmoid is on).");
-  s.param_bool("sigmoid", true, "Apply a sigmoid to the predictions first (they are logits).");
-  s.factory = [](const ganflow::BuildContext& c) {
-    return std::make_shared<AccuracyThreshExpand>(c.params().f("thresh"), c.params().b("sigmoid"));
+  using S = AccuracySettings;
+  ganflow::Fields<S> f(s);
+  f.add("thresh", &S::thresh, 0.5, "Decision threshold (on probabilities when sigmoid is on).");
+  f.add("sigmoid", &S::sigmoid, true, "Apply a sigmoid to the predictions first (they are logits).");
+  s.factory = [f](const ganflow::BuildContext& c) {
+    AccuracySettings st = f.read(c.params());
+    return std::make_shared<AccuracyThreshExpand>(st.thresh, st.sigmoid);
   };
   r.add(std::move(s));
 }

@@ -28,12 +28,12 @@ class BasicCritic : public ganflow::SequentialModel {
   int64_t n_channels_, size_;
 };
 
-struct CriticConfig {
-  int64_t size, n_channels, n_features, n_extra;
-  Act act;
-  double slope;
-  BlockOrder order;
-  bool batch_mean;
+struct CriticConfig {  // read from the params register_basic_critic declares (their defaults are there)
+  int64_t size{}, n_channels{}, n_features{}, n_extra{};
+  Act act{};
+  double slope{};
+  BlockOrder order{};
+  bool batch_mean{};  // output = batch_mean
 };
 
 torch::nn::Sequential build(const CriticConfig& k) {
@@ -68,22 +68,22 @@ void register_basic_critic(ganflow::Registry& registry) {
   ganflow::NodeSpec s("basic_critic", ganflow::NodeKind::Model,
                       "fastai's DCGAN critic: [bs, n_channels, in_size, in_size] -> one logit per image; "
                       "stride-2 convs (first without BN, with bias) down to 4x4, then a 4x4 conv to 1x1.");
-  s.param_int("in_size", 32, "Image side; a power of two >= 8.").range(8, 8192);
-  s.param_int("n_channels", 1, "Image channels.").range(1, 1024);
-  s.param_int("n_features", 64, "Feature maps of the first layer (doubling at each downsampling).").range(1, 8192);
-  s.param_int("n_extra_layers", 0, "Extra 3x3 stride-1 blocks after the first layer.").range(0, 64);
-  s.param_enum("act", {"leaky_relu", "relu"}, "leaky_relu",
-               "Activation of every block (fastai v1 and the v2 notebooks: LeakyReLU 0.2).");
-  s.param_float("slope", 0.2, "Negative slope of leaky_relu.").range(0, 1);
-  s.param_enum("block_order", {"v1", "v2"}, "v2", kBlockOrderDoc);
-  s.param_enum("output", {"flatten", "batch_mean"}, "flatten",
-               "flatten: [bs, 1] (fastai v2 Flatten); batch_mean: [1], the batch mean (fastai v1 AvgFlatten).");
-  s.factory = [](const ganflow::BuildContext& c) {
-    const auto& p = c.params();
-    require_power_of_two(p.i("in_size"), "in_size");
-    CriticConfig k{p.i("in_size"), p.i("n_channels"), p.i("n_features"), p.i("n_extra_layers"),
-                   p.s("act") == "relu" ? Act::ReLU : Act::LeakyReLU, p.f("slope"), block_order(p),
-                   p.s("output") == "batch_mean"};
+  using S = CriticConfig;
+  ganflow::Fields<S> f(s);
+  f.add("in_size", &S::size, 32, "Image side; a power of two >= 8.").range(8, 8192);
+  f.add("n_channels", &S::n_channels, 1, "Image channels.").range(1, 1024);
+  f.add("n_features", &S::n_features, 64, "Feature maps of the first layer (doubling at each downsampling).")
+      .range(1, 8192);
+  f.add("n_extra_layers", &S::n_extra, 0, "Extra 3x3 stride-1 blocks after the first layer.").range(0, 64);
+  f.add_enum("act", &S::act, {{"leaky_relu", Act::LeakyReLU}, {"relu", Act::ReLU}}, "leaky_relu",
+             "Activation of every block (fastai v1 and the v2 notebooks: LeakyReLU 0.2).");
+  f.add("slope", &S::slope, 0.2, "Negative slope of leaky_relu.").range(0, 1);
+  add_block_order(f, &S::order);
+  f.add_enum("output", &S::batch_mean, {{"flatten", false}, {"batch_mean", true}}, "flatten",
+             "flatten: [bs, 1] (fastai v2 Flatten); batch_mean: [1], the batch mean (fastai v1 AvgFlatten).");
+  s.factory = [f](const ganflow::BuildContext& c) {
+    CriticConfig k = f.read(c.params());
+    require_power_of_two(k.size, "in_size");
     return std::make_shared<BasicCritic>(build(k), k.n_channels, k.size);
   };
   s.role = "critic";

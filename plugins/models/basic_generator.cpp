@@ -34,6 +34,11 @@ class BasicGenerator : public ganflow::SequentialModel {
   int64_t noise_sz_;
 };
 
+struct GeneratorSettings {  // read from the params register_basic_generator declares (their defaults are there)
+  int64_t size{}, n_channels{}, noise_sz{}, n_features{}, n_extra{};
+  BlockOrder order{};
+};
+
 torch::nn::Sequential build(int64_t size, int64_t n_channels, int64_t noise_sz, int64_t n_features,
                             int64_t n_extra, BlockOrder order) {
   int64_t cur_size = 4, cur_ftrs = n_features / 2;
@@ -61,18 +66,20 @@ void register_basic_generator(ganflow::Registry& registry) {
                       "fastai's DCGAN generator: noise [bs, noise_sz, 1, 1] (or [bs, noise_sz]) -> "
                       "[bs, n_channels, out_size, out_size] in [-1, 1]; transposed convs with BN and ReLU, "
                       "then ConvTranspose (no bias, PyTorch init) and Tanh.");
-  s.param_int("out_size", 32, "Image side; a power of two >= 8.").range(8, 8192);
-  s.param_int("n_channels", 1, "Image channels.").range(1, 1024);
-  s.param_int("noise_sz", 100, "Length of the noise vector (fastai v2 in_sz).").range(1, 65536);
-  s.param_int("n_features", 64, "Feature maps of the last inner layer (doubling towards the input).").range(2, 8192);
-  s.param_int("n_extra_layers", 0, "Extra 3x3 stride-1 blocks before the output layer.").range(0, 64);
-  s.param_enum("block_order", {"v1", "v2"}, "v2", kBlockOrderDoc);
-  s.factory = [](const ganflow::BuildContext& c) {
-    const auto& p = c.params();
-    require_power_of_two(p.i("out_size"), "out_size");
-    return std::make_shared<BasicGenerator>(build(p.i("out_size"), p.i("n_channels"), p.i("noise_sz"),
-                                                  p.i("n_features"), p.i("n_extra_layers"), block_order(p)),
-                                            p.i("noise_sz"));
+  using S = GeneratorSettings;
+  ganflow::Fields<S> f(s);
+  f.add("out_size", &S::size, 32, "Image side; a power of two >= 8.").range(8, 8192);
+  f.add("n_channels", &S::n_channels, 1, "Image channels.").range(1, 1024);
+  f.add("noise_sz", &S::noise_sz, 100, "Length of the noise vector (fastai v2 in_sz).").range(1, 65536);
+  f.add("n_features", &S::n_features, 64, "Feature maps of the last inner layer (doubling towards the input).")
+      .range(2, 8192);
+  f.add("n_extra_layers", &S::n_extra, 0, "Extra 3x3 stride-1 blocks before the output layer.").range(0, 64);
+  add_block_order(f, &S::order);
+  s.factory = [f](const ganflow::BuildContext& c) {
+    GeneratorSettings k = f.read(c.params());
+    require_power_of_two(k.size, "out_size");
+    return std::make_shared<BasicGenerator>(build(k.size, k.n_channels, k.noise_sz, k.n_features, k.n_extra, k.order),
+                                            k.noise_sz);
   };
   s.role = "generator";
   registry.add(std::move(s));

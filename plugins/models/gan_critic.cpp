@@ -34,6 +34,11 @@ class GanCritic : public ganflow::SequentialModel {
  private:
   int64_t n_channels_, n_blocks_;
 };
+
+struct GanCriticSettings {  // read from the params register_gan_critic declares (their defaults are there)
+  int64_t n_channels{}, nf{}, n_blocks{};
+  double p{};
+};
 }  // namespace
 
 torch::nn::Sequential build_gan_critic(int64_t n_channels, int64_t nf, int64_t n_blocks, double p) {
@@ -58,16 +63,19 @@ void register_gan_critic(ganflow::Registry& registry) {
                       "fastai's patch critic (superres GAN): spectral-normed convs with LeakyReLU 0.2, a dense res "
                       "block, self-attention after the first downsampling conv; images -> [bs, N] patch logits "
                       "(N = 25 at 128 px, 81 at 192). Pair with adaptive_loss.");
-  s.param_int("n_channels", 3, "Image channels.").range(1, 1024);
-  s.param_int("nf", 128, "Feature maps of the first conv (doubled by the dense block and by each block).").range(8, 8192);
-  s.param_int("n_blocks", 3, "Stride-2 blocks after the dense block; images need a side >= 4 * 2^(n_blocks+1).")
+  using S = GanCriticSettings;
+  ganflow::Fields<S> f(s);
+  f.add("n_channels", &S::n_channels, 3, "Image channels.").range(1, 1024);
+  f.add("nf", &S::nf, 128, "Feature maps of the first conv (doubled by the dense block and by each block).")
+      .range(8, 8192);
+  f.add("n_blocks", &S::n_blocks, 3, "Stride-2 blocks after the dense block; images need a side >= 4 * 2^(n_blocks+1).")
       .range(1, 8);
-  s.param_float("p", 0.15, "Dropout2d probability of the blocks (p/2 after the first conv).").range(0, 1);
-  s.factory = [](const ganflow::BuildContext& c) {
-    const auto& p = c.params();
+  f.add("p", &S::p, 0.15, "Dropout2d probability of the blocks (p/2 after the first conv).").range(0, 1);
+  s.factory = [f](const ganflow::BuildContext& c) {
+    GanCriticSettings k = f.read(c.params());
     // 2*nf channels reach the self-attention, whose query needs C/8 >= 1: nf >= 8 suffices.
-    return std::make_shared<GanCritic>(build_gan_critic(p.i("n_channels"), p.i("nf"), p.i("n_blocks"), p.f("p")),
-                                       p.i("n_channels"), p.i("n_blocks"));
+    return std::make_shared<GanCritic>(build_gan_critic(k.n_channels, k.nf, k.n_blocks, k.p), k.n_channels,
+                                       k.n_blocks);
   };
   s.role = "critic";
   registry.add(std::move(s));

@@ -13,13 +13,14 @@ inline void require_power_of_two(int64_t v, const std::string& param) {
     throw ganflow::Error("must be a power of two >= 8, got " + std::to_string(v), "", param);
 }
 
-inline ganflow::layers::BlockOrder block_order(const ganflow::Params& p) {
-  return p.s("block_order") == "v1" ? ganflow::layers::BlockOrder::V1 : ganflow::layers::BlockOrder::V2;
+// Declares block_order (v1 or v2, default v2), read into `field`.
+template <class S>
+ganflow::ParamSpec& add_block_order(ganflow::Fields<S>& f, ganflow::layers::BlockOrder S::*field) {
+  using ganflow::layers::BlockOrder;
+  return f.add_enum("block_order", field, {{"v1", BlockOrder::V1}, {"v2", BlockOrder::V2}}, "v2",
+                    "v2: conv->BN->act with fastai 2.x init (kaiming_uniform_, bias N(0,0.01), BN bias 1e-3); "
+                    "v1: conv->act->BN with fastai 1.x init (kaiming_normal_, bias 0). Default v2: the DCGAN paper's "
+                    "and current fastai's order, BN normalises the pre-activations.");
 }
-
-inline const char* kBlockOrderDoc =
-    "v2: conv->BN->act with fastai 2.x init (kaiming_uniform_, bias N(0,0.01), BN bias 1e-3); "
-    "v1: conv->act->BN with fastai 1.x init (kaiming_normal_, bias 0). Default v2: the DCGAN paper's "
-    "and current fastai's order, BN normalises the pre-activations.";
 
 }  // namespace ganflow_models

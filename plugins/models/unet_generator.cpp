@@ -5,11 +5,9 @@
 
 #include <ganflow/layers/conv_layer.hpp>
 #include <ganflow/layers/self_attention.hpp>
+#include <ganflow/state_dict.hpp>
 
 #include <torch/torch.h>
-
-#include <fstream>
-#include <iterator>
 
 #include "unet_upsample.hpp"
 
@@ -23,6 +21,11 @@ struct UnetConfig {
   bool self_attention, blur;
   Upsample upsample;
   std::vector<double> y_range;  // empty or [low, high]
+};
+
+struct UnetSettings {  // read from the params register_unet_generator declares (their defaults are there)
+  UnetConfig net;               // out_channels 0: as in_channels
+  std::string encoder_weights;  // "run:" resolved; empty: none
 };
 
 SequentialBlock conv_bn_relu(int64_t ni, int64_t nf, int64_t stride = 1) {
@@ -105,28 +108,18 @@ class UnetGenerator : public ganflow::Model {
 // Copies a pickled dict of tensors (torch.save(state_dict) of a model, or the encoder's part)
 // into the encoder: keys "encoder.<...>" (or "<...>", taken as under encoder.).
 void load_encoder_weights(torch::nn::Module& net, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ganflow::Error("cannot read " + path, "", "encoder_weights");
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  c10::IValue v;
-  try {
-    v = torch::pickle_load(bytes);
-  } catch (const std::exception& e) {
-    throw ganflow::Error(path + " is not a torch.save'd dict of tensors: " + std::string(e.what()).substr(0, 200), "",
-                         "encoder_weights");
-  }
-  if (!v.isGenericDict()) throw ganflow::Error(path + " does not hold a dict of tensors", "", "encoder_weights");
+  const ganflow::StateDict sd = ganflow::load_state_dict_file(path, "encoder_weights");
   auto params = net.named_parameters(true);
   auto buffers = net.named_buffers(true);
   torch::NoGradGuard ng;
   int64_t loaded = 0;
-  for (const auto& item : v.toGenericDict()) {
-    std::string key = item.key().toStringRef();
+  for (const auto& item : sd) {
+    std::string key = item.key();
     if (key.rfind("encoder.", 0) != 0) key = "encoder." + key;
     torch::Tensor* dst = params.find(key);
     if (!dst) dst = buffers.find(key);
     if (!dst) continue;  // decoder/head keys of a whole-model state dict are not the encoder's
-    const torch::Tensor src = item.value().toTensor();
+    const torch::Tensor& src = item.value();
     if (src.sizes() != dst->sizes())
       throw ganflow::Error(path + ": " + key + " has shape " + c10::str(src.sizes()) + ", the encoder's is " +
                                c10::str(dst->sizes()), "", "encoder_weights");
@@ -144,30 +137,35 @@ void register_unet_generator(ganflow::Registry& registry) {
                       "skip connections, pixel-shuffle (ICNR) or transposed-conv upsampling with optional blur, the "
                       "input concatenated before the output conv, optional y_range sigmoid. No pretrained ResNet34 "
                       "exists here: the encoder is trained from scratch unless encoder_weights names a state dict.");
-  s.param_int("n_channels", 3, "Input image channels.").range(1, 1024);
-  s.param_int("out_channels", 0, "Output image channels; 0: as n_channels.").range(0, 1024);
-  s.param_int("nf", 32, "Feature maps at full resolution (doubled at each level down).").range(8, 8192);
-  s.param_int("n_down", 2, "Stride-2 levels; H and W must be multiples of 2^n_down.").range(1, 6);
-  s.param_bool("self_attention", true, "SelfAttention (SAGAN) at the bottleneck (fastai unet self_attention=True).");
-  s.param_enum("upsample", {"pixel_shuffle", "transpose"}, "pixel_shuffle",
+  using K = UnetConfig;
+  ganflow::Fields<K> net(s);
+  net.add("n_channels", &K::in_channels, 3, "Input image channels.").range(1, 1024);
+  net.add("out_channels", &K::out_channels, 0, "Output image channels; 0: as n_channels.").range(0, 1024);
+  net.add("nf", &K::nf, 32, "Feature maps at full resolution (doubled at each level down).").range(8, 8192);
+  net.add("n_down", &K::n_down, 2, "Stride-2 levels; H and W must be multiples of 2^n_down.").range(1, 6);
+  net.add("self_attention", &K::self_attention, true,
+          "SelfAttention (SAGAN) at the bottleneck (fastai unet self_attention=True).");
+  net.add_enum("upsample", &K::upsample,
+               {{"pixel_shuffle", Upsample::PixelShuffle}, {"transpose", Upsample::Transpose}}, "pixel_shuffle",
                "pixel_shuffle: 1x1 conv + PixelShuffle(2), ICNR init (fastai); transpose: 2x2 stride-2 ConvTranspose.");
-  s.param_bool("blur", true, "Blur after each upsampling (fastai blur=True): pad right/bottom + 2x2 average, stride 1.");
-  s.param_list("y_range", ganflow::ParamType::Float, ganflow::json::array(),
+  net.add("blur", &K::blur, true,
+          "Blur after each upsampling (fastai blur=True): pad right/bottom + 2x2 average, stride 1.");
+  net.add_list("y_range", &K::y_range, {},
                "[] (linear output) or [low, high]: sigmoid(x) * (high - low) + low (fastai y_range).");
-  s.param_string("encoder_weights", "",
-                 "A torch.save'd dict of tensors loaded into the encoder at build (keys encoder.* or relative to it; "
-                 "other keys ignored), e.g. a pretrained encoder converted to this layout or an earlier run's "
-                 "<stage>_model.pt. A 'run:' prefix names a file in the run folder.");
-  s.factory = [](const ganflow::BuildContext& c) {
-    const auto& p = c.params();
-    UnetConfig k{p.i("n_channels"), p.i("out_channels") ? p.i("out_channels") : p.i("n_channels"), p.i("nf"),
-                 p.i("n_down"), p.b("self_attention"), p.b("blur"),
-                 p.s("upsample") == "transpose" ? Upsample::Transpose : Upsample::PixelShuffle, p.floats("y_range")};
+  ganflow::Fields<UnetSettings> f(s);
+  f.nest(&UnetSettings::net, net);
+  f.add_path("encoder_weights", &UnetSettings::encoder_weights, "",
+             "A torch.save'd dict of tensors loaded into the encoder at build (keys encoder.* or relative to it; "
+             "other keys ignored), e.g. a pretrained encoder converted to this layout or an earlier run's "
+             "<stage>_model.pt. A 'run:' prefix names a file in the run folder.");
+  s.factory = [f](const ganflow::BuildContext& c) {
+    UnetSettings st = f.read(c);
+    UnetConfig& k = st.net;
+    if (k.out_channels == 0) k.out_channels = k.in_channels;
     if (!k.y_range.empty() && (k.y_range.size() != 2 || !(k.y_range[0] < k.y_range[1])))
       throw ganflow::Error("expected [] or [low, high] with low < high", "", "y_range");
     auto model = std::make_shared<UnetGenerator>(k);
-    std::string w = c.run_path(p.s("encoder_weights"), "encoder_weights");
-    if (!w.empty()) load_encoder_weights(model->module(), w);
+    if (!st.encoder_weights.empty()) load_encoder_weights(model->module(), st.encoder_weights);
     return model;
   };
   s.role = "generator";

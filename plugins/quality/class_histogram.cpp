@@ -38,17 +38,25 @@ class ClassHistogramMetric : public FeatureSetMetric {
   double min_share_;
   bool want_modes_;
 };
+
+struct ClassHistogramSettings {  // read from the params register_class_histogram declares (their defaults are there)
+  double min_share{};
+  bool want_modes{};  // value = modes
+};
 }  // namespace
 
 void register_class_histogram(ganflow::Registry& r) {
   ganflow::NodeSpec s("class_histogram", ganflow::NodeKind::Metric,
                       "Mode coverage from classifier logits: accumulate(pred = logits [n, C], target ignored); "
                       "value: KL(predicted-class histogram || uniform) in nats, or the modes hit.");
-  s.param_float("min_share", 0.01, "A class counts as hit when it holds at least this share of the samples.")
+  using S = ClassHistogramSettings;
+  ganflow::Fields<S> f(s);
+  f.add("min_share", &S::min_share, 0.01, "A class counts as hit when it holds at least this share of the samples.")
       .range(0, 1);
-  s.param_enum("value", {"kl", "modes"}, "kl", "What value() returns.");
-  s.factory = [](const ganflow::BuildContext& c) {
-    return std::make_shared<ClassHistogramMetric>(c.params().f("min_share"), c.params().s("value") == "modes");
+  f.add_enum("value", &S::want_modes, {{"kl", false}, {"modes", true}}, "kl", "What value() returns.");
+  s.factory = [f](const ganflow::BuildContext& c) {
+    ClassHistogramSettings st = f.read(c.params());
+    return std::make_shared<ClassHistogramMetric>(st.min_share, st.want_modes);
   };
   r.add(std::move(s));
 }

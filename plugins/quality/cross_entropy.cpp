@@ -21,14 +21,19 @@ class CrossEntropy : public ganflow::Loss {
  private:
   double smoothing_;
 };
+
+struct CrossEntropySettings {  // read from the param register_cross_entropy declares (its default is there)
+  double label_smoothing{};
+};
 }  // namespace
 
 void register_cross_entropy(ganflow::Registry& r) {
   ganflow::NodeSpec s("cross_entropy", ganflow::NodeKind::Loss,
                       "Softmax cross-entropy of logits [n, C] against class labels [n] (mean over the batch).");
-  s.param_float("label_smoothing", 0.0, "Label smoothing (0: none).").range(0, 1);
-  s.factory = [](const ganflow::BuildContext& c) {
-    return std::make_shared<CrossEntropy>(c.params().f("label_smoothing"));
+  ganflow::Fields<CrossEntropySettings> f(s);
+  f.add("label_smoothing", &CrossEntropySettings::label_smoothing, 0.0, "Label smoothing (0: none).").range(0, 1);
+  s.factory = [f](const ganflow::BuildContext& c) {
+    return std::make_shared<CrossEntropy>(f.read(c.params()).label_smoothing);
   };
   r.add(std::move(s));
 }

@@ -1,6 +1,7 @@
 #include "fmnist_classifier.hpp"
 
-#include <torch/serialize.h>
+#include <ganflow/fields.hpp>
+#include <ganflow/state_dict.hpp>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -89,47 +90,45 @@ void FmnistClassifier::load_weights(const std::string& path, const std::string& 
     throw ganflow::Error("no record '" + rec_file + "' to verify the extractor weights against (set record, or "
                          "verify = false)", node, "record");
   }
-  std::ifstream f(file, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  c10::impl::GenericDict sd(c10::StringType::get(), c10::TensorType::get());
   try {
-    sd = torch::pickle_load(bytes).toGenericDict();
-  } catch (const std::exception&) {
-    throw ganflow::Error("extractor weights '" + file + "' are not a state-dict pickle", node, "weights");
+    ganflow::load_state_dict(*net_, ganflow::load_state_dict_file(file), "extractor weights '" + file + "'");
+  } catch (const ganflow::Error& e) {
+    throw ganflow::Error(e.message(), node, "weights");
   }
-  torch::NoGradGuard ng;
-  auto copy = [&](const std::string& key, torch::Tensor& dst) {
-    if (!sd.contains(key)) throw ganflow::Error("extractor weights '" + file + "' have no '" + key + "'", node, "weights");
-    torch::Tensor src = sd.at(key).toTensor();
-    if (src.sizes() != dst.sizes())
-      throw ganflow::Error("extractor weights '" + file + "': '" + key + "' is " + c10::str(src.sizes()) +
-                               ", the model's is " + c10::str(dst.sizes()) + " (feature_dim?)",
-                           node, "weights");
-    dst.copy_(src);
-  };
-  for (auto& p : net_->named_parameters(true)) copy(p.key(), p.value());
-  for (auto& b : net_->named_buffers(true)) copy(b.key(), b.value());
   weights_ = file;
 }
+
+namespace {
+struct ClassifierSettings {  // read from the params register_fmnist_classifier declares (their defaults are there)
+  int64_t feature_dim{};
+  FmnistClassifier::Output output{};
+  std::string weights, record;
+  bool verify{};
+};
+}  // namespace
 
 void register_fmnist_classifier(ganflow::Registry& r) {
   ganflow::NodeSpec s("fmnist_classifier", ganflow::NodeKind::Model,
                       "Small CNN classifier of grey 32x32 Fashion-MNIST images (3 conv blocks, 1024 -> feature_dim -> "
                       "10). Its feature_dim-d penultimate layer (before the ReLU) is the feature space of the "
                       "quality metrics (evaluate, quality_monitor).");
-  s.param_int("feature_dim", 128, "Width of the penultimate (feature) layer.").range(8, 128);
-  s.param_enum("output", {"logits", "features"}, "logits", "What forward returns: 10 class logits, or the features.");
-  s.param_string("weights", "",
-                 "State-dict pickle to load (e.g. data/fmnist_classifier.pt); empty: fresh initialisation (to train).");
-  s.param_string("record", "", "JSON with the weights' sha256 and test_accuracy; empty: the weights path with .json.");
-  s.param_bool("verify", true,
-               "Refuse weights whose SHA-256 differs from the record's (false: use them anyway; reports say "
-               "'unverified').");
-  s.factory = [](const ganflow::BuildContext& c) {
-    const auto& p = c.params();
-    auto out = p.s("output") == "features" ? FmnistClassifier::Output::Features : FmnistClassifier::Output::Logits;
-    auto m = std::make_shared<FmnistClassifier>(p.i("feature_dim"), out);
-    if (!p.s("weights").empty()) m->load_weights(p.s("weights"), p.s("record"), p.b("verify"), c.node_name());
+  using S = ClassifierSettings;
+  ganflow::Fields<S> f(s);
+  f.add("feature_dim", &S::feature_dim, 128, "Width of the penultimate (feature) layer.").range(8, 128);
+  f.add_enum("output", &S::output,
+             {{"logits", FmnistClassifier::Output::Logits}, {"features", FmnistClassifier::Output::Features}}, "logits",
+             "What forward returns: 10 class logits, or the features.");
+  f.add("weights", &S::weights, "",
+        "State-dict pickle to load (e.g. data/fmnist_classifier.pt); empty: fresh initialisation (to train).");
+  f.add("record", &S::record, "",
+        "JSON with the weights' sha256 and test_accuracy; empty: the weights path with .json.");
+  f.add("verify", &S::verify, true,
+        "Refuse weights whose SHA-256 differs from the record's (false: use them anyway; reports say "
+        "'unverified').");
+  s.factory = [f](const ganflow::BuildContext& c) {
+    ClassifierSettings k = f.read(c.params());
+    auto m = std::make_shared<FmnistClassifier>(k.feature_dim, k.output);
+    if (!k.weights.empty()) m->load_weights(k.weights, k.record, k.verify, c.node_name());
     return m;
   };
   s.role = "classifier";

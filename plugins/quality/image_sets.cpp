@@ -1,6 +1,7 @@
 #include "image_sets.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ganflow/unit_range.hpp>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -68,7 +69,7 @@ torch::Tensor generate_images(ganflow::Model& generator, ganflow::NoiseSource& n
 }
 
 torch::Tensor quantize(const torch::Tensor& images) {
-  return images.add(1).mul(127.5).round().clamp(0, 255).div(127.5).sub(1);
+  return ganflow::unit_from_pixels(ganflow::pixels_from_unit(images));
 }
 
 torch::Tensor gaussian_blur(const torch::Tensor& images, double sigma) {

@@ -69,6 +69,11 @@ class KidMetric : public FeatureSetMetric {
   uint64_t seed_;
   bool want_std_;
 };
+
+struct KidSettings {  // read from the params register_kid declares (their defaults are there)
+  int64_t subsets{}, subset_size{};
+  bool want_std{};  // value = std
+};
 }  // namespace
 
 void register_kid(ganflow::Registry& r) {
@@ -76,12 +81,15 @@ void register_kid(ganflow::Registry& r) {
                       "Kernel Inception Distance between two feature sets: unbiased MMD^2, cubic polynomial kernel "
                       "(x.y/d + 1)^3, mean (or std) over random subsets. accumulate(pred, target): rows [n, d] of "
                       "set A and set B. Unbiased: ~0 (possibly < 0) for matching sets, usable at small N.");
-  s.param_int("subsets", 100, "Random subsets to average over.").range(1, 10000);
-  s.param_int("subset_size", 1000, "Rows per subset (capped at the smaller set).").at_least(2);
-  s.param_enum("value", {"mean", "std"}, "mean", "What value() returns: the mean or the std over subsets.");
-  s.factory = [](const ganflow::BuildContext& c) {
-    const auto& p = c.params();
-    return std::make_shared<KidMetric>(p.i("subsets"), p.i("subset_size"), c.seed(), p.s("value") == "std");
+  using S = KidSettings;
+  ganflow::Fields<S> f(s);
+  f.add("subsets", &S::subsets, 100, "Random subsets to average over.").range(1, 10000);
+  f.add("subset_size", &S::subset_size, 1000, "Rows per subset (capped at the smaller set).").at_least(2);
+  f.add_enum("value", &S::want_std, {{"mean", false}, {"std", true}}, "mean",
+             "What value() returns: the mean or the std over subsets.");
+  s.factory = [f](const ganflow::BuildContext& c) {
+    KidSettings st = f.read(c.params());
+    return std::make_shared<KidMetric>(st.subsets, st.subset_size, c.seed(), st.want_std);
   };
   r.add(std::move(s));
 }

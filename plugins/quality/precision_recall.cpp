@@ -64,6 +64,11 @@ class PrecisionRecallMetric : public FeatureSetMetric {
   int64_t k_;
   bool want_recall_;
 };
+
+struct PrecisionRecallSettings {  // read from the params register_precision_recall declares (their defaults are there)
+  int64_t k{};
+  bool want_recall{};  // value = recall
+};
 }  // namespace
 
 void register_precision_recall(ganflow::Registry& r) {
@@ -71,10 +76,13 @@ void register_precision_recall(ganflow::Registry& r) {
                       "Improved precision/recall (Kynkäänniemi et al. 2019) with k-NN balls: accumulate(pred = "
                       "generated feature rows, target = real feature rows); value: precision (fidelity) or recall "
                       "(diversity).");
-  s.param_int("k", 3, "Neighbour that sets each ball's radius.").range(1, 100);
-  s.param_enum("value", {"precision", "recall"}, "precision", "What value() returns.");
-  s.factory = [](const ganflow::BuildContext& c) {
-    return std::make_shared<PrecisionRecallMetric>(c.params().i("k"), c.params().s("value") == "recall");
+  using S = PrecisionRecallSettings;
+  ganflow::Fields<S> f(s);
+  f.add("k", &S::k, 3, "Neighbour that sets each ball's radius.").range(1, 100);
+  f.add_enum("value", &S::want_recall, {{"precision", false}, {"recall", true}}, "precision", "What value() returns.");
+  s.factory = [f](const ganflow::BuildContext& c) {
+    PrecisionRecallSettings st = f.read(c.params());
+    return std::make_shared<PrecisionRecallMetric>(st.k, st.want_recall);
   };
   r.add(std::move(s));
 }

@@ -5,13 +5,14 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
 
+#include <ganflow/image_grid.hpp>
+#include <ganflow/state_dict.hpp>
+
 #include "item_tensors.hpp"
-#include "state_dict_file.hpp"
 
 namespace ganflow_superres {
 
@@ -58,13 +59,12 @@ void EvaluateSuperres::run(ganflow::RunContext& ctx) {
   m.eval();
   torch::NoGradGuard ng;
   torch::Tensor gan = predict(x, ctx.device());
-  // The pretrained weights go in for one pass and the GAN's come back after: one module, no clone.
-  const std::string keep = s_.report + ".gan_weights.tmp";
-  save_state_dict(m, keep);
-  load_state_dict(m, s_.pretrained_weights, "pretrained_weights");
+  // The pretrained weights go in for one pass and the GAN's come back after: one module.
+  const ganflow::StateDict gan_weights = ganflow::state_dict(m);
+  ganflow::load_state_dict(m, ganflow::load_state_dict_file(s_.pretrained_weights, "pretrained_weights"),
+                           s_.pretrained_weights, "pretrained_weights");
   torch::Tensor pre = predict(x, ctx.device());
-  load_state_dict(m, keep, "pretrained_weights");
-  std::filesystem::remove(keep);
+  ganflow::load_state_dict(m, gan_weights, "the GAN's weights");
   m.train(was_training);
   if (gan.sizes() != y.sizes())
     throw ganflow::Error("the model's output " + c10::str(gan.sizes()) + " does not match the targets " +
@@ -94,10 +94,10 @@ void EvaluateSuperres::run(ganflow::RunContext& ctx) {
   line("GAN vs pretrained", scores_.mse_gan_vs_pretrained);
 
   if (!s_.grid.empty()) {
-    std::vector<std::vector<ganflow::Image>> rows;
-    for (int64_t r = 0; r < std::min<int64_t>(s_.grid_rows, int64_t(n)); ++r)
-      rows.push_back({to_image(x[r]), to_image(pre[r]), to_image(gan[r]), to_image(y[r])});
-    ganflow::save_image(image_grid(rows), s_.grid);
+    const int64_t rows = std::min<int64_t>(s_.grid_rows, int64_t(n));
+    // Row r: crappy (at the target's size) | pretrained | GAN | original.
+    torch::Tensor grid = torch::stack({x_up, pre, gan, y}, 1).narrow(0, 0, rows).flatten(0, 1);
+    ganflow::save_image_grid(grid, s_.grid, 4);
     ctx.log(name() + ": before/after grid (crappy | pretrained | GAN | original) in " + s_.grid);
   }
 }
@@ -110,22 +110,18 @@ ganflow::NodeSpec evaluate_superres_spec() {
   s.input("model", {ganflow::NodeKind::Model}, "The GAN-trained generator.").input_roles("model", {"generator"});
   s.input("source", {ganflow::NodeKind::Source}, "Held-out (x, target) items: crappify, paired_image_folder.");
   s.input("after", {ganflow::NodeKind::Stage}, "Stages that must run first (the GAN stage).", false, true);
-  s.param("pretrained_weights", ganflow::ParamType::String, nullptr,
-          "The generator's weights before the GAN (save_predictions' weights; \"run:<file>\" in the run folder).");
-  s.param_int("limit", 256, "Held-out items (the first N of the source).").at_least(1);
-  s.param_int("bs", 64, "Items per forward pass.").at_least(1);
-  s.param_string("grid", "run:before_after.png", "Before/after grid PNG (\"run:\" ok); empty: none.");
-  s.param_int("grid_rows", 8, "Rows (items) of the grid.").range(1, 256);
-  s.factory = [](const ganflow::BuildContext& c) {
-    const auto& p = c.params();
-    EvaluateSuperres::Settings st;
-    st.pretrained_weights = c.run_path(p.s("pretrained_weights"), "pretrained_weights");
+  using S = EvaluateSuperres::Settings;
+  ganflow::Fields<S> f(s);
+  f.add_path("pretrained_weights", &S::pretrained_weights, std::nullopt,
+             "The generator's weights before the GAN (save_predictions' weights; \"run:<file>\" in the run folder).");
+  f.add("limit", &S::limit, 256, "Held-out items (the first N of the source).").at_least(1);
+  f.add("bs", &S::bs, 64, "Items per forward pass.").at_least(1);
+  f.add_path("grid", &S::grid, "run:before_after.png", "Before/after grid PNG (\"run:\" ok); empty: none.");
+  f.add("grid_rows", &S::grid_rows, 8, "Rows (items) of the grid.").range(1, 256);
+  s.factory = [f](const ganflow::BuildContext& c) {
+    EvaluateSuperres::Settings st = f.read(c);
     if (st.pretrained_weights.empty()) throw ganflow::Error("must name a weights file", "", "pretrained_weights");
-    st.grid = c.run_path(p.s("grid"), "grid");
     st.report = (c.run_dir().empty() ? std::string(".") : c.run_dir()) + "/" + c.node_name() + ".json";
-    st.limit = p.i("limit");
-    st.bs = p.i("bs");
-    st.grid_rows = p.i("grid_rows");
     st.seed = c.seed();
     auto model = c.input<ganflow::Model>("model");
     auto source = c.input<ganflow::ItemSource>("source");

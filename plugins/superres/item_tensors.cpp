@@ -1,9 +1,8 @@
 #include "item_tensors.hpp"
 
 #include <ganflow/item_seed.hpp>
+#include <ganflow/unit_range.hpp>
 #include <torch/torch.h>
-
-#include <algorithm>
 
 namespace ganflow_superres {
 
@@ -19,32 +18,8 @@ std::vector<torch::Tensor> read_items(const ganflow::ItemSource& source, std::si
     source.read(i, slots.data(), ganflow::item_seed(seed, 0, i));
   }
   std::vector<torch::Tensor> out;
-  for (auto& t : u8) out.push_back(t.to(torch::kFloat).div_(127.5).sub_(1.0));
+  for (auto& t : u8) out.push_back(ganflow::unit_from_pixels(t));
   return out;
-}
-
-ganflow::Image to_image(const torch::Tensor& chw) {
-  torch::Tensor u8 = chw.detach().to(torch::kCPU, torch::kFloat).clamp(-1, 1).add(1).mul(127.5).round().to(torch::kUInt8).contiguous();
-  ganflow::Image img(int(u8.size(0)), int(u8.size(1)), int(u8.size(2)));
-  std::copy(u8.data_ptr<uint8_t>(), u8.data_ptr<uint8_t>() + u8.numel(), img.data.begin());
-  return img;
-}
-
-ganflow::Image image_grid(const std::vector<std::vector<ganflow::Image>>& rows) {
-  const int gap = 2;
-  int channels = 1;
-  for (auto& r : rows)
-    for (auto& im : r) channels = std::max(channels, im.channels);
-  const int h = rows.at(0).at(0).height, w = rows[0][0].width, cols = int(rows[0].size());
-  ganflow::Image grid(channels, int(rows.size()) * (h + gap) - gap, cols * (w + gap) - gap, 255);
-  for (std::size_t r = 0; r < rows.size(); ++r)
-    for (std::size_t c = 0; c < rows[r].size(); ++c) {
-      ganflow::Image im = ganflow::convert_channels(rows[r][c], channels);
-      for (int ch = 0; ch < channels; ++ch)
-        for (int y = 0; y < h; ++y)
-          for (int x = 0; x < w; ++x) grid.at(ch, int(r) * (h + gap) + y, int(c) * (w + gap) + x) = im.at(ch, y, x);
-    }
-  return grid;
 }
 
 }  // namespace ganflow_superres

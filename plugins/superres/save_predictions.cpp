@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <ganflow/state_dict.hpp>
+#include <ganflow/unit_range.hpp>
+
 #include "item_tensors.hpp"
-#include "state_dict_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -46,13 +48,13 @@ void SavePredictions::run(ganflow::RunContext& ctx) {
     auto fields = read_items(*source_, b, e, s_.seed);
     torch::Tensor out = model_->forward(fields.front().to(ctx.device())).to(torch::kCPU);
     for (std::size_t i = b; i < e; ++i) {
-      ganflow::save_image(to_image(out[int64_t(i - b)]), item_file(s_.folder, i));
+      ganflow::save_image(ganflow::image_from_unit(out[int64_t(i - b)]), item_file(s_.folder, i));
       if (!s_.targets_folder.empty())
-        ganflow::save_image(to_image(fields.back()[int64_t(i - b)]), item_file(s_.targets_folder, i));
+        ganflow::save_image(ganflow::image_from_unit(fields.back()[int64_t(i - b)]), item_file(s_.targets_folder, i));
     }
   }
   m.train(was_training);
-  if (!s_.weights.empty()) save_state_dict(m, s_.weights);
+  if (!s_.weights.empty()) ganflow::save_state_dict_file(m, s_.weights);
   ctx.log(name() + ": wrote " + std::to_string(n) + " predictions to " + s_.folder +
           (s_.targets_folder.empty() ? "" : " and their targets to " + s_.targets_folder) +
           (s_.weights.empty() ? "" : "; weights to " + s_.weights));
@@ -65,23 +67,19 @@ ganflow::NodeSpec save_predictions_spec() {
   s.input("model", {ganflow::NodeKind::Model}, "The model (e.g. the generator a learner stage trained).");
   s.input("source", {ganflow::NodeKind::Source}, "Items in order; x = first field, target = last field.");
   s.input("after", {ganflow::NodeKind::Stage}, "Stages that must run first (the one that trains the model).", false, true);
-  s.param("folder", ganflow::ParamType::String, nullptr,
-          "Folder of the outputs; \"run:<sub>\" names <run folder>/<sub>.");
-  s.param_string("targets_folder", "", "If set: also write each item's target there, same file names (\"run:\" ok).");
-  s.param_string("weights", "",
-                 "If set: also save the model's state dict there (\"run:\" ok), e.g. for evaluate_superres's "
-                 "pretrained_weights: later stages train the model on in place.");
-  s.param_int("limit", 0, "Only the first N items (0: all).").at_least(0);
-  s.param_int("bs", 64, "Items per forward pass.").at_least(1);
-  s.factory = [](const ganflow::BuildContext& c) {
-    const auto& p = c.params();
-    SavePredictions::Settings st;
-    st.folder = c.run_path(p.s("folder"), "folder");
+  using S = SavePredictions::Settings;
+  ganflow::Fields<S> f(s);
+  f.add_path("folder", &S::folder, std::nullopt, "Folder of the outputs; \"run:<sub>\" names <run folder>/<sub>.");
+  f.add_path("targets_folder", &S::targets_folder, "",
+             "If set: also write each item's target there, same file names (\"run:\" ok).");
+  f.add_path("weights", &S::weights, "",
+             "If set: also save the model's state dict there (\"run:\" ok), e.g. for evaluate_superres's "
+             "pretrained_weights: later stages train the model on in place.");
+  f.add("limit", &S::limit, 0, "Only the first N items (0: all).").at_least(0);
+  f.add("bs", &S::bs, 64, "Items per forward pass.").at_least(1);
+  s.factory = [f](const ganflow::BuildContext& c) {
+    SavePredictions::Settings st = f.read(c);
     if (st.folder.empty()) throw ganflow::Error("must name a folder", "", "folder");
-    st.targets_folder = c.run_path(p.s("targets_folder"), "targets_folder");
-    st.weights = c.run_path(p.s("weights"), "weights");
-    st.limit = p.i("limit");
-    st.bs = p.i("bs");
     st.seed = c.seed();
     auto model = c.input<ganflow::Model>("model");
     auto source = c.input<ganflow::ItemSource>("source");

@@ -11,9 +11,17 @@
 namespace ganflow_switchers {
 
 namespace {
-std::optional<double> optional_float(const ganflow::Params& p, const char* key) {
-  auto v = p.floats(key);
-  return v.empty() ? std::nullopt : std::optional<double>(v.front());
+struct SwitcherSettings {  // read from the params register_adaptive_gan_switcher declares (their defaults are there)
+  std::optional<double> gen_thresh, critic_thresh;
+  int64_t max_steps{};
+};
+
+// A threshold param is a list, [] (none) or [t], read into an optional.
+ganflow::Fields<SwitcherSettings>::Reader optional_float(std::optional<double> SwitcherSettings::*field) {
+  return [field](const ganflow::Params& p, const std::string& name, SwitcherSettings& s) {
+    auto v = p.floats(name);
+    s.*field = v.empty() ? std::nullopt : std::optional<double>(v.front());
+  };
 }
 
 class AdaptiveGanSwitcher : public ganflow::Callback {
@@ -59,21 +67,24 @@ void register_adaptive_gan_switcher(ganflow::Registry& r) {
   ganflow::NodeSpec s("adaptive_gan_switcher", ganflow::NodeKind::Callback,
                       "fastai AdaptiveGANSwitcher: after each training batch, leave the current mode when its raw "
                       "batch loss is below its threshold, or always when it has none. Meaningless for WGAN losses.");
-  s.param_list("gen_thresh", ganflow::ParamType::Float, ganflow::json::array(),
-               "[] (none: one generator batch, then switch) or [t]: stay on the generator until its loss < t.")
+  using S = SwitcherSettings;
+  ganflow::Fields<S> f(s);
+  f.bind(s.param_list("gen_thresh", ganflow::ParamType::Float, ganflow::json::array(),
+                      "[] (none: one generator batch, then switch) or [t]: stay on the generator until its loss < t."),
+         optional_float(&S::gen_thresh))
       .range(0, 1);
-  s.param_list("critic_thresh", ganflow::ParamType::Float, ganflow::json::array(),
-               "[] (none: one critic batch, then switch) or [t]: stay on the critic until its loss < t "
-               "(superres recipe: [0.65]).")
+  f.bind(s.param_list("critic_thresh", ganflow::ParamType::Float, ganflow::json::array(),
+                      "[] (none: one critic batch, then switch) or [t]: stay on the critic until its loss < t "
+                      "(superres recipe: [0.65])."),
+         optional_float(&S::critic_thresh))
       .range(0, 1);
-  s.param_int("max_steps", 0,
-              "Starvation guard (not in fastai): after this many consecutive batches of one mode without "
-              "reaching its threshold, switch anyway and log a warning. 0 = off (fastai).")
+  f.add("max_steps", &S::max_steps, 0,
+        "Starvation guard (not in fastai): after this many consecutive batches of one mode without "
+        "reaching its threshold, switch anyway and log a warning. 0 = off (fastai).")
       .at_least(0);
-  s.factory = [](const ganflow::BuildContext& c) {
-    const auto& p = c.params();
-    return std::make_shared<AdaptiveGanSwitcher>(optional_float(p, "gen_thresh"), optional_float(p, "critic_thresh"),
-                                                 p.i("max_steps"));
+  s.factory = [f](const ganflow::BuildContext& c) {
+    SwitcherSettings st = f.read(c.params());
+    return std::make_shared<AdaptiveGanSwitcher>(st.gen_thresh, st.critic_thresh, st.max_steps);
   };
   r.add(std::move(s));
 }

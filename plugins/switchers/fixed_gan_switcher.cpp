@@ -30,16 +30,23 @@ class FixedGanSwitcher : public ganflow::Callback {
   int64_t n_crit_, n_gen_;
   int64_t n_c_ = 0, n_g_ = 0;  // batches done in the current mode
 };
+
+struct FixedSwitcherSettings {  // read from the params register_fixed_gan_switcher declares (their defaults are there)
+  int64_t n_crit{}, n_gen{};
+};
 }  // namespace
 
 void register_fixed_gan_switcher(ganflow::Registry& r) {
   ganflow::NodeSpec s("fixed_gan_switcher", ganflow::NodeKind::Callback,
                       "fastai FixedGANSwitcher: switch to the generator after n_crit critic training batches and "
                       "back after n_gen generator batches; validation batches are not counted.");
-  s.param_int("n_crit", 1, "Critic batches per cycle (wgan: 5).").at_least(1);
-  s.param_int("n_gen", 1, "Generator batches per cycle.").at_least(1);
-  s.factory = [](const ganflow::BuildContext& c) {
-    return std::make_shared<FixedGanSwitcher>(c.params().i("n_crit"), c.params().i("n_gen"));
+  using S = FixedSwitcherSettings;
+  ganflow::Fields<S> f(s);
+  f.add("n_crit", &S::n_crit, 1, "Critic batches per cycle (wgan: 5).").at_least(1);
+  f.add("n_gen", &S::n_gen, 1, "Generator batches per cycle.").at_least(1);
+  s.factory = [f](const ganflow::BuildContext& c) {
+    FixedSwitcherSettings st = f.read(c.params());
+    return std::make_shared<FixedGanSwitcher>(st.n_crit, st.n_gen);
   };
   r.add(std::move(s));
 }

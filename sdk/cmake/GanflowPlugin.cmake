@@ -22,34 +22,46 @@ function(ganflow_add_plugin NAME)
   endif()
 endfunction()
 
-# ganflow_add_plugin_family(NAME [NAMESPACE ns]): a plugin library made of
-# every .cpp in the calling folder, where a new node type is one new file and nothing else to
-# edit. Registration stays explicit: CMake reads each file `<stem>.cpp` for a definition of
-# `void register_<stem>(ganflow::Registry&)` or `NodeSpec <stem>_spec()` (at the start of a
-# line, in namespace `ns` or the global one) and generates the GANFLOW_PLUGIN entry point
-# that calls them all, in file-name order. Other .cpp files are helpers.
-function(ganflow_add_plugin_family NAME)
-  cmake_parse_arguments(ARG "" "NAMESPACE" "" ${ARGN})
-  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sources})  # a register_ added to a file
+# ganflow_collect_registrations(DECLS CALLS REGISTRY NS src...): reads each file `<stem>.cpp`
+# for a definition of `void register_<stem>(<REGISTRY>&)` or `NodeSpec <stem>_spec()` (at the
+# start of a line) and sets DECLS to their declarations and CALLS to the statements that
+# register them all on `registry`, in file-name order, qualified with NS ("" for none).
+function(ganflow_collect_registrations DECLS CALLS REGISTRY NS)
   set(decls "")
   set(calls "")
   set(ns "")
-  if(ARG_NAMESPACE)
-    set(ns "${ARG_NAMESPACE}::")
+  if(NS)
+    set(ns "${NS}::")
   endif()
+  set(sources ${ARGN})
+  list(SORT sources)
   foreach(src ${sources})
     get_filename_component(stem ${src} NAME_WE)
     file(STRINGS ${src} registers REGEX "^void register_${stem}\\(")
     file(STRINGS ${src} specs REGEX "^(ganflow::)?NodeSpec ${stem}_spec\\(\\)")
     if(registers)
-      string(APPEND decls "void register_${stem}(ganflow::Registry& registry);\n")
+      string(APPEND decls "void register_${stem}(${REGISTRY}& registry);\n")
       string(APPEND calls "  ${ns}register_${stem}(registry);\n")
     elseif(specs)
       string(APPEND decls "ganflow::NodeSpec ${stem}_spec();\n")
       string(APPEND calls "  registry.add(${ns}${stem}_spec());\n")
     endif()
   endforeach()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sources})  # a register_ added to a file
+  set(${DECLS} "${decls}" PARENT_SCOPE)
+  set(${CALLS} "${calls}" PARENT_SCOPE)
+endfunction()
+
+# ganflow_add_plugin_family(NAME [NAMESPACE ns]): a plugin library made of
+# every .cpp in the calling folder, where a new node type is one new file and nothing else to
+# edit. Registration stays explicit: CMake generates the GANFLOW_PLUGIN entry point that
+# registers what each file `<stem>.cpp` defines (ganflow_collect_registrations: a
+# `void register_<stem>(ganflow::Registry&)` or a `NodeSpec <stem>_spec()`, in namespace `ns`
+# or the global one). Other .cpp files are helpers.
+function(ganflow_add_plugin_family NAME)
+  cmake_parse_arguments(ARG "" "NAMESPACE" "" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  ganflow_collect_registrations(decls calls ganflow::Registry "${ARG_NAMESPACE}" ${sources})
   if(calls STREQUAL "")
     message(FATAL_ERROR "${NAME}: no .cpp in ${CMAKE_CURRENT_SOURCE_DIR} defines register_<file> or <file>_spec")
   endif()

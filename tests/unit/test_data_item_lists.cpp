@@ -7,9 +7,8 @@
 #include <unistd.h>  // getpid
 
 #include "ganflow/data.hpp"
-#include "ganflow/framework/data/data_builtins.hpp"
 #include "ganflow/framework/data/gan_item_list.hpp"
-#include "ganflow/framework/data/image_grid.hpp"
+#include "ganflow/image_grid.hpp"
 #include "ganflow/framework/graph/executor.hpp"
 #include "gan_harness.hpp"
 #include "ganflow/framework/plugin/plugin_loader.hpp"

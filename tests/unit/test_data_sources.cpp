@@ -11,7 +11,6 @@
 #include <unistd.h>  // getpid
 
 #include "ganflow/data.hpp"
-#include "ganflow/framework/data/data_builtins.hpp"
 #include "ganflow/framework/graph/executor.hpp"
 #include "gan_harness.hpp"
 #include "ganflow/framework/plugin/plugin_loader.hpp"

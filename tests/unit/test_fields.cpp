@@ -56,3 +56,58 @@ TEST_CASE("Fields declares each param once and reads every value into its field"
   CHECK(s.hi == 2.5);
   CHECK(s.inner.rate == 0.25);
 }
+
+namespace {
+enum class Shape { Square, Round };
+struct FileSettings {
+  int size{};
+  Shape shape = Shape::Square;
+  std::string root, out;
+  std::vector<int64_t> ids;
+  std::vector<std::string> names;
+};
+// A build context with a run folder, as the executor gives a node.
+class RunFolderContext : public BuildContext {
+ public:
+  explicit RunFolderContext(Params p) : params_(std::move(p)) {}
+  const std::string& node_name() const override { return name_; }
+  const Params& params() const override { return params_; }
+  std::vector<std::shared_ptr<Node>> inputs(const std::string&) const override { return {}; }
+  uint64_t seed() const override { return 0; }
+  std::string run_dir() const override { return "/runs/a"; }
+
+ private:
+  std::string name_ = "node";
+  Params params_;
+};
+}  // namespace
+
+TEST_CASE("Fields: int and enum-valued fields, required and run-relative paths, int and string lists", "[params]") {
+  NodeSpec spec("t", NodeKind::Source, "test");
+  Fields<FileSettings> f(spec);
+  f.add("size", &FileSettings::size, 32, "side").range(1, 64);
+  f.add_enum("shape", &FileSettings::shape, {{"square", Shape::Square}, {"round", Shape::Round}}, "square", "s");
+  f.add_path("root", &FileSettings::root, std::nullopt, "required folder");
+  f.add_path("out", &FileSettings::out, "run:out.png", "file");
+  f.add_list("ids", &FileSettings::ids, {1, 2}, "ints");
+  f.add_list("names", &FileSettings::names, {"x"}, "strings");
+
+  REQUIRE(spec.params.size() == 6);
+  CHECK(spec.params[1].choices == std::vector<std::string>{"square", "round"});
+  CHECK(spec.params[2].required());
+  CHECK_FALSE(spec.params[3].required());
+  CHECK(spec.params[3].default_value == "run:out.png");
+  CHECK(spec.params[4].type == ParamType::List);
+
+  Params p("node", {{"size", 9}, {"shape", "round"}, {"root", "run:imgs"}, {"out", "/tmp/o.png"},
+                    {"ids", {4, 5, 6}}, {"names", {"a", "b"}}});
+  FileSettings raw = f.read(p);  // without a context the paths stay as written
+  CHECK(raw.root == "run:imgs");
+  FileSettings s = f.read(RunFolderContext(p));
+  CHECK(s.size == 9);
+  CHECK(s.shape == Shape::Round);
+  CHECK(s.root == "/runs/a/imgs");
+  CHECK(s.out == "/tmp/o.png");
+  CHECK(s.ids == std::vector<int64_t>{4, 5, 6});
+  CHECK(s.names == std::vector<std::string>{"a", "b"});
+}

@@ -11,6 +11,7 @@
 #include "gan_harness.hpp"
 #include "ganflow/callback.hpp"
 #include "ganflow/framework/train/checkpoint.hpp"
+#include "ganflow/image_io.hpp"
 #include "ganflow/model.hpp"
 
 namespace fs = std::filesystem;
@@ -76,7 +77,7 @@ std::string pipeline(const std::string& critic_thresh, int64_t max_steps, int64_
   return g.str();
 }
 
-StateDict file_dict(const std::string& path) { return c10::impl::toTypedDict<std::string, torch::Tensor>(load_pickle(path).toGenericDict()); }
+StateDict file_dict(const std::string& path) { return load_state_dict_file(path); }
 
 StateDict checkpoint_part(const std::string& path, const std::string& part) {
   return c10::impl::toTypedDict<std::string, torch::Tensor>(load_pickle(path).toGenericDict().at(part).toGenericDict());
@@ -151,7 +152,10 @@ TEST_CASE("superres pipeline: the GAN starts from the pretrained generator and c
   // Step 4's folders and step 5's outputs.
   CHECK(pngs(dir + "/critic_data/fake") == 32);
   CHECK(pngs(dir + "/critic_data/real") == 32);
-  CHECK(fs::exists(dir + "/before_after.png"));
+  REQUIRE(fs::exists(dir + "/before_after.png"));
+  // 4 rows (grid_rows) of crappy | pretrained | GAN | original, 32 px each with 2-px gaps.
+  ganflow::Image grid = ganflow::load_image(dir + "/before_after.png", 1);
+  CHECK((grid.height == 4 * 34 + 2 && grid.width == 4 * 34 + 2));
   auto scores = gantest::read_json(dir + "/evaluate.json");
   CHECK(scores.at("items") == 16);
   CHECK(scores.at("mse_gan_vs_pretrained").get<double>() > 0.0);

@@ -16,6 +16,7 @@
 #include "ganflow/framework/graph/graph.hpp"
 #include "ganflow/framework/plugin/plugin_loader.hpp"
 #include "ganflow/framework/graph/validate.hpp"
+#include "ganflow/state_dict.hpp"
 
 namespace fs = std::filesystem;
 
@@ -90,10 +91,7 @@ std::map<std::string, torch::Tensor> record_train_then_eval(torch::nn::Module& m
 void save_tensors(const std::string& path, const std::map<std::string, torch::Tensor>& tensors) {
   c10::Dict<std::string, torch::Tensor> dict;
   for (auto& [k, v] : tensors) dict.insert(k, v.detach().cpu().contiguous());
-  auto bytes = torch::pickle_save(dict);
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), std::streamsize(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write " + path);
+  save_pickle(dict, path);
 }
 
 std::string shell_quote(const std::string& s) {

@@ -38,7 +38,7 @@ void register_test_callback() {
 }
 
 StateDict generator_of(const std::string& dir) {
-  return c10::impl::toTypedDict<std::string, torch::Tensor>(load_pickle(dir + "/train_generator.pt").toGenericDict());
+  return load_state_dict_file(dir + "/train_generator.pt");
 }
 }  // namespace
 

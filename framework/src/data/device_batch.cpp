@@ -4,11 +4,13 @@
 
 #include <thread>
 
+#include "ganflow/unit_range.hpp"
+
 namespace ganflow {
 
 torch::Tensor images_to_device(const torch::Tensor& u8, const torch::Device& device) {
-  // On the CPU the first .to is a no-op and the float conversion makes the copy.
-  return u8.to(device, torch::kUInt8, /*non_blocking=*/true).to(torch::kFloat).div_(127.5).sub_(1.0);
+  // On the CPU the .to is a no-op and the float conversion makes the copy.
+  return unit_from_pixels(u8.to(device, torch::kUInt8, /*non_blocking=*/true));
 }
 
 torch::Tensor labels_to_device(const torch::Tensor& labels, const torch::Device& device) {

@@ -1,6 +1,6 @@
 #include "ganflow/framework/data/gan_item_list.hpp"
 
-#include "ganflow/framework/data/image_grid.hpp"
+#include "ganflow/image_grid.hpp"
 
 namespace ganflow {
 
@@ -41,11 +41,12 @@ NodeSpec gan_item_list_spec() {
              "GAN batches (fastai GANItemList): x = noise made on the device per batch (or images), y = real images in [-1, 1].");
   s.input("x", {NodeKind::Noise, NodeKind::Source}, "Generator input: a noise node (noisy_item) or an image source.");
   s.input("y", {NodeKind::Source}, "The real images (the source's last field).");
-  declare_loader_params(s);
-  s.factory = [](const BuildContext& c) {
+  Fields<LoaderSettings> loader = loader_fields(s);
+  s.factory = [loader](const BuildContext& c) {
     auto x = c.inputs("x");
+    LoaderSettings l = loader.read(c.params());
     return std::make_shared<GanItemList>(x.empty() ? nullptr : x.front(), c.input<ItemSource>("y"),
-                                         loader_options(c.params(), c.seed()), int(c.params().i("threads")), c.node_name());
+                                         loader_options(l, c.seed()), l.threads, c.node_name());
   };
   return s;
 }

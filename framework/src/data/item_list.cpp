@@ -19,6 +19,11 @@ LoaderOptions with_labels(LoaderOptions o, ItemList::Target t) {
   o.labels = t == ItemList::Target::Label;
   return o;
 }
+
+struct ItemListSettings {  // read from the params item_list_spec declares
+  ItemList::Target target{};
+  LoaderSettings loader;
+};
 }  // namespace
 
 ItemList::ItemList(std::shared_ptr<ItemSource> x, Target target, LoaderOptions options, int threads, std::string node)
@@ -34,13 +39,15 @@ NodeSpec item_list_spec() {
   NodeSpec s("item_list", NodeKind::Data,
              "Learner batches: x = a source's images in [-1, 1]; y = its labels (int64) or its second image (paired).");
   s.input("x", {NodeKind::Source}, "The source.");
-  s.param_enum("target", {"label", "image"}, "label",
-               "label: y = class labels [bs] (e.g. image_folder with labels); image: y = the second image of a paired source.");
-  declare_loader_params(s);
-  s.factory = [](const BuildContext& c) {
-    auto target = c.params().s("target") == "image" ? ItemList::Target::Image : ItemList::Target::Label;
-    return std::make_shared<ItemList>(c.input<ItemSource>("x"), target, loader_options(c.params(), c.seed()),
-                                      int(c.params().i("threads")), c.node_name());
+  Fields<ItemListSettings> f(s);
+  f.add_enum("target", &ItemListSettings::target,
+             {{"label", ItemList::Target::Label}, {"image", ItemList::Target::Image}}, "label",
+             "label: y = class labels [bs] (e.g. image_folder with labels); image: y = the second image of a paired source.");
+  f.nest(&ItemListSettings::loader, loader_fields(s));
+  s.factory = [f](const BuildContext& c) {
+    ItemListSettings k = f.read(c.params());
+    return std::make_shared<ItemList>(c.input<ItemSource>("x"), k.target, loader_options(k.loader, c.seed()),
+                                      k.loader.threads, c.node_name());
   };
   return s;
 }

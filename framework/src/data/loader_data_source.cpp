@@ -49,26 +49,29 @@ void LoaderDataSource::stop() {
   loader_.stop();
 }
 
-void declare_loader_params(NodeSpec& s) {
-  s.param_int("bs", 64, "Batch size.").range(1, 65536);
-  s.param_bool("shuffle", true, "Shuffle each epoch (seeded: same seed, same order; each epoch differs).");
-  s.param_bool("drop_last", true, "Drop the last partial batch (ranks first get equal shares).");
-  s.param_int("threads", 0,
-              "Loader threads; 0: the cores torch's intra-op threads leave free (at least 1). N: a hard budget "
-              "of up to every core; torch keeps the cores left over (at least its calling thread).")
+Fields<LoaderSettings> loader_fields(NodeSpec& s) {
+  using S = LoaderSettings;
+  Fields<S> f(s);
+  f.add("bs", &S::bs, 64, "Batch size.").range(1, 65536);
+  f.add("shuffle", &S::shuffle, true, "Shuffle each epoch (seeded: same seed, same order; each epoch differs).");
+  f.add("drop_last", &S::drop_last, true, "Drop the last partial batch (ranks first get equal shares).");
+  f.add("threads", &S::threads, 0,
+        "Loader threads; 0: the cores torch's intra-op threads leave free (at least 1). N: a hard budget "
+        "of up to every core; torch keeps the cores left over (at least its calling thread).")
       .at_least(0);
-  s.param_int("prefetch", 2, "Finished batches waiting for the trainer (the queue capacity).").range(1, 64);
-  s.param_enum("on_bad_item", {"error", "skip"}, "error",
-               "error: a missing or corrupt file stops with its name; skip: leave it out (the batch shrinks) and count it.");
+  f.add("prefetch", &S::prefetch, 2, "Finished batches waiting for the trainer (the queue capacity).").range(1, 64);
+  f.add_enum("on_bad_item", &S::skip_bad, {{"error", false}, {"skip", true}}, "error",
+             "error: a missing or corrupt file stops with its name; skip: leave it out (the batch shrinks) and count it.");
+  return f;
 }
 
-LoaderOptions loader_options(const Params& p, uint64_t seed) {
+LoaderOptions loader_options(const LoaderSettings& s, uint64_t seed) {
   LoaderOptions o;
-  o.batch_size = p.i("bs");
-  o.shuffle = p.b("shuffle");
-  o.drop_last = p.b("drop_last");
-  o.prefetch = int(p.i("prefetch"));
-  o.skip_bad = p.s("on_bad_item") == "skip";
+  o.batch_size = s.bs;
+  o.shuffle = s.shuffle;
+  o.drop_last = s.drop_last;
+  o.prefetch = s.prefetch;
+  o.skip_bad = s.skip_bad;
   o.seed = seed;
   o.world_size = env_int("WORLD_SIZE", 1);
   o.rank = env_int("RANK", 0);

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "ganflow/data.hpp"
-#include "ganflow/framework/data/image_grid.hpp"
+#include "ganflow/image_grid.hpp"
 #include "ganflow/framework/session/device.hpp"
 #include "ganflow/framework/graph/executor.hpp"
 #include "ganflow/framework/session/run_context.hpp"
@@ -13,6 +13,7 @@
 #include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/model.hpp"
 #include "ganflow/trained_generator.hpp"
+#include "ganflow/unit_range.hpp"
 
 namespace fs = std::filesystem;
 
@@ -41,10 +42,10 @@ void generate_images(const GenerateOptions& o, const HostRegistry& registry) {
     weights = fs::exists(final_file) ? final_file.string()
                                      : (fs::path(dir) / "checkpoints" / (stage + "_last.pt")).string();
   }
+  // A checkpoint (its generator entry) or a state-dict file (ganflow's or torch.save'd).
   c10::IValue v = load_pickle(weights);
-  auto as_state = [](const c10::IValue& x) { return c10::impl::toTypedDict<std::string, torch::Tensor>(x.toGenericDict()); };
-  StateDict sd = v.isGenericDict() && v.toGenericDict().contains("generator") ? as_state(v.toGenericDict().at("generator"))
-                                                                              : as_state(v);
+  StateDict sd = v.isGenericDict() && v.toGenericDict().contains("generator") ? Checkpoint::load(weights).state("generator")
+                                                                              : load_state_dict_file(weights);
   torch::Device dev = resolve_device(o.device);
   load_state_dict(gen->module(), sd, weights);
   gen->module().to(dev);
@@ -54,9 +55,7 @@ void generate_images(const GenerateOptions& o, const HostRegistry& registry) {
   torch::Tensor imgs = gen->forward(noise->sample(o.n, dev)).to(torch::kCPU);
 
   if (o.format == "pt") {
-    std::vector<char> bytes = torch::pickle_save(imgs);
-    std::ofstream f(o.out, std::ios::binary);
-    if (!f.write(bytes.data(), std::streamsize(bytes.size()))) throw Error("cannot write '" + o.out + "'");
+    save_pickle(imgs, o.out);
   } else if (fs::path(o.out).extension() == ".png") {
     save_image_grid(imgs, o.out);
   } else {
@@ -64,7 +63,7 @@ void generate_images(const GenerateOptions& o, const HostRegistry& registry) {
     for (int64_t i = 0; i < imgs.size(0); ++i) {
       char name[32];
       std::snprintf(name, sizeof name, "%05lld.png", static_cast<long long>(i));
-      save_image_grid(imgs.narrow(0, i, 1), (fs::path(o.out) / name).string(), 1);
+      save_image(image_from_unit(imgs[i]), (fs::path(o.out) / name).string());
     }
   }
 }

@@ -1,10 +1,14 @@
-#include "ganflow/framework/train/gan_stage.hpp"
-
+// The GAN stage: fastai's GANLearner + GANModule + GANLoss + GANTrainer, with v1's two
+// optimisers (only the active one steps, so the frozen network never drifts) and the
+// bugs of the spec fixed (gen_first honoured, switchers see training batches only,
+// loss columns kept with show_img false, generator loss called (fake_pred, output, target)).
+// Registers gan (GANLearner), gan_wgan (GANLearner.wgan), gan_from_learners.
 #include <torch/torch.h>
 
 #include <filesystem>
 
 #include "ganflow/framework/data/gan_item_list.hpp"
+#include "ganflow/framework/plugin/host_registry.hpp"
 #include "ganflow/framework/train/learner_stage.hpp"
 #include "ganflow/loss.hpp"
 #include "ganflow/trained_generator.hpp"
@@ -161,8 +165,8 @@ class GanStage : public TrainingStage, public TrainedGenerator {
   }
 
   void load_state(const Checkpoint& ck) override {
-    load_state_dict(gen_->module(), ck.state("generator"), "generator");
-    load_state_dict(crit_->module(), ck.state("critic"), "critic");
+    load_state_dict(gen_->module(), ck.state("generator"), ck.path() + " [generator]");
+    load_state_dict(crit_->module(), ck.state("critic"), ck.path() + " [critic]");
     load_optimizer_state(opt_g_->torch_optimizer(), ck.at("opt_g").toTensor());
     load_optimizer_state(opt_c_->torch_optimizer(), ck.at("opt_c").toTensor());
     smooth_g_.restore(ck.tensor("smooth_g", device()), ck.meta.at("n_g").get<int64_t>());
@@ -185,8 +189,8 @@ class GanStage : public TrainingStage, public TrainedGenerator {
   void finish() override {
     set_mode(true);  // as fastai: leave the generator trainable, the critic frozen
     fs::path dir = ctx().run_dir();
-    save_model_file(gen_->module(), (dir / generator_file()).string());
-    save_model_file(crit_->module(), (dir / (name() + "_critic.pt")).string());
+    save_state_dict_file(gen_->module(), (dir / generator_file()).string());
+    save_state_dict_file(crit_->module(), (dir / (name() + "_critic.pt")).string());
     ctx().log(name() + ": " + std::to_string(step()) + " steps (" + std::to_string(gen_steps_) + " generator, " +
               std::to_string(step() - gen_steps_) + " critic)");
   }
@@ -248,7 +252,7 @@ NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_e
 
 }  // namespace
 
-void register_gan_stages(HostRegistry& registry) {
+void register_gan_stage(HostRegistry& registry) {
   registry.add(gan_spec("gan",
                         "Train a GAN (fastai GANLearner): one batch = one step of one network; the switcher "
                         "decides when to flip. Pair with fixed_gan_switcher 1:1 (fastai v2's default; v1 used 5:1).",

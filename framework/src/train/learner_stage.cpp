@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "ganflow/framework/plugin/host_registry.hpp"
+
 namespace fs = std::filesystem;
 
 namespace ganflow {
@@ -57,12 +59,12 @@ void LearnerStage::save_state(Checkpoint& ck) const {
 }
 
 void LearnerStage::load_state(const Checkpoint& ck) {
-  load_state_dict(model_->module(), ck.state("model"), "model");
+  load_state_dict(model_->module(), ck.state("model"), ck.path() + " [model]");
   load_optimizer_state(opt_->torch_optimizer(), ck.at("opt").toTensor());
 }
 
 void LearnerStage::finish() {
-  save_model_file(model_->module(), (fs::path(ctx().run_dir()) / (name() + "_model.pt")).string());
+  save_state_dict_file(model_->module(), (fs::path(ctx().run_dir()) / (name() + "_model.pt")).string());
 }
 
 double LearnerStage::validate() {

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "ganflow/framework/data/image_grid.hpp"
+#include "ganflow/image_grid.hpp"
 #include "ganflow/framework/data/loader_data_source.hpp"
 #include "ganflow/framework/report/reporter.hpp"
 #include "ganflow/framework/train/autocast_scope.hpp"

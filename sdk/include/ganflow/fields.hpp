@@ -7,11 +7,13 @@
 //   Fields<Settings> fields(spec);
 //   fields.add("n", &Settings::n, 64, "Images per grid.").range(1, 1024);
 //   fields.add("show", &Settings::show, true, "Write the grid.");
-//   spec.factory = [fields](const BuildContext& c) { Settings s = fields.read(c.params()); ... };
+//   spec.factory = [fields](const BuildContext& c) { Settings s = fields.read(c); ... };
 //
 // Declare while the spec is being built (a Fields keeps a pointer to it); read from the
-// factory (a copy of the Fields, holding only the readers, travels with it).
+// factory (a copy of the Fields, holding only the readers, travels with it). Path params
+// (add_path) take "run:<sub>"; read(BuildContext) resolves them against the run folder.
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +35,9 @@ class Fields {
   ParamSpec& add(const std::string& name, int64_t S::*field, int64_t def, const std::string& doc) {
     return bind(spec_->param_int(name, def, doc), [field](const Params& p, const std::string& n, S& s) { s.*field = p.i(n); });
   }
+  ParamSpec& add(const std::string& name, int S::*field, int def, const std::string& doc) {
+    return bind(spec_->param_int(name, def, doc), [field](const Params& p, const std::string& n, S& s) { s.*field = int(p.i(n)); });
+  }
   ParamSpec& add(const std::string& name, double S::*field, double def, const std::string& doc) {
     return bind(spec_->param_float(name, def, doc), [field](const Params& p, const std::string& n, S& s) { s.*field = p.f(n); });
   }
@@ -44,10 +49,41 @@ class Fields {
     return bind(spec_->param_enum(name, std::move(choices), def, doc),
                 [field](const Params& p, const std::string& n, S& s) { s.*field = p.s(n); });
   }
+  // An enum param stored as the value its choice names.
+  template <class E>
+  ParamSpec& add_enum(const std::string& name, E S::*field, std::vector<std::pair<std::string, E>> choices,
+                      const std::string& def, const std::string& doc) {
+    std::vector<std::string> names;
+    for (const auto& c : choices) names.push_back(c.first);
+    return bind(spec_->param_enum(name, std::move(names), def, doc),
+                [field, choices](const Params& p, const std::string& n, S& s) {
+                  std::string v = p.s(n);
+                  for (const auto& c : choices)
+                    if (c.first == v) s.*field = c.second;
+                });
+  }
+  // A file or folder: "run:<sub>" names <run folder>/<sub> once read(BuildContext) resolves it.
+  // Without a default (std::nullopt) the param is required.
+  ParamSpec& add_path(const std::string& name, std::string S::*field, std::optional<std::string> def,
+                      const std::string& doc) {
+    paths_.push_back({name, field});
+    return bind(spec_->param(name, ParamType::String, def ? json(*def) : json(nullptr), doc),
+                [field](const Params& p, const std::string& n, S& s) { s.*field = p.s(n); });
+  }
   ParamSpec& add_list(const std::string& name, std::vector<double> S::*field, std::vector<double> def,
                       const std::string& doc) {
     return bind(spec_->param_list(name, ParamType::Float, json(def), doc),
                 [field](const Params& p, const std::string& n, S& s) { s.*field = p.floats(n); });
+  }
+  ParamSpec& add_list(const std::string& name, std::vector<int64_t> S::*field, std::vector<int64_t> def,
+                      const std::string& doc) {
+    return bind(spec_->param_list(name, ParamType::Int, json(def), doc),
+                [field](const Params& p, const std::string& n, S& s) { s.*field = p.ints(n); });
+  }
+  ParamSpec& add_list(const std::string& name, std::vector<std::string> S::*field, std::vector<std::string> def,
+                      const std::string& doc) {
+    return bind(spec_->param_list(name, ParamType::String, json(def), doc),
+                [field](const Params& p, const std::string& n, S& s) { s.*field = p.strings(n); });
   }
   // A param whose value is not one field (e.g. a list spread over two): declare it on the spec
   // and give the reader; the name still appears once.
@@ -69,10 +105,17 @@ class Fields {
     read_into(p, s);
     return s;
   }
+  // As read(params), with the path params resolved against the run folder.
+  S read(const BuildContext& c) const {
+    S s = read(c.params());
+    for (const auto& [name, field] : paths_) s.*field = c.run_path(s.*field, name);
+    return s;
+  }
 
  private:
   NodeSpec* spec_;
   std::vector<std::pair<std::string, Reader>> readers_;
+  std::vector<std::pair<std::string, std::string S::*>> paths_;
 };
 
 }  // namespace ganflow

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ganflow/data.hpp"
+#include "ganflow/fields.hpp"
 #include "ganflow/framework/data/batch_loader.hpp"
 #include "ganflow/framework/data/device_batch.hpp"
 
@@ -37,9 +38,16 @@ class LoaderDataSource : public DataSource {
   CopyFence fence_;
 };
 
-// bs, shuffle, drop_last, threads, prefetch, on_bad_item: shared by gan_item_list and item_list.
-void declare_loader_params(NodeSpec& s);
+struct LoaderSettings {  // read from the params loader_fields declares (their defaults are there)
+  int64_t bs{};
+  bool shuffle{}, drop_last{};
+  int threads{}, prefetch{};  // threads: the param (0: auto)
+  bool skip_bad{};            // on_bad_item = skip
+};
+
+// Declares bs, shuffle, drop_last, threads, prefetch, on_bad_item: shared by gan_item_list and item_list.
+Fields<LoaderSettings> loader_fields(NodeSpec& s);
 // Rank and world size come from torchrun's RANK / WORLD_SIZE (0 / 1 without them).
-LoaderOptions loader_options(const Params& p, uint64_t seed);
+LoaderOptions loader_options(const LoaderSettings& s, uint64_t seed);
 
 }  // namespace ganflow

@@ -5,7 +5,6 @@
 // (gan_from_learners).
 #include <memory>
 
-#include "ganflow/framework/plugin/host_registry.hpp"
 #include "ganflow/framework/train/training_stage.hpp"
 #include "ganflow/loss.hpp"
 #include "ganflow/metric.hpp"
@@ -43,7 +42,5 @@ class LearnerStage : public TrainingStage {
   std::vector<std::shared_ptr<Metric>> metrics_;
   std::unique_ptr<Optim> opt_;
 };
-
-void register_learner_stage(HostRegistry& registry);
 
 }  // namespace ganflow
