@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"png", "pt"}));
   generate->add_option("--stage", gen_opts.stage, "GAN stage (default: the last one)");
   generate->add_option("--device", gen_opts.device, "cpu, cuda, cuda:N or auto");
+  generate->add_flag("--raw", gen_opts.raw, "The generator's own weights, not its average (generator_ema) when the run kept one");
 
   auto* reference = app.add_subcommand("reference", "Print the Markdown reference of every node type");
   reference->add_flag("--markdown", markdown, "(default) Markdown output");

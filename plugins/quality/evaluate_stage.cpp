@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "average_input.hpp"
 #include "features.hpp"
 #include "image_sets.hpp"
 #include "quality_report.hpp"
@@ -23,11 +24,11 @@ struct EvaluateSettings {  // read from the params declared in register_evaluate
 
 class EvaluateStage : public ganflow::Stage {
  public:
-  EvaluateStage(EvaluateSettings s, std::shared_ptr<ganflow::Model> gen, std::shared_ptr<ganflow::NoiseSource> noise,
-                std::shared_ptr<FmnistClassifier> extractor, std::shared_ptr<ganflow::DataSource> real,
-                std::shared_ptr<ganflow::DataSource> train)
-      : s_(s), gen_(std::move(gen)), noise_(std::move(noise)), extractor_(std::move(extractor)),
-        real_(std::move(real)), train_(std::move(train)) {}
+  EvaluateStage(EvaluateSettings s, std::shared_ptr<ganflow::Model> gen, std::shared_ptr<ganflow::WeightAverage> average,
+                std::shared_ptr<ganflow::NoiseSource> noise, std::shared_ptr<FmnistClassifier> extractor,
+                std::shared_ptr<ganflow::DataSource> real, std::shared_ptr<ganflow::DataSource> train)
+      : s_(s), gen_(std::move(gen)), average_(std::move(average)), noise_(std::move(noise)),
+        extractor_(std::move(extractor)), real_(std::move(real)), train_(std::move(train)) {}
 
   void run(ganflow::RunContext& ctx) override {
     torch::Device dev = ctx.device();
@@ -37,8 +38,10 @@ class EvaluateStage : public ganflow::Stage {
     Reference ref = make_reference(features(collect_images(*real_, s_.n, dev, name(), "real")), s_.q.k);
     torch::Tensor train = collect_images(*train_, s_.n, dev, name(), "train");
     uint64_t seed = s_.q.seed;
+    torch::Tensor generated;
+    with_average(average_, [&] { generated = generate_images(*gen_, *noise_, s_.n, s_.bs, seed, dev); });
     std::vector<std::pair<std::string, torch::Tensor>> sets = {
-        {"generator", generate_images(*gen_, *noise_, s_.n, s_.bs, seed, dev)},
+        {"generator", generated},
         {"real (train vs test)", train},
         {"blurred real", gaussian_blur(train, s_.blur_sigma)},
         {"noisy real", add_gaussian_noise(train, s_.noise_std, seed + 1)},
@@ -50,7 +53,7 @@ class EvaluateStage : public ganflow::Stage {
       rows.push_back(score_set(label, features(images), ref, s_.q));
     }
     ctx.log(name() + ": N = " + std::to_string(s_.n) + " per set against " + std::to_string(s_.n) +
-            " real test images; seed " + std::to_string(seed));
+            " real test images; seed " + std::to_string(seed) + (average_ ? "; the generator's averaged (EMA) weights" : ""));
     for (const auto& line : format_table(rows)) ctx.log(line);
 
     ganflow::json out = {{"stage", name()},
@@ -59,6 +62,7 @@ class EvaluateStage : public ganflow::Stage {
                          {"k", s_.q.k},
                          {"blur_sigma", s_.blur_sigma},
                          {"noise_std", s_.noise_std},
+                         {"generator_weights", average_ ? "averaged (EMA)" : "trained"},
                          {"mode_min_share", s_.q.min_share},
                          {"extractor",
                           {{"weights", extractor_->weights()},
@@ -78,6 +82,7 @@ class EvaluateStage : public ganflow::Stage {
  private:
   EvaluateSettings s_;
   std::shared_ptr<ganflow::Model> gen_;
+  std::shared_ptr<ganflow::WeightAverage> average_;
   std::shared_ptr<ganflow::NoiseSource> noise_;
   std::shared_ptr<FmnistClassifier> extractor_;
   std::shared_ptr<ganflow::DataSource> real_, train_;
@@ -112,6 +117,7 @@ void register_evaluate_stage(ganflow::Registry& r) {
   s.input("real", {ganflow::NodeKind::Data}, "Real reference images: the test split (item_list, shuffle false).");
   s.input("train", {ganflow::NodeKind::Data}, "Real images disjoint from `real` (train split): floor and baselines.");
   s.input("after", {ganflow::NodeKind::Stage}, "Stages that must run first (the GAN training).", false, true);
+  declare_average_input(s);
   s.factory = [f](const ganflow::BuildContext& c) {
     EvaluateSettings s = f.read(c.params());
     s.q.seed = c.seed();
@@ -120,8 +126,8 @@ void register_evaluate_stage(ganflow::Registry& r) {
       throw ganflow::Error("n = " + std::to_string(s.n) + " must exceed the extractor's feature dimension " +
                                std::to_string(extractor->feature_dim()) + " (the FD covariance would be singular)",
                            c.node_name(), "n");
-    return std::make_shared<EvaluateStage>(s, c.input<ganflow::Model>("generator"),
-                                           c.input<ganflow::NoiseSource>("noise"), extractor,
+    auto gen = c.input<ganflow::Model>("generator");
+    return std::make_shared<EvaluateStage>(s, gen, average_input(c, gen), c.input<ganflow::NoiseSource>("noise"), extractor,
                                            c.input<ganflow::DataSource>("real"), c.input<ganflow::DataSource>("train"));
   };
   r.add(std::move(s));

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "average_input.hpp"
 #include "fd.hpp"
 #include "features.hpp"
 #include "image_sets.hpp"
@@ -22,10 +23,11 @@ struct MonitorSettings {  // read from the params declared in register_quality_m
 
 class QualityMonitor : public ganflow::Callback {
  public:
-  QualityMonitor(MonitorSettings s, std::shared_ptr<ganflow::Model> gen, std::shared_ptr<ganflow::NoiseSource> noise,
-                 std::shared_ptr<FmnistClassifier> extractor, std::shared_ptr<ganflow::DataSource> real)
-      : s_(s), gen_(std::move(gen)), noise_(std::move(noise)), extractor_(std::move(extractor)),
-        real_(std::move(real)) {}
+  QualityMonitor(MonitorSettings s, std::shared_ptr<ganflow::Model> gen, std::shared_ptr<ganflow::WeightAverage> average,
+                 std::shared_ptr<ganflow::NoiseSource> noise, std::shared_ptr<FmnistClassifier> extractor,
+                 std::shared_ptr<ganflow::DataSource> real)
+      : s_(s), gen_(std::move(gen)), average_(std::move(average)), noise_(std::move(noise)),
+        extractor_(std::move(extractor)), real_(std::move(real)) {}
 
   // After the trainer's own epoch-end work and the other callbacks (e.g. schedulers).
   int order() const override { return 100; }
@@ -40,7 +42,8 @@ class QualityMonitor : public ganflow::Callback {
       else t.warn(line);
     }
     // The same noise every time: differences between epochs come from the generator alone.
-    torch::Tensor fake = generate_images(*gen_, *noise_, s_.n, s_.bs, s_.seed, dev);
+    torch::Tensor fake;
+    with_average(average_, [&] { fake = generate_images(*gen_, *noise_, s_.n, s_.bs, s_.seed, dev); });
     torch::Tensor f = extract_features(*extractor_, fake, s_.bs).features;
     double fd = frechet_distance(f, real_features_);
     KidResult k = kid(f, real_features_, s_.kid_subsets, s_.kid_subset_size, s_.seed);
@@ -71,6 +74,7 @@ class QualityMonitor : public ganflow::Callback {
 
   MonitorSettings s_;
   std::shared_ptr<ganflow::Model> gen_;
+  std::shared_ptr<ganflow::WeightAverage> average_;  // its averaged weights are measured, when wired
   std::shared_ptr<ganflow::NoiseSource> noise_;
   std::shared_ptr<FmnistClassifier> extractor_;
   std::shared_ptr<ganflow::DataSource> real_;
@@ -98,6 +102,7 @@ void register_quality_monitor(ganflow::Registry& r) {
   s.input("extractor", {ganflow::NodeKind::Model}, "fmnist_classifier with verified weights.");
   s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier"});
   s.input("real", {ganflow::NodeKind::Data}, "Real images (the test split); the first n are used.");
+  declare_average_input(s);
   s.factory = [f](const ganflow::BuildContext& c) {
     MonitorSettings s = f.read(c.params());
     s.seed = c.seed();
@@ -106,8 +111,8 @@ void register_quality_monitor(ganflow::Registry& r) {
       throw ganflow::Error("n = " + std::to_string(s.n) + " must exceed the extractor's feature dimension " +
                                std::to_string(extractor->feature_dim()) + " (the FD covariance would be singular)",
                            c.node_name(), "n");
-    return std::make_shared<QualityMonitor>(s, c.input<ganflow::Model>("generator"),
-                                            c.input<ganflow::NoiseSource>("noise"), extractor,
+    auto gen = c.input<ganflow::Model>("generator");
+    return std::make_shared<QualityMonitor>(s, gen, average_input(c, gen), c.input<ganflow::NoiseSource>("noise"), extractor,
                                             c.input<ganflow::DataSource>("real"));
   };
   r.add(std::move(s));

@@ -1,5 +1,6 @@
-// A C++ program that embeds ganflow: it loads a graph, runs it with a log callback, cancels it
-// after the first epoch, resumes it, and takes the trained generator back to draw images.
+// A C++ program that embeds ganflow: it loads a graph, runs it with log, progress and epoch
+// callbacks, cancels it after the first epoch, resumes it, and takes the trained generator
+// back to draw images.
 #include <ganflow/data.hpp>
 #include <ganflow/framework/session/session.hpp>
 #include <ganflow/model.hpp>
@@ -19,9 +20,13 @@ int main(int argc, char** argv) {
     o.sets = {"device=cpu", "images.limit=256", "train.epochs=2", "train.max_batches=2", "train.show_img=false",
               "generator.n_features=16", "critic.n_features=16"};
     std::unique_ptr<ganflow::Session> session;
-    o.on_log = [&](const std::string& line) {
-      std::cout << "log: " << line << "\n";
-      if (line.rfind("0 ", 0) == 0) session->cancel();  // epoch 0's row: stop before epoch 1
+    o.on_log = [&](const std::string& line) { std::cout << "log: " << line << "\n"; };
+    o.on_progress = [](const ganflow::Progress& p) {
+      std::cout << "progress: " << p.stage << " epoch " << p.epoch << " batch " << p.batch << "/" << p.batches << "\n";
+    };
+    o.on_epoch = [&](const std::string& stage, const ganflow::json& row) {
+      std::cout << "epoch row: " << stage << " " << row.dump() << "\n";
+      if (row.at("epoch") == 0) session->cancel();  // stop before epoch 1
     };
     session = std::make_unique<ganflow::Session>(o);
     if (session->run()) {

@@ -14,6 +14,8 @@ ninja -C "$work/build" >/dev/null
 export GANFLOW_PLUGIN_PATH="$work/prefix/lib/ganflow/plugins"
 out=$("$work/build/embed" "$src/graphs/dcgan_fashion_mnist.json" "$work/run")
 echo "$out"
+grep -q "^progress: train epoch 0 batch 2/2$" <<<"$out" || { echo "no progress report"; exit 1; }
+grep -q '^epoch row: train {.*"epoch":0' <<<"$out" || { echo "no epoch row"; exit 1; }
 grep -q "^cancelled after epoch 0$" <<<"$out" || { echo "not cancelled"; exit 1; }
 grep -q "^log: train: resumed from .* at epoch 1, batch 0" <<<"$out" || { echo "not resumed at epoch 1"; exit 1; }
 grep -q "^generated \[4, 1, 32, 32\]" <<<"$out" || { echo "no images from the trained generator"; exit 1; }

@@ -82,7 +82,7 @@ TEST_CASE("grey and RGB convert into each other on load", "[data]") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("JPEG encodes and decodes close to the original; lower quality is smaller", "[data]") {
+TEST_CASE("JPEG encodes and decodes close to the original, lower quality is smaller", "[data]") {
   Image img = gradient(3, 32, 32);
   auto hi = encode_jpeg(img, 95), lo = encode_jpeg(img, 10);
   CHECK(lo.size() < hi.size());

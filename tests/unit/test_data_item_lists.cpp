@@ -80,7 +80,7 @@ TEST_CASE("gan_item_list: noise x made per batch, image y in [-1, 1]", "[data]")
   CHECK(data->skipped_items() == 0);
 }
 
-TEST_CASE("gan_item_list: show writes a grid of targets; save_image_grid layout", "[data]") {
+TEST_CASE("gan_item_list: show writes a grid of targets, save_image_grid layout", "[data]") {
   TempDir dir("show");
   write_folder(dir.path / "imgs", 9);
   auto built = build({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}, {"size", 8}}}}},
@@ -156,7 +156,7 @@ TEST_CASE("item_list: labels for critic pretraining, paired images for the gener
              Catch::Contains("paired source"));
 }
 
-TEST_CASE("item_list: on_bad_item skip counts a corrupt file; error names it", "[data]") {
+TEST_CASE("item_list: on_bad_item skip counts a corrupt file, error names it", "[data]") {
   TempDir dir("bad_items");
   write_folder(dir.path / "imgs", 8);
   std::ofstream(dir.path / "imgs/a/zz_broken.png") << "not a png";

@@ -92,7 +92,7 @@ std::shared_ptr<ItemSource> indices(std::size_t n, std::set<std::size_t> bad = {
 }
 }  // namespace
 
-TEST_CASE("loader: same seed, same order; epochs and seeds differ", "[data][tsan]") {
+TEST_CASE("loader: same seed, same order, epochs and seeds differ", "[data][tsan]") {
   BatchLoader a({{indices(100)}}, options(8, 1), "data"), b({{indices(100)}}, options(8, 1), "data"),
       c({{indices(100)}}, options(8, 2), "data");
   auto a0 = run_epoch(a, 0), b0 = run_epoch(b, 0), a1 = run_epoch(a, 1), c0 = run_epoch(c, 0);

@@ -66,7 +66,7 @@ TEST_CASE("FixedGANSwitcher 5:1 starts with the critic: CCCCCG...", "[gan]") {
   CHECK(modes(spy) == "CCCCCGCCCCCG");
 }
 
-TEST_CASE("FixedGANSwitcher 1:1 alternates; gen_first starts with the generator", "[gan]") {
+TEST_CASE("FixedGANSwitcher 1:1 alternates, gen_first starts with the generator", "[gan]") {
   CHECK(modes(run("fixed11", tiny_gan("", json::object(), fixed(1, 1)))) == "CGCGCGCGCGCG");
   CHECK(modes(run("genfirst", tiny_gan("", {{"gen_first", true}}, fixed(1, 1)))) == "GCGCGCGCGCGC");
 }
@@ -82,7 +82,7 @@ TEST_CASE("the idle network is frozen: no grads, no change, requires_grad false"
   }
 }
 
-TEST_CASE("switch_eval puts the idle network in eval mode; off keeps both training", "[gan]") {
+TEST_CASE("switch_eval puts the idle network in eval mode, off keeps both training", "[gan]") {
   json on = run("eval_on", tiny_gan("", {{"switch_eval", true}}, fixed(1, 1)));
   for (auto& b : on["batches"]) {
     bool gen = b["gen_mode"];

@@ -114,3 +114,52 @@ TEST_CASE("quality_monitor records fd in metrics.jsonl and metrics.csv, keeps a 
   CHECK_THAT(log, Catch::Contains("monitor: fd ") && Catch::Contains(" at epoch 0 is the best so far; saved checkpoint 'best'"));
   CHECK_THAT(log, !Catch::Contains("warning:"));
 }
+
+TEST_CASE("evaluate and quality_monitor measure the generator_ema's averaged weights when it is wired as `average`", "[quality]") {
+  std::string dir = gantest::temp_dir("quality_ema");
+  std::string graph = R"({"seed": 3, "nodes": {)" + common_nodes(300) + R"(
+    "gan_data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "train_images"}, "params": {"bs": 32}},
+    "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 16}},
+    "bce": {"type": "bce_with_logits"},
+    "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
+    "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}},
+    "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
+    "switcher": {"type": "fixed_gan_switcher"},
+    "ema": {"type": "generator_ema", "inputs": {"generator": "generator"}, "params": {"beta": 0.9}},
+    "monitor": {"type": "quality_monitor", "inputs": {"generator": "generator", "noise": "noise", "average": "ema",
+                "extractor": "extractor", "real": "test_data"}, "params": {"n": 200, "kid_subset_size": 100}},
+    "train": {"type": "gan", "inputs": {"data": "gan_data", "generator": "generator", "critic": "critic",
+              "gen_loss": "gen_loss", "crit_loss": "crit_loss", "switcher": "switcher", "callbacks": ["ema", "monitor"]},
+              "params": {"epochs": 1, "max_batches": 6, "show_img": false}},
+    "eval_ema": {"type": "evaluate", "inputs": {"generator": "generator", "noise": "noise", "extractor": "extractor",
+                 "real": "test_data", "train": "train_data", "average": "ema", "after": ["train"]}, "params": {"n": 300}},
+    "eval_raw": {"type": "evaluate", "inputs": {"generator": "generator", "noise": "noise", "extractor": "extractor",
+                 "real": "test_data", "train": "train_data", "after": ["eval_ema"]}, "params": {"n": 300}}}})";
+  gantest::run_graph(graph, dir);
+  auto generator_fd = [](const json& out) {
+    for (auto& r : out.at("rows"))
+      if (r.at("set") == "generator") return r.at("fd").get<double>();
+    return -1.0;
+  };
+  json ema = gantest::read_json(dir + "/eval_ema.json"), raw = gantest::read_json(dir + "/eval_raw.json");
+  CHECK(ema.at("generator_weights") == "averaged (EMA)");
+  CHECK(raw.at("generator_weights") == "trained");
+  // Same noise, same reference: a different FD is a different generator; the raw one ran after
+  // the EMA's evaluation, so the generator got its own weights back.
+  CHECK(generator_fd(ema) > 0);
+  CHECK(generator_fd(raw) > 0);
+  CHECK(generator_fd(ema) != generator_fd(raw));
+  std::ifstream f(dir + "/metrics.jsonl");
+  int with_fd = 0;
+  for (std::string line; std::getline(f, line);) with_fd += json::parse(line).contains("fd");
+  CHECK(with_fd == 1);
+
+  // An average of another model is refused on the port.
+  std::string wrong = R"({"seed": 3, "nodes": {)" + common_nodes(300) + R"(
+    "other": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1, "noise_sz": 32, "n_features": 16}},
+    "ema": {"type": "generator_ema", "inputs": {"generator": "other"}},
+    "evaluate": {"type": "evaluate", "inputs": {"generator": "generator", "noise": "noise", "extractor": "extractor",
+                 "real": "test_data", "train": "train_data", "average": "ema"}, "params": {"n": 300}}}})";
+  CHECK_THROWS_WITH(gantest::run_graph(wrong, gantest::temp_dir("quality_ema_wrong")),
+                    Catch::Contains("input 'average'") && Catch::Contains("averages another model"));
+}

@@ -115,7 +115,7 @@ TEST_CASE("N steps straight equal N/2 steps + SIGKILL + resume, parameter for pa
   require_same_weights(dir + "/straight/train_critic.pt", dir + "/killed/train_critic.pt");
 }
 
-TEST_CASE("SIGINT finishes the step, writes a checkpoint and exits 130; resume completes", "[resume]") {
+TEST_CASE("SIGINT finishes the step, writes a checkpoint and exits 130, resume completes", "[resume]") {
   std::string dir = gantest::temp_dir("resume_int");
   std::string graph = write_graph(dir);
   int code = run_and_signal(graph, dir + "/run", SIGINT);
@@ -173,7 +173,7 @@ TEST_CASE("ganflow generate writes a grid, per-image PNGs and a tensor Python ca
   CHECK(std::system(interop.c_str()) == 0);
 }
 
-TEST_CASE("a loss that turns NaN stops the run naming stage and step; the last good checkpoint resumes", "[resume]") {
+TEST_CASE("a loss that turns NaN stops the run naming stage and step, the last good checkpoint resumes", "[resume]") {
   std::string dir = gantest::temp_dir("nan_stop");
   // 16 batches, 1:1 switching from the critic: the critic's call 5 is batch 10, so the loss is
   // NaN from step 11. Checkpoints every 2 steps, the log check every 8: the checkpoint due at
@@ -210,7 +210,7 @@ TEST_CASE("a loss that turns NaN stops the run naming stage and step; the last g
   unsetenv("GANFLOW_PLUGIN_PATH");
 }
 
-TEST_CASE("callback state is saved under the callback's node name; a renamed callback is named on resume", "[resume]") {
+TEST_CASE("callback state is saved under the callback's node name, a renamed callback is named on resume", "[resume]") {
   std::string dir = gantest::temp_dir("callback_state");
   json g = gantest::tiny_dcgan({"cbstate", 11, 256, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 3}});
   g["device"] = "cpu";
@@ -284,6 +284,36 @@ TEST_CASE("a learner killed mid-epoch resumes from its periodic checkpoint to bi
   std::ifstream f(dir + "/straight/metrics.jsonl");
   for (std::string line; std::getline(f, line);) steps += json::parse(line).value("kind", "") == "step";
   CHECK(steps == 4);
+}
+
+TEST_CASE("generator_ema: a GAN killed mid-run resumes its average bit-equal, and generate draws with it unless --raw", "[resume]") {
+  std::string dir = gantest::temp_dir("resume_ema");
+  json g = gantest::tiny_dcgan({"resume_ema", 11, 256, 16, 16, 16, 2},
+                               {{"epochs", 2}, {"max_batches", 8}, {"checkpoint_every", 2}, {"n_samples", 16}});
+  g["deterministic"] = true;
+  g["device"] = "cpu";
+  g["nodes"]["ema"] = {{"type", "generator_ema"}, {"inputs", {{"generator", "generator"}}}, {"params", {{"half_life_kimg", 0.1}}}};
+  g["nodes"]["train"]["inputs"]["callbacks"] = json::array({"ema"});
+  std::string log = straight_killed_resumed(g, dir, "train");
+  INFO(log);
+  CHECK_THAT(log, Catch::Contains("train: resumed from"));
+  require_same_weights(dir + "/straight/train_generator_ema.pt", dir + "/killed/train_generator_ema.pt");
+  require_same_weights(dir + "/straight/train_generator.pt", dir + "/killed/train_generator.pt");
+  auto ck = ganflow::load_pickle(dir + "/straight/checkpoints/train_last.pt").toGenericDict();
+  CHECK(ck.contains("average:ema"));
+  CHECK_THAT(slurp(dir + "/straight/metrics.jsonl"), Catch::Contains("\"ema_beta\""));
+
+  // The average is not the raw generator, and generate picks it by default.
+  REQUIRE(run({"generate", dir + "/straight", "--n", "4", "--format", "pt", "--out", dir + "/ema.pt"}, dir + "/g1.log") == 0);
+  REQUIRE(run({"generate", dir + "/straight", "--n", "4", "--format", "pt", "--out", dir + "/raw.pt", "--raw"},
+              dir + "/g2.log") == 0);
+  torch::Tensor ema = ganflow::load_pickle(dir + "/ema.pt").toTensor(), raw = ganflow::load_pickle(dir + "/raw.pt").toTensor();
+  CHECK(ema.sizes() == raw.sizes());
+  CHECK_FALSE(torch::equal(ema, raw));
+  // Drawn from the EMA file itself: the same images as generate's default.
+  REQUIRE(run({"generate", dir + "/straight/train_generator_ema.pt", "--n", "4", "--format", "pt", "--out", dir + "/file.pt"},
+              dir + "/g3.log") == 0);
+  CHECK(torch::equal(ganflow::load_pickle(dir + "/file.pt").toTensor(), ema));
 }
 
 TEST_CASE("resuming with a graph file that differs from the run's is refused, listing the changes", "[resume]") {

@@ -128,7 +128,7 @@ std::size_t pngs(const std::string& dir) {
 }
 }  // namespace
 
-TEST_CASE("superres pipeline: the GAN starts from the pretrained generator and critic; guard fires", "[superres]") {
+TEST_CASE("superres pipeline: the GAN starts from the pretrained generator and critic, guard fires", "[superres]") {
   register_test_callback();
   const std::string dir = gantest::temp_dir("superres_pipeline");
   // critic_thresh 0 can never be reached by a BCE loss: without the guard the critic would train forever.

@@ -35,6 +35,8 @@ class ScriptedTrainer : public Trainer {
   void info(const std::string& message) override { infos.push_back(message); }
   void record(const std::string& key, double value) override { recorded[key] = value; }
   void save_checkpoint_as(const std::string& tag) override { checkpoints.push_back(tag); }
+  int64_t batch_size() const override { return bs; }
+  int64_t bs = 16;
   std::map<std::string, double> recorded;
   std::vector<std::string> checkpoints;
 

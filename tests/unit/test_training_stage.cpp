@@ -116,6 +116,40 @@ TEST_CASE("a Session runs a graph with a log callback, is cancelled, resumes, an
   CHECK(offered->generator_file() == "train_generator.pt");
 }
 
+TEST_CASE("a Session reports batch progress and epoch rows to an embedding program", "[loop][session]") {
+  json g = gantest::tiny_dcgan({"session_progress", 9, 128, 16, 16, 16, 1}, {{"epochs", 2}, {"max_batches", 4}, {"show_img", false}});
+  SessionOptions o;
+  o.graph_text = g.dump();
+  o.out = gantest::temp_dir("session_progress");
+  o.device = "cpu";
+  o.on_log = [](const std::string&) {};
+  std::vector<Progress> batches;
+  std::vector<std::pair<std::string, json>> rows;
+  o.on_progress = [&](const Progress& p) { batches.push_back(p); };
+  o.on_epoch = [&](const std::string& stage, const json& row) { rows.emplace_back(stage, row); };
+  Session session(o, gantest::registry());
+  REQUIRE(session.run());
+  // Each epoch's last batch is always reported, whatever the rate limit left out before it.
+  REQUIRE(batches.size() >= 2);
+  int64_t last_batches = 0;
+  for (const auto& p : batches) {
+    CHECK(p.stage == "train");
+    CHECK(p.batches == 4);
+    CHECK((p.batch >= 1 && p.batch <= 4));
+    CHECK(p.images_per_s > 0);
+    CHECK_FALSE(p.losses.empty());
+    last_batches += p.batch == 4;
+  }
+  CHECK(last_batches == 2);
+  CHECK(batches.back().epoch == 1);
+  REQUIRE(rows.size() == 2);
+  for (int e = 0; e < 2; ++e) {
+    CHECK(rows[e].first == "train");
+    CHECK(rows[e].second.at("epoch") == e);
+    CHECK(rows[e].second.contains("gen_loss"));
+  }
+}
+
 TEST_CASE("a Session names what is wrong before it runs: no graph, a bad graph", "[session]") {
   CHECK_THROWS_WITH(Session(SessionOptions{}, gantest::registry()),
                     Catch::Contains("no graph to run"));

@@ -41,13 +41,15 @@ std::string clock(double seconds) {
 
 Reporter::Reporter(RunContext& ctx, std::string stage, std::vector<std::string> columns)
     : ctx_(ctx), stage_(std::move(stage)), columns_(std::move(columns)), tty_(isatty(STDOUT_FILENO)) {
+  if (auto* host = dynamic_cast<HostRunContext*>(&ctx)) sinks_ = &host->progress_sinks();
   std::filesystem::path dir = ctx.run_dir();
   jsonl_path_ = (dir / "metrics.jsonl").string();
   csv_path_ = (dir / "metrics.csv").string();
   jsonl_.open(jsonl_path_, std::ios::app);
 }
 
-void Reporter::epoch_begin(int64_t, int64_t total_batches) {
+void Reporter::epoch_begin(int64_t epoch, int64_t total_batches) {
+  epoch_ = epoch;
   total_ = total_batches;
   start_ = std::chrono::steady_clock::now();
   next_draw_ = start_;
@@ -62,6 +64,10 @@ void Reporter::epoch_begin(int64_t, int64_t total_batches) {
 void Reporter::draw(int64_t done, int64_t images, const std::string& losses) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double ips = secs > 0 ? double(images) / secs : 0;
+  if (on_batch()) {
+    sinks_->on_batch(Progress{stage_, epoch_, done, total_, ips, losses});
+    return;
+  }
   double eta = done > 0 ? secs * double(total_ - done) / double(done) : 0;
   std::ostringstream s;
   if (tty_) {
@@ -78,7 +84,8 @@ void Reporter::draw(int64_t done, int64_t images, const std::string& losses) {
 }
 
 void Reporter::epoch_end(const json& row) {
-  if (tty_) std::cout << "\r\033[K" << std::flush;
+  if (tty_ && !on_batch()) std::cout << "\r\033[K" << std::flush;
+  if (sinks_ && sinks_->on_epoch) sinks_->on_epoch(stage_, row);
   std::ostringstream line;
   for (auto& c : columns_)
     line << std::left << std::setw(std::max<int>(12, int(c.size()) + 2)) << (row.contains(c) ? cell(row[c]) : "#na#");

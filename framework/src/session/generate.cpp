@@ -36,16 +36,27 @@ void generate_images(const GenerateOptions& o, const HostRegistry& registry) {
   auto noise = trained->generator_noise();
   if (!noise) throw Error("the generator of stage '" + stage + "' does not take noise: nothing to generate from");
 
+  // The averaged weights (generator_ema) unless --raw, where the run kept them.
   std::string weights = o.from;
   if (fs::is_directory(o.from)) {
     fs::path final_file = fs::path(dir) / trained->generator_file();
-    weights = fs::exists(final_file) ? final_file.string()
-                                     : (fs::path(dir) / "checkpoints" / (stage + "_last.pt")).string();
+    fs::path averaged = fs::path(dir) / averaged_file(trained->generator_file());
+    weights = !o.raw && fs::exists(averaged) ? averaged.string()
+              : fs::exists(final_file)       ? final_file.string()
+                                             : (fs::path(dir) / "checkpoints" / (stage + "_last.pt")).string();
   }
-  // A checkpoint (its generator entry) or a state-dict file (ganflow's or torch.save'd).
+  // A checkpoint (its average or generator entry) or a state-dict file (ganflow's or torch.save'd).
   c10::IValue v = load_pickle(weights);
-  StateDict sd = v.isGenericDict() && v.toGenericDict().contains("generator") ? Checkpoint::load(weights).state("generator")
-                                                                              : load_state_dict_file(weights);
+  StateDict sd;
+  if (v.isGenericDict() && v.toGenericDict().contains("generator")) {
+    Checkpoint ck = Checkpoint::load(weights);
+    std::string entry = "generator";
+    for (const auto& item : v.toGenericDict())
+      if (!o.raw && item.key().toStringRef().rfind("average:", 0) == 0) entry = item.key().toStringRef();
+    sd = ck.state(entry);
+  } else {
+    sd = load_state_dict_file(weights);
+  }
   torch::Device dev = resolve_device(o.device);
   load_state_dict(gen->module(), sd, weights);
   gen->module().to(dev);

@@ -103,6 +103,7 @@ bool Session::run() {
 
   HostRunContext ctx(device_, run_dir_, graph_.seed);
   ctx.set_log_sink(o_.on_log);
+  ctx.set_progress_sinks({o_.on_progress, o_.on_epoch});
   ctx.set_cancel_flag(&cancelled_);
   if (!o_.resume.empty()) ctx.set_resume(o_.resume);
   for (auto& change : changes_) ctx.log("warning: resuming with a change: " + change);

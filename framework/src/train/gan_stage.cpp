@@ -176,13 +176,19 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     set_mode(ck.meta.at("gen_mode").get<bool>());
   }
 
+  // Drawn by the averaged generator when a callback keeps one (generator_ema), as StyleGAN does.
   torch::Tensor samples() override {
     if (!s_.show_img) return {};
     torch::NoGradGuard ng;
-    bool was_training = gen_->module().is_training();
-    gen_->module().eval();
-    torch::Tensor imgs = gen_->forward(fixed_x_);
-    gen_->module().train(was_training);
+    torch::Tensor imgs;
+    auto draw = [&] {
+      bool was_training = gen_->module().is_training();
+      gen_->module().eval();
+      imgs = gen_->forward(fixed_x_);
+      gen_->module().train(was_training);
+    };
+    if (const WeightAverage* avg = weight_average_of(*gen_)) with_averaged_weights(*avg, draw);
+    else draw();
     return imgs;
   }
 
@@ -190,6 +196,8 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     set_mode(true);  // as fastai: leave the generator trainable, the critic frozen
     fs::path dir = ctx().run_dir();
     save_state_dict_file(gen_->module(), (dir / generator_file()).string());
+    if (const WeightAverage* avg = weight_average_of(*gen_))
+      save_pickle(c10::IValue(avg->averaged()), (dir / averaged_file(generator_file())).string());
     save_state_dict_file(crit_->module(), (dir / (name() + "_critic.pt")).string());
     ctx().log(name() + ": " + std::to_string(step()) + " steps (" + std::to_string(gen_steps_) + " generator, " +
               std::to_string(step() - gen_steps_) + " critic)");

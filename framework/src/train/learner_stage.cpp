@@ -78,6 +78,7 @@ double LearnerStage::validate() {
   // As fastai: validation batches dispatch batch events with training() false (no backward,
   // no step events), so callbacks see them and tell them apart.
   while (valid_->next(b)) {  // in fp32: validation numbers do not depend on the training precision
+    batch_size_ = b.x.size(0);
     dispatch(Event::BatchBegin);
     torch::Tensor out = model_->forward(in_layout(b.x, settings().precision));
     last_loss_ = loss_->forward(out, b.y).to(torch::kFloat);

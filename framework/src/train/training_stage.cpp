@@ -113,6 +113,7 @@ void TrainingStage::run(RunContext& ctx) {
 
 void TrainingStage::train_batch(const Batch& b) {
   training_ = true;
+  batch_size_ = b.x.size(0);
   before_batch(b);
   dispatch(Event::BatchBegin);
   torch::Tensor loss;
@@ -194,6 +195,8 @@ void TrainingStage::save_checkpoint(int64_t epoch, int64_t batch, const std::str
              {"n_smooth", smooth_.count()}, {"callbacks", callbacks}, {"scaler", scaler_.state()}};
   ck.put("rng", cpu_rng_state());
   ck.put_tensor("smooth", smooth_.mov());
+  for (auto& cb : callbacks_)
+    if (auto* avg = dynamic_cast<const WeightAverage*>(cb.get())) ck.put("average:" + cb->name(), avg->averaged());
   save_state(ck);
   ck.save(path);
 }
@@ -216,11 +219,18 @@ std::pair<int64_t, int64_t> TrainingStage::load_checkpoint(const std::string& pa
                       "' (was the graph's callback list changed?)",
                   name());
     cb->load_state(states[cb->name()]);
+    if (auto* avg = dynamic_cast<WeightAverage*>(cb.get())) avg->load_averaged(ck.state("average:" + cb->name()));
   }
   scaler_.load_state(meta.at("scaler"));
   step_ = meta.at("step").get<int64_t>();
   position_ = {meta.at("epoch").get<int64_t>(), meta.at("batch").get<int64_t>()};
   return position_;
+}
+
+const WeightAverage* TrainingStage::weight_average_of(const Model& model) const {
+  for (auto& cb : callbacks_)
+    if (auto* avg = dynamic_cast<const WeightAverage*>(cb.get()); avg && avg->averaged_model().get() == &model) return avg;
+  return nullptr;
 }
 
 void TrainingStage::warn(const std::string& message) {

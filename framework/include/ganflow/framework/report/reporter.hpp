@@ -1,11 +1,13 @@
 #pragma once
 // What a user sees of a stage: a progress bar per epoch on a terminal (plain periodic lines
-// otherwise), a fastai-style epoch table, and metrics.jsonl / metrics.csv in the run folder.
+// otherwise, or an embedding program's progress sinks), a fastai-style epoch table, and
+// metrics.jsonl / metrics.csv in the run folder.
 #include <chrono>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/params.hpp"
 #include "ganflow/stage.hpp"
 
@@ -20,7 +22,7 @@ class Reporter {
     auto now = std::chrono::steady_clock::now();
     if (now < next_draw_ && done < total_) return;
     draw(done, images, losses());
-    next_draw_ = now + (tty_ ? std::chrono::milliseconds(250) : std::chrono::seconds(15));
+    next_draw_ = now + (tty_ || on_batch() ? std::chrono::milliseconds(250) : std::chrono::seconds(15));
   }
   // row: column -> value; appended to metrics.jsonl with "stage" and "kind", metrics.csv rebuilt.
   void epoch_end(const json& row);
@@ -28,11 +30,13 @@ class Reporter {
 
  private:
   void draw(int64_t done, int64_t images, const std::string& losses);
+  bool on_batch() const { return sinks_ && sinks_->on_batch; }
   RunContext& ctx_;
+  const ProgressSinks* sinks_ = nullptr;  // an embedding program's, when it asked for them
   std::string stage_;
   std::vector<std::string> columns_;
   bool tty_, header_done_ = false;
-  int64_t total_ = 0;
+  int64_t epoch_ = 0, total_ = 0;
   std::chrono::steady_clock::time_point start_, next_draw_;
   std::string jsonl_path_, csv_path_;
   std::ofstream jsonl_;

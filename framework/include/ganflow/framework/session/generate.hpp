@@ -14,6 +14,7 @@ struct GenerateOptions {
   std::string device = "cpu";
   int64_t n = 64;
   uint64_t seed = 0;
+  bool raw = false;    // the generator's own weights even when an averaged (EMA) copy exists
 };
 
 // Rebuilds the run's graph, loads the generator's trained weights and writes `n` images.

@@ -9,6 +9,19 @@
 
 namespace ganflow {
 
+// A training stage's progress, for a program that embeds a run (SessionOptions::on_progress)
+// instead of the progress bar on stdout.
+struct Progress {
+  std::string stage;
+  int64_t epoch = 0, batch = 0, batches = 0;  // `batch` of this epoch's `batches` done
+  double images_per_s = 0;                    // this epoch so far
+  std::string losses;                         // as the progress line shows them
+};
+struct ProgressSinks {
+  std::function<void(const Progress&)> on_batch;  // a few times a second, and at each epoch's last batch
+  std::function<void(const std::string& stage, const json& row)> on_epoch;  // each epoch's row
+};
+
 class HostRunContext : public RunContext {
  public:
   HostRunContext(torch::Device device, std::string run_dir, uint64_t seed);
@@ -18,6 +31,8 @@ class HostRunContext : public RunContext {
   bool stop_requested() const override;
   void log(const std::string& line) override;  // the sink (default stdout) and <run_dir>/log.txt
   void set_log_sink(std::function<void(const std::string&)> sink) { sink_ = std::move(sink); }
+  void set_progress_sinks(ProgressSinks sinks) { progress_ = std::move(sinks); }
+  const ProgressSinks& progress_sinks() const { return progress_; }
   // A flag another thread sets to stop the run as SIGINT does.
   void set_cancel_flag(const std::atomic<bool>* flag) { cancel_ = flag; }
   // `from`: a run folder (each stage resumes from checkpoints/<stage>_last.pt) or one file.
@@ -35,10 +50,12 @@ class HostRunContext : public RunContext {
   std::ofstream log_;
   std::string resume_;
   std::function<void(const std::string&)> sink_;
+  ProgressSinks progress_;
   const std::atomic<bool>* cancel_ = nullptr;
 };
 
-// The run folder a --resume argument (run folder or checkpoint file) belongs to.
+// The run folder a --resume or generate argument (run folder, checkpoint file or final model
+// file) belongs to.
 std::string run_dir_of(const std::string& resume_from);
 
 // Creates `dir` (and parents) and checks it is writable; throws Error naming it.

@@ -34,6 +34,10 @@ struct SessionOptions {
   bool allow_changes = false;     // resume even where the graph file differs from the run's
   // Every line the run logs (epoch table rows, warnings, resume notes); default: stdout.
   std::function<void(const std::string&)> on_log;
+  // Batch progress of the training stages; set, it replaces the progress bar on stdout.
+  std::function<void(const Progress&)> on_progress;
+  // Each training epoch's row (the values of metrics.jsonl) as it is written.
+  std::function<void(const std::string& stage, const json& row)> on_epoch;
 };
 
 // The registry of the process: the built-in node types and every plugin on the search path

@@ -21,6 +21,7 @@
 #include "ganflow/framework/train/schedule.hpp"
 #include "ganflow/framework/train/smoother.hpp"
 #include "ganflow/stage.hpp"
+#include "ganflow/weight_average.hpp"
 
 namespace ganflow {
 
@@ -54,6 +55,7 @@ class TrainingStage : public Stage, public Trainer {
   void info(const std::string& message) override;
   void record(const std::string& key, double value) override { epoch_extra_[key] = value; }
   void save_checkpoint_as(const std::string& tag) override;  // checkpoints/<stage>_<tag>.pt
+  int64_t batch_size() const override { return batch_size_; }
 
  protected:
   // ---- What a stage supplies ----
@@ -89,6 +91,9 @@ class TrainingStage : public Stage, public Trainer {
   Optim* active_ = nullptr;  // the optimiser the next step updates
   bool training_ = true;     // false while a stage validates
   torch::Tensor last_loss_;
+  int64_t batch_size_ = 0;   // of the batch being trained or validated
+  // The callback that averages `model`'s weights (generator_ema), or nullptr.
+  const WeightAverage* weight_average_of(const Model& model) const;
 
  private:
   void train_batch(const Batch& b);
