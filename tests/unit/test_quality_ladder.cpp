@@ -28,6 +28,17 @@ std::string common_nodes(int64_t limit) {
     "generator": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1, "noise_sz": 32, "n_features": 16}},
     "extractor": {"type": "fmnist_classifier", "params": {"weights": ")" + kWeights + R"("}},)";
 }
+// The GAN around common_nodes' generator: the nodes a `train` stage needs besides it.
+std::string gan_nodes() {
+  return R"(
+    "gan_data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "train_images"}, "params": {"bs": 32}},
+    "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 16}},
+    "bce": {"type": "bce_with_logits"},
+    "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
+    "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}},
+    "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
+    "switcher": {"type": "fixed_gan_switcher"},)";
+}
 }  // namespace
 
 TEST_CASE("evaluate: the ladder is monotonic and real-vs-real KID is about 0", "[quality]") {
@@ -70,14 +81,7 @@ TEST_CASE("evaluate refuses n <= the feature dimension, naming the param", "[qua
 
 TEST_CASE("quality_monitor records fd in metrics.jsonl and metrics.csv, keeps a best checkpoint and says so", "[quality]") {
   std::string dir = gantest::temp_dir("quality_monitor");
-  std::string graph = R"({"seed": 3, "nodes": {)" + common_nodes(300) + R"(
-    "gan_data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "train_images"}, "params": {"bs": 32}},
-    "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 16}},
-    "bce": {"type": "bce_with_logits"},
-    "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
-    "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}},
-    "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
-    "switcher": {"type": "fixed_gan_switcher"},
+  std::string graph = R"({"seed": 3, "nodes": {)" + common_nodes(300) + gan_nodes() + R"(
     "monitor": {"type": "quality_monitor", "inputs": {"generator": "generator", "noise": "noise",
                 "extractor": "extractor", "real": "test_data"}, "params": {"n": 200, "kid_subset_size": 100}},
     "train": {"type": "gan", "inputs": {"data": "gan_data", "generator": "generator", "critic": "critic",
@@ -117,14 +121,7 @@ TEST_CASE("quality_monitor records fd in metrics.jsonl and metrics.csv, keeps a 
 
 TEST_CASE("evaluate and quality_monitor measure the generator_ema's averaged weights when it is wired as `average`", "[quality]") {
   std::string dir = gantest::temp_dir("quality_ema");
-  std::string graph = R"({"seed": 3, "nodes": {)" + common_nodes(300) + R"(
-    "gan_data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "train_images"}, "params": {"bs": 32}},
-    "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_channels": 1, "n_features": 16}},
-    "bce": {"type": "bce_with_logits"},
-    "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
-    "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}},
-    "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
-    "switcher": {"type": "fixed_gan_switcher"},
+  std::string graph = R"({"seed": 3, "nodes": {)" + common_nodes(300) + gan_nodes() + R"(
     "ema": {"type": "generator_ema", "inputs": {"generator": "generator"}, "params": {"beta": 0.9}},
     "monitor": {"type": "quality_monitor", "inputs": {"generator": "generator", "noise": "noise", "average": "ema",
                 "extractor": "extractor", "real": "test_data"}, "params": {"n": 200, "kid_subset_size": 100}},
