@@ -10,6 +10,8 @@
 #include <map>
 
 #include "gan_harness.hpp"
+#include "ganflow/model.hpp"
+#include "ganflow/state_dict.hpp"
 
 using ganflow::json;
 namespace fs = std::filesystem;
@@ -120,33 +122,47 @@ TEST_CASE("quality_monitor records fd in metrics.jsonl and metrics.csv, keeps a 
 }
 
 TEST_CASE("evaluate and quality_monitor measure the generator_ema's averaged weights when it is wired as `average`", "[quality]") {
-  std::string dir = gantest::temp_dir("quality_ema");
-  std::string graph = R"({"seed": 3, "nodes": {)" + common_nodes(300) + gan_nodes() + R"(
+  // One graph run twice, the evaluate stage with and without the average: the same node names
+  // give the same seeds (noise, reference), and training is deterministic.
+  auto run = [&](bool averaged) {
+    std::string dir = gantest::temp_dir(averaged ? "quality_ema" : "quality_ema_raw");
+    std::string graph = R"({"seed": 3, "deterministic": true, "nodes": {)" + common_nodes(300) + gan_nodes() + R"(
     "ema": {"type": "generator_ema", "inputs": {"generator": "generator"}, "params": {"beta": 0.9}},
     "monitor": {"type": "quality_monitor", "inputs": {"generator": "generator", "noise": "noise", "average": "ema",
                 "extractor": "extractor", "real": "test_data"}, "params": {"n": 200, "kid_subset_size": 100}},
     "train": {"type": "gan", "inputs": {"data": "gan_data", "generator": "generator", "critic": "critic",
               "gen_loss": "gen_loss", "crit_loss": "crit_loss", "switcher": "switcher", "callbacks": ["ema", "monitor"]},
               "params": {"epochs": 1, "max_batches": 6, "show_img": false}},
-    "eval_ema": {"type": "evaluate", "inputs": {"generator": "generator", "noise": "noise", "extractor": "extractor",
-                 "real": "test_data", "train": "train_data", "average": "ema", "after": ["train"]}, "params": {"n": 300}},
-    "eval_raw": {"type": "evaluate", "inputs": {"generator": "generator", "noise": "noise", "extractor": "extractor",
-                 "real": "test_data", "train": "train_data", "after": ["eval_ema"]}, "params": {"n": 300}}}})";
-  gantest::run_graph(graph, dir);
+    "evaluate": {"type": "evaluate", "inputs": {"generator": "generator", "noise": "noise", "extractor": "extractor",
+                 "real": "test_data", "train": "train_data", )" + (averaged ? R"("average": "ema", )" : "") +
+                        R"("after": ["train"]}, "params": {"n": 300}}}})";
+    auto built = gantest::run_graph(graph, dir);
+    return std::make_pair(dir, std::dynamic_pointer_cast<ganflow::Model>(built.nodes.at("generator")));
+  };
+  auto [ema_dir, ema_gen] = run(true);
+  auto [raw_dir, raw_gen] = run(false);
+  REQUIRE((ema_gen && raw_gen));
   auto generator_fd = [](const json& out) {
     for (auto& r : out.at("rows"))
       if (r.at("set") == "generator") return r.at("fd").get<double>();
     return -1.0;
   };
-  json ema = gantest::read_json(dir + "/eval_ema.json"), raw = gantest::read_json(dir + "/eval_raw.json");
+  json ema = gantest::read_json(ema_dir + "/evaluate.json"), raw = gantest::read_json(raw_dir + "/evaluate.json");
   CHECK(ema.at("generator_weights") == "averaged (EMA)");
   CHECK(raw.at("generator_weights") == "trained");
-  // Same noise, same reference: a different FD is a different generator; the raw one ran after
-  // the EMA's evaluation, so the generator got its own weights back.
+  // The same training, noise and reference: the FD differs because the weights measured differ.
+  const auto trained = ganflow::load_state_dict_file(ema_dir + "/train_generator.pt");
+  const auto trained_raw = ganflow::load_state_dict_file(raw_dir + "/train_generator.pt");
+  int64_t same_training = 0;
+  for (const auto& e : trained) same_training += torch::equal(e.value(), trained_raw.at(e.key()));
+  REQUIRE(same_training == int64_t(trained.size()));
   CHECK(generator_fd(ema) > 0);
-  CHECK(generator_fd(raw) > 0);
   CHECK(generator_fd(ema) != generator_fd(raw));
-  std::ifstream f(dir + "/metrics.jsonl");
+  // After measuring the average, the generator has its own trained weights back.
+  int64_t restored = 0;
+  for (const auto& e : ganflow::state_dict(ema_gen->module())) restored += torch::equal(e.value(), trained.at(e.key()));
+  CHECK(restored == int64_t(trained.size()));
+  std::ifstream f(ema_dir + "/metrics.jsonl");
   int with_fd = 0;
   for (std::string line; std::getline(f, line);) with_fd += json::parse(line).contains("fd");
   CHECK(with_fd == 1);
