@@ -46,7 +46,7 @@ TEST_CASE("fixed_gan_switcher counters survive a checkpoint round trip", "[switc
   t.begin({a.get()});
   CHECK(t.run({a.get()}, 3) == "CCC");
   json saved = a->state();
-  CHECK(saved == json{{"n_c", 3}, {"n_g", 0}});
+  CHECK(saved == json{{"n_c", 3}, {"n_g", 0}, {"gen_steps", 0}});
 
   // A resumed fit: new switcher, state restored, on_train_begin at step > 0 keeps it.
   auto b = build_one<Callback>("fixed_gan_switcher", R"({"n_crit": 5, "n_gen": 1})");
@@ -58,4 +58,42 @@ TEST_CASE("fixed_gan_switcher counters survive a checkpoint round trip", "[switc
   fresh.begin({b.get()});
   CHECK(fresh.run({b.get()}, 6) == "CCCCCG");
   CHECK_THROWS_WITH(b->load_state(json{{"n_c", "x"}}), Catch::Contains("'n_c' missing or not a count"));
+}
+
+TEST_CASE("fixed_gan_switcher follows a count schedule keyed on the generator steps done", "[switchers]") {
+  // 4 critic batches while the generator has done < 2 steps, 3 on every 3rd step, else 2.
+  auto sw = build_one<Callback>("fixed_gan_switcher", R"({"n_crit": 2, "n_crit_schedule": [[2, 4]], "n_crit_every": [3, 3]})");
+  ScriptedTrainer t;
+  t.begin({sw.get()});
+  CHECK(t.run({sw.get()}, 20) == "CCCCGCCCCGCCGCCCGCCG");
+  CHECK(sw->state()["gen_steps"] == 5);
+  // Resumed mid-schedule: the count of generator steps comes back, and with it the schedule.
+  auto b = build_one<Callback>("fixed_gan_switcher", R"({"n_crit": 2, "n_crit_schedule": [[2, 4]], "n_crit_every": [3, 3]})");
+  b->load_state(json::parse(sw->state().dump()));
+  ScriptedTrainer tb;
+  tb.steps = 20;
+  tb.gen = t.gen;
+  tb.begin({b.get()});
+  CHECK(tb.run({b.get()}, 7) == t.run({sw.get()}, 7));
+
+  // The WGAN paper's schedule: 100 critic steps before the generator's first.
+  auto wgan = build_one<Callback>("fixed_gan_switcher", R"({"n_crit": 5, "n_crit_schedule": [[25, 100]], "n_crit_every": [500, 100]})");
+  ScriptedTrainer tw;
+  tw.begin({wgan.get()});
+  CHECK(tw.run({wgan.get()}, 101) == std::string(100, 'C') + "G");
+
+  // n_gen too: 2 generator batches while none is done yet, then 1.
+  auto gen = build_one<Callback>("fixed_gan_switcher", R"({"n_gen": 1, "n_gen_schedule": [[1, 2]]})");
+  ScriptedTrainer tg;
+  tg.begin({gen.get()});
+  CHECK(tg.run({gen.get()}, 7) == "CGGCGCG");
+}
+
+TEST_CASE("fixed_gan_switcher refuses a malformed schedule naming node and param", "[switchers]") {
+  CHECK_THAT(build_error(R"({"s": {"type": "fixed_gan_switcher", "params": {"n_crit_schedule": [[0, 5]]}}})"),
+             Catch::Contains("/nodes/s/params/n_crit_schedule/0/0"));
+  CHECK_THAT(build_error(R"({"s": {"type": "fixed_gan_switcher", "params": {"n_crit_schedule": [[25]]}}})"),
+             Catch::Contains("/nodes/s/params/n_crit_schedule/0"));
+  CHECK_THAT(build_error(R"({"s": {"type": "fixed_gan_switcher", "params": {"n_crit_every": [500]}}})"),
+             Catch::Contains("n_crit_every"));
 }
