@@ -109,6 +109,16 @@ int main(int argc, char** argv) {
   generate->add_option("--stage", gen_opts.stage, "GAN stage (default: the last one)");
   generate->add_option("--device", gen_opts.device, "cpu, cuda, cuda:N or auto");
   generate->add_flag("--raw", gen_opts.raw, "The generator's own weights, not its average (generator_ema) when the run kept one");
+  generate->add_option("--truncation", gen_opts.truncation,
+                       "Truncation trick: redraw noise components with |z| > PSI from the run's noise source")
+      ->check(CLI::PositiveNumber);
+  auto* interpolate = generate->add_option("--interpolate", gen_opts.interpolate,
+                                           "Slerp N images from each seed of --seeds to the next (endpoints are the "
+                                           "seeds' own images, as --seed S --n 1 draws them)")
+                          ->check(CLI::Range(int64_t(2), int64_t(10000)));
+  generate->add_option("--seeds", gen_opts.seeds, "With --interpolate: two or more seeds, A,B[,C...]")
+      ->delimiter(',')
+      ->needs(interpolate);
 
   auto* reference = app.add_subcommand("reference", "Print the Markdown reference of every node type");
   reference->add_flag("--markdown", markdown, "(default) Markdown output");
@@ -127,8 +137,8 @@ int main(int argc, char** argv) {
     }
     if (*plugins) return cmd_plugins(as_json);
     if (*generate) {
-      generate_images(gen_opts, default_registry());
-      std::cout << "wrote " << gen_opts.n << " images to " << gen_opts.out << "\n";
+      int64_t n = generate_images(gen_opts, default_registry());
+      std::cout << "wrote " << n << " images to " << gen_opts.out << "\n";
       return 0;
     }
     if (*describe) return cmd_describe(type, as_json);

@@ -3,7 +3,8 @@
 // whether the idle network has gradients or changed during the step, and the largest
 // critic parameter; it writes the record to a JSON file at train end.
 // A spy generator loss records what the trainer hands a generator loss on each call; an event
-// counter counts a stage's batch events by training() and writes them at train end.
+// counter counts a stage's batch events by training() and writes them at train end. A spy
+// critic wraps a critic and records what each of its forwards is handed.
 #include <ganflow/ganflow.hpp>
 #include <torch/torch.h>
 
@@ -112,9 +113,39 @@ class SpyGenLoss : public ganflow::GenLoss {
   ganflow::json calls_ = ganflow::json::array();
 };
 
+// The wrapped critic, recording per forward: the batch, whether the input carries a graph,
+// and the share of pixels exactly 0 (what cutout leaves).
+class SpyCritic : public ganflow::Model {
+ public:
+  SpyCritic(std::string out, std::shared_ptr<ganflow::Model> inner) : out_(std::move(out)), inner_(std::move(inner)) {}
+  torch::nn::Module& module() override { return inner_->module(); }
+  torch::Tensor forward(const torch::Tensor& x) override {
+    {
+      torch::NoGradGuard ng;
+      calls_.push_back({{"bs", x.size(0)}, {"requires_grad", x.requires_grad()},
+                        {"zero_share", (x == 0).to(torch::kFloat64).mean().item<double>()}});
+    }
+    std::ofstream(out_) << ganflow::json{{"calls", calls_}}.dump(1);
+    return inner_->forward(x);
+  }
+
+ private:
+  std::string out_;
+  std::shared_ptr<ganflow::Model> inner_;
+  ganflow::json calls_ = ganflow::json::array();
+};
+
 }  // namespace
 
 GANFLOW_PLUGIN("spies", "1.0") {
+  ganflow::NodeSpec sc("spy_critic", ganflow::NodeKind::Model, "A critic that records what it is handed (tests).");
+  sc.param_string("out", "spy_critic.json", "Where to write the record.");
+  sc.input("critic", {ganflow::NodeKind::Model}, "The critic it wraps.");
+  sc.factory = [](const ganflow::BuildContext& c) {
+    return std::make_shared<SpyCritic>(c.params().s("out"), c.input<ganflow::Model>("critic"));
+  };
+  registry.add(std::move(sc));
+
   ganflow::NodeSpec e("event_counter", ganflow::NodeKind::Callback, "Counts batch events by training() (tests).");
   e.param_string("out", "events.json", "Where to write the counts.");
   e.factory = [](const ganflow::BuildContext& c) { return std::make_shared<EventCounter>(c.params().s("out")); };

@@ -125,8 +125,7 @@ TEST_CASE("CUDA: the DCGAN generator and critic match the CPU forward and backwa
 TEST_CASE("CUDA: the loss scaler's fused check skips an inf step and unscales a clean one", "[cuda][scaler]") {
   if (!have_cuda()) return;
   torch::Tensor p = torch::ones({3}, kCuda).requires_grad_(true);
-  ganflow::Optim opt(ganflow::OptimizerSettings{"sgd", 0.0, 0.0, 1e-8, 0.0, false}, {p});
-  opt.set_lr(1.0);
+  ganflow::Optim opt(ganflow::OptimizerSettings{"sgd", 0.0, 0.0, 1e-8, 0.0, false}, 1.0, {p});
   ganflow::LossScaler scaler(true, 4.0, 2);
   p.mutable_grad() = torch::tensor({1.0f, INFINITY, 0.0f}, kCuda);
   CHECK_FALSE(scaler.step(opt));
@@ -145,8 +144,7 @@ TEST_CASE("CUDA: Optim's multi-tensor Adam matches torch::optim::Adam on the GPU
     ours.push_back(torch::randn(shape, kCuda).requires_grad_(true));
     theirs.push_back(ours.back().detach().clone().requires_grad_(true));
   }
-  ganflow::Optim opt(ganflow::OptimizerSettings{"adam", 0.5, 0.99, 1e-8, 0.01, /*true_wd=*/false}, ours);
-  opt.set_lr(2e-3);
+  ganflow::Optim opt(ganflow::OptimizerSettings{"adam", 0.5, 0.99, 1e-8, 0.01, /*true_wd=*/false}, 2e-3, ours);
   torch::optim::Adam ref(theirs, torch::optim::AdamOptions(2e-3).betas({0.5, 0.99}).eps(1e-8).weight_decay(0.01));
   int steps = 0;
   for (; steps < 5; ++steps) {

@@ -214,3 +214,64 @@ TEST_CASE("learner validation batches dispatch batch events with training() fals
   CHECK_FALSE(counts.contains("no_loss_valid"));  // the validation batch's loss is there for callbacks
   CHECK_FALSE(counts.contains("no_loss_train"));
 }
+
+namespace {
+// fastai v1's one-cycle as a factor of the base lr: cosine from 1/25 up to 1 over
+// floor(0.3 * total) steps, then cosine down to 1/25e4.
+double one_cycle_factor(int64_t step, int64_t total) {
+  auto cos_anneal = [](double a, double b, double pct) { return b + (a - b) / 2 * (std::cos(M_PI * pct) + 1); };
+  const double up = std::floor(0.3 * double(total));
+  if (double(step) < up) return cos_anneal(1.0 / 25, 1.0, double(step) / up);
+  return cos_anneal(1.0, 1.0 / 25e4, (double(step) - up) / (double(total) - up));
+}
+
+// The lines of the GraphError that validating `g` raises ("" when it is valid).
+std::string graph_error(const json& g) {
+  try {
+    ganflow::SessionOptions o;
+    o.graph_text = g.dump();
+    ganflow::Session s(o, gantest::registry());
+  } catch (const ganflow::GraphError& e) {
+    std::string all;
+    for (auto& l : e.lines()) all += l + "\n";
+    return all;
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("TTUR: each network's optimiser follows the one-cycle schedule from its own base lr", "[gan]") {
+  json g = tiny_gan("", {{"schedule", "one_cycle"}, {"lr_gen", 1e-4}, {"lr_crit", 4e-4}, {"betas_crit", {0.0, 0.9}}}, fixed(1, 1));
+  json spy = run("ttur", g);
+  auto& bs = spy["batches"];
+  int g_steps = 0, c_steps = 0;
+  for (std::size_t i = 0; i < bs.size(); ++i) {
+    INFO("step " << i);
+    const bool gen = bs[i]["gen_mode"].get<bool>();
+    CHECK(bs[i]["lr_step"].get<double>() == Approx((gen ? 1e-4 : 4e-4) * one_cycle_factor(int64_t(i), 12)).epsilon(1e-9));
+    (gen ? g_steps : c_steps)++;
+  }
+  CHECK((g_steps == 6 && c_steps == 6));
+  // The saved graph holds the values that ran; the shared ones fill what was not given.
+  json saved = gantest::read_json(spy["dir"].get<std::string>() + "/graph.json")["nodes"]["train"]["params"];
+  CHECK(saved["lr_gen"] == 1e-4);
+  CHECK(saved["lr_crit"] == 4e-4);
+  CHECK(saved["betas_gen"] == json({0.5, 0.99}));
+  CHECK(saved["betas_crit"] == json({0.0, 0.9}));
+  CHECK(saved["wd_gen"] == 0.0);
+  std::ifstream log(spy["dir"].get<std::string>() + "/log.txt");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains("train: generator adam lr 0.0001 betas (0.5, 0.99) wd 0; critic adam lr 0.0004 betas (0, 0.9) wd 0"));
+
+  // Without lr_gen / lr_crit both follow lr.
+  json shared = run("ttur_shared", tiny_gan("", json::object(), fixed(1, 1)));
+  for (auto& b : shared["batches"]) CHECK(b["lr_step"].get<double>() == Approx(2e-4));
+}
+
+TEST_CASE("TTUR bad input: betas of one value and a negative weight decay are refused naming the param", "[gan]") {
+  CHECK_THAT(graph_error(tiny_gan("", {{"betas_gen", {0.5}}}, fixed(1, 1))),
+             Catch::Contains("/nodes/train/params/betas_gen: give two values"));
+  CHECK_THAT(graph_error(tiny_gan("", {{"wd_crit", -0.5}}, fixed(1, 1))), Catch::Contains("/nodes/train/params/wd_crit"));
+  CHECK_THAT(graph_error(tiny_gan("", {{"lr_gen", -1.0}}, fixed(1, 1))), Catch::Contains("/nodes/train/params/lr_gen"));
+  CHECK(graph_error(tiny_gan("", {{"wd_crit", 0.5}}, fixed(1, 1))).empty());
+}

@@ -44,8 +44,7 @@ TEST_CASE("Optim's Adam step computes torch::optim::Adam's step, L2 decay and sk
   auto ours = make_params();
   auto theirs = clones(ours);
   ganflow::OptimizerSettings s{"adam", 0.5, 0.99, 1e-8, 0.01, /*true_wd=*/false};
-  ganflow::Optim opt(s, ours);
-  opt.set_lr(2e-3);
+  ganflow::Optim opt(s, 2e-3, ours);
   torch::optim::Adam ref(theirs, torch::optim::AdamOptions(2e-3).betas({0.5, 0.99}).eps(1e-8).weight_decay(0.01));
   int steps = 0;
   for (int step = 0; step < 6; ++step, ++steps) {
@@ -64,7 +63,7 @@ TEST_CASE("Optim's Adam state round-trips through torch's optimizer serialisatio
   auto ours = make_params();
   auto theirs = clones(ours);
   ganflow::OptimizerSettings s{"adam", 0.9, 0.99, 1e-8, 0.0, false};
-  ganflow::Optim opt(s, ours);
+  ganflow::Optim opt(s, 1e-3, ours);
   torch::optim::Adam ref(theirs, torch::optim::AdamOptions(1e-3).betas({0.9, 0.99}).eps(1e-8));
   for (int step = 0; step < 3; ++step) {
     set_grads(ours, theirs, step, 99);
@@ -97,8 +96,7 @@ TEST_CASE("Optim's decoupled weight decay shrinks only the parameters with a gra
   auto ps = make_params();
   auto before = clones(ps);
   ganflow::OptimizerSettings s{"sgd", 0.0, 0.0, 1e-8, 0.1, /*true_wd=*/true};
-  ganflow::Optim opt(s, ps);
-  opt.set_lr(0.5);
+  ganflow::Optim opt(s, 0.5, ps);
   ps[0].mutable_grad() = torch::zeros({4, 3});  // a zero gradient: only the decay moves it
   opt.step();
   CHECK(torch::allclose(ps[0].detach(), before[0].detach() * (1 - 0.5 * 0.1)));

@@ -45,8 +45,7 @@ std::vector<json> step_records(const std::string& dir) {
 // One SGD parameter [2] with gradient `grad` (lr 1, no momentum, no weight decay).
 struct OneParam {
   torch::Tensor p = torch::ones({2}).requires_grad_(true);
-  ganflow::Optim opt{ganflow::OptimizerSettings{"sgd", 0.0, 0.0, 1e-8, 0.0, false}, {p}};
-  OneParam() { opt.set_lr(1.0); }
+  ganflow::Optim opt{ganflow::OptimizerSettings{"sgd", 0.0, 0.0, 1e-8, 0.0, false}, 1.0, {p}};
   void set_grad(std::vector<float> g) { p.mutable_grad() = torch::tensor(g); }
 };
 }  // namespace

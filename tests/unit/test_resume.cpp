@@ -316,6 +316,56 @@ TEST_CASE("generator_ema: a GAN killed mid-run resumes its average bit-equal, an
   CHECK(torch::equal(ganflow::load_pickle(dir + "/file.pt").toTensor(), ema));
 }
 
+TEST_CASE("ada, TTUR and a switch schedule resume bit-equal, and generate interpolates between seeds' own images", "[resume]") {
+  std::string dir = gantest::temp_dir("resume_ada");
+  json g = gantest::tiny_dcgan({"resume_ada", 11, 256, 16, 16, 16, 1},
+                               {{"epochs", 2}, {"max_batches", 8}, {"checkpoint_every", 2}, {"n_samples", 16},
+                                {"lr_gen", 1e-4}, {"lr_crit", 3e-4}});
+  g["deterministic"] = true;
+  g["device"] = "cpu";
+  // An interval of 3 critic steps: the checkpoints every 2 steps fall inside intervals.
+  // p starts at 0.5, so the augmentations' random draws shape the training being compared.
+  g["nodes"]["ada"] = {{"type", "ada"}, {"params", {{"interval", 3}, {"speed_kimg", 1.0}, {"p_init", 0.5}}}};
+  g["nodes"]["switcher"]["params"]["n_crit_schedule"] = {{2, 3}};
+  g["nodes"]["train"]["inputs"]["callbacks"] = json::array({"ada"});
+  std::string log = straight_killed_resumed(g, dir, "train");
+  INFO(log);
+  CHECK_THAT(log, Catch::Contains("train: resumed from"));
+  require_same_weights(dir + "/straight/train_generator.pt", dir + "/killed/train_generator.pt");
+  require_same_weights(dir + "/straight/train_critic.pt", dir + "/killed/train_critic.pt");
+  json straight = ganflow::Checkpoint::load(dir + "/straight/checkpoints/train_last.pt").meta["callbacks"];
+  json killed = ganflow::Checkpoint::load(dir + "/killed/checkpoints/train_last.pt").meta["callbacks"];
+  CHECK(straight == killed);
+  CHECK(straight["ada"]["rt"].is_number());  // intervals completed
+  CHECK(straight["switcher"]["gen_steps"].get<int>() > 0);
+  std::string metrics = slurp(dir + "/straight/metrics.jsonl");
+  CHECK_THAT(metrics, Catch::Contains("\"augment_p\""));
+  CHECK_THAT(metrics, Catch::Contains("\"ada_rt\""));
+
+  // The path's ends are the seeds' own images (--seed S --n 1); 5 images from 3 to 9.
+  auto images = [&](const std::vector<std::string>& extra, const std::string& name) {
+    std::vector<std::string> args = {"generate", dir + "/straight", "--format", "pt", "--out", dir + "/" + name + ".pt"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    REQUIRE(run(args, dir + "/" + name + ".log") == 0);
+    return ganflow::load_pickle(dir + "/" + name + ".pt").toTensor();
+  };
+  torch::Tensor path = images({"--interpolate", "5", "--seeds", "3,9"}, "path");
+  REQUIRE(path.size(0) == 5);
+  CHECK(torch::allclose(path[0], images({"--seed", "3", "--n", "1"}, "seed3")[0], 1e-5, 1e-5));
+  CHECK(torch::allclose(path[4], images({"--seed", "9", "--n", "1"}, "seed9")[0], 1e-5, 1e-5));
+  CHECK_FALSE(torch::allclose(path[2], path[0], 1e-3, 1e-3));
+  torch::Tensor plain = images({"--seed", "3", "--n", "8"}, "plain");
+  torch::Tensor truncated = images({"--seed", "3", "--n", "8", "--truncation", "0.5"}, "truncated");
+  CHECK(truncated.sizes() == plain.sizes());
+  CHECK_FALSE(torch::equal(truncated, plain));
+
+  // Bad sampling options: a non-positive psi, fewer than two seeds.
+  CHECK(run({"generate", dir + "/straight", "--out", dir + "/x.png", "--truncation", "0"}, dir + "/bad1.log") == 2);
+  CHECK_THAT(slurp(dir + "/bad1.log"), Catch::Contains("--truncation"));
+  CHECK(run({"generate", dir + "/straight", "--out", dir + "/x.png", "--interpolate", "4", "--seeds", "3"}, dir + "/bad2.log") != 0);
+  CHECK_THAT(slurp(dir + "/bad2.log"), Catch::Contains("--interpolate needs --seeds with two or more seeds"));
+}
+
 TEST_CASE("resuming with a graph file that differs from the run's is refused, listing the changes", "[resume]") {
   std::string dir = gantest::temp_dir("resume_changes");
   std::string graph = write_graph(dir);  // 2 epochs of 8 batches

@@ -27,7 +27,7 @@ const HostRegistry& plugin_registry() {
     HostRegistry r;
     const std::string dir = std::string(GANFLOW_BINARY_DIR) + "/lib/ganflow/plugins/";
     for (const char* lib : {"ganflow_models", "ganflow_losses", "ganflow_switchers", "ganflow_callbacks",
-                            "ganflow_metrics"}) {
+                            "ganflow_metrics", "ganflow_augment", "ganflow_data"}) {
       std::string path = dir + "lib" + lib + ".so";
       if (!fs::exists(path))
         throw std::runtime_error(path + " is missing: build the plugin targets (ninja " + lib + ") first");

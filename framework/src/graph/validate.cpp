@@ -141,7 +141,10 @@ void validate_graph(Graph& g, const HostRegistry& registry) {
   for (auto& n : g.nodes) {
     const NodeSpec& spec = registry.at(n.type);
     for (auto& p : spec.params) n.params[p.name] = p.resolve(n.params.contains(p.name) ? n.params[p.name] : p.default_value);
+    if (auto* resolve = registry.resolver(n.type))
+      for (auto& problem : (*resolve)(n.params)) errors.push_back("/nodes/" + n.name + "/params/" + problem);
   }
+  if (!errors.empty()) throw GraphError(errors);
 }
 
 std::vector<std::string> build_order(const Graph& g) {

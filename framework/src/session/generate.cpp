@@ -9,6 +9,7 @@
 #include "ganflow/framework/session/device.hpp"
 #include "ganflow/framework/graph/executor.hpp"
 #include "ganflow/framework/session/run_context.hpp"
+#include "ganflow/framework/session/sampling.hpp"
 #include "ganflow/framework/train/checkpoint.hpp"
 #include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/model.hpp"
@@ -19,7 +20,9 @@ namespace fs = std::filesystem;
 
 namespace ganflow {
 
-void generate_images(const GenerateOptions& o, const HostRegistry& registry) {
+int64_t generate_images(const GenerateOptions& o, const HostRegistry& registry) {
+  if (o.truncation < 0 || (o.interpolate > 0 && o.seeds.size() < 2))
+    throw Error(o.truncation < 0 ? "--truncation must be > 0" : "--interpolate needs --seeds with two or more seeds");
   std::string dir = run_dir_of(o.from);
   Graph g = load_graph((fs::path(dir) / "graph.json").string());
   validate_graph(g, registry);
@@ -61,9 +64,22 @@ void generate_images(const GenerateOptions& o, const HostRegistry& registry) {
   load_state_dict(gen->module(), sd, weights);
   gen->module().to(dev);
   gen->module().eval();
-  torch::manual_seed(o.seed);
   torch::NoGradGuard ng;
-  torch::Tensor imgs = gen->forward(noise->sample(o.n, dev)).to(torch::kCPU);
+  // One seed's noise, truncated when asked (the resampling continues the seed's stream).
+  auto noise_of = [&](uint64_t seed, int64_t n) {
+    torch::manual_seed(seed);
+    torch::Tensor z = noise->sample(n, dev);
+    return o.truncation > 0 ? truncate_noise(z, o.truncation, [&] { return noise->sample(n, dev); }) : z;
+  };
+  torch::Tensor z;
+  if (o.interpolate > 0) {
+    std::vector<torch::Tensor> keys;
+    for (uint64_t s : o.seeds) keys.push_back(noise_of(s, 1));
+    z = interpolation_path(keys, o.interpolate);
+  } else {
+    z = noise_of(o.seed, o.n);
+  }
+  torch::Tensor imgs = gen->forward(z).to(torch::kCPU);
 
   if (o.format == "pt") {
     save_pickle(imgs, o.out);
@@ -77,6 +93,7 @@ void generate_images(const GenerateOptions& o, const HostRegistry& registry) {
       save_image(image_from_unit(imgs[i]), (fs::path(o.out) / name).string());
     }
   }
+  return imgs.size(0);
 }
 
 }  // namespace ganflow

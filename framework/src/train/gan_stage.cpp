@@ -6,9 +6,11 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "ganflow/framework/data/gan_item_list.hpp"
 #include "ganflow/framework/plugin/host_registry.hpp"
+#include "ganflow/critic_augment.hpp"
 #include "ganflow/framework/train/learner_stage.hpp"
 #include "ganflow/loss.hpp"
 #include "ganflow/trained_generator.hpp"
@@ -21,9 +23,24 @@ namespace {
 
 struct GanSettings {  // read from the params declared in gan_spec (their defaults are there)
   int64_t n_samples{};
-  bool gen_first{}, switch_eval{}, show_img{};
+  bool gen_first{}, switch_eval{}, show_img{}, raw_samples{};
   double clip{};
+  // TTUR: each network's optimiser, resolved from the shared lr / betas / wd by resolve_ttur.
+  double lr_gen{}, lr_crit{}, wd_gen{}, wd_crit{};
+  std::vector<double> betas_gen, betas_crit;
 };
+
+// The optimiser settings of one network: the shared ones with its own betas and wd.
+OptimizerSettings network_optimizer(OptimizerSettings o, const std::vector<double>& betas, double wd) {
+  o.beta1 = betas.at(0), o.beta2 = betas.at(1), o.wd = wd;
+  return o;
+}
+
+std::string describe(const std::string& net, const OptimizerSettings& o, double lr) {
+  std::ostringstream s;
+  s << net << " " << o.kind << " lr " << lr << " betas (" << o.beta1 << ", " << o.beta2 << ") wd " << o.wd;
+  return s.str();
+}
 
 void set_requires_grad(torch::nn::Module& m, bool on) {
   for (auto& p : m.parameters()) p.requires_grad_(on);
@@ -37,7 +54,8 @@ class GanStage : public TrainingStage, public TrainedGenerator {
            std::shared_ptr<Model> c, std::shared_ptr<GenLoss> gl, std::shared_ptr<CritLoss> cl,
            std::vector<std::shared_ptr<Callback>> cbs)
       : TrainingStage(fit, std::move(data), std::move(cbs)), s_(s), gen_(std::move(g)), crit_(std::move(c)),
-        gen_loss_(std::move(gl)), crit_loss_(std::move(cl)), smooth_g_(fit.beta), smooth_c_(fit.beta) {}
+        gen_loss_(std::move(gl)), crit_loss_(std::move(cl)), smooth_g_(fit.beta), smooth_c_(fit.beta),
+        smooth_real_(fit.beta), smooth_fake_(fit.beta) {}
 
   bool is_gan() const override { return true; }
   bool gen_mode() const override { return gen_mode_; }
@@ -62,9 +80,19 @@ class GanStage : public TrainingStage, public TrainedGenerator {
       to_channels_last(crit_->module());
     }
     // Both optimisers hold every parameter of their network (made before any freezing).
-    opt_g_ = std::make_unique<Optim>(settings().opt, gen_->module().parameters());
-    opt_c_ = std::make_unique<Optim>(settings().opt, crit_->module().parameters());
-    critic_fn_ = [this](const torch::Tensor& x) { return crit_->forward(x); };
+    const OptimizerSettings og = network_optimizer(settings().opt, s_.betas_gen, s_.wd_gen);
+    const OptimizerSettings oc = network_optimizer(settings().opt, s_.betas_crit, s_.wd_crit);
+    opt_g_ = std::make_unique<Optim>(og, s_.lr_gen, gen_->module().parameters());
+    opt_c_ = std::make_unique<Optim>(oc, s_.lr_crit, crit_->module().parameters());
+    ctx().log(name() + ": " + describe("generator", og, s_.lr_gen) + "; " + describe("critic", oc, s_.lr_crit));
+    augment_ = nullptr;
+    for (auto& cb : callbacks())
+      if (auto* a = dynamic_cast<CriticAugment*>(cb.get())) {
+        if (augment_) throw Error("more than one augmentation callback ('" + cb->name() + "' is the second); keep one", name());
+        augment_ = a;
+      }
+    // Every critic forward, the losses' own (gradient penalties) included, sees augmented images.
+    critic_fn_ = [this](const torch::Tensor& x) { return crit_->forward(augment_ ? augment_->augment(x) : x); };
     set_mode(s_.gen_first);  // fastai v1 ignored gen_first; honoured here
   }
 
@@ -101,24 +129,28 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     torch::Tensor x = in_layout(b.x, settings().precision), y = in_layout(b.y, settings().precision);
     if (gen_mode_) {
       torch::Tensor out = gen_->forward(x);
-      torch::Tensor fake_pred = crit_->forward(out);
+      torch::Tensor fake_pred = critic_fn_(out);
       torch::Tensor real_pred;  // only for losses that ask: one more critic forward
       if (gen_loss_->needs_real_pred()) {
         torch::NoGradGuard ng;
-        real_pred = crit_->forward(y);
+        real_pred = critic_fn_(y);
       }
       return gen_loss_->forward(CriticBatch{real_pred, fake_pred, y, out, critic_fn_});
     }
     // Critic mode: x and y swapped; real and fake scored in separate forwards (BatchNorm sees
     // two batches); the generator runs without a graph.
     const torch::Tensor& real = y;
-    torch::Tensor real_pred = crit_->forward(real);
+    torch::Tensor real_pred = critic_fn_(real);
     torch::Tensor fake;
     {
       torch::NoGradGuard ng;
       fake = gen_->forward(x);
     }
-    torch::Tensor fake_pred = crit_->forward(fake);
+    torch::Tensor fake_pred = critic_fn_(fake);
+    // The mean scores, smoothed: their gap growing is a critic memorising the real images.
+    smooth_real_.add(real_pred.detach().mean());
+    smooth_fake_.add(fake_pred.detach().mean());
+    if (augment_) augment_->observe_real(real_pred);
     return crit_loss_->forward(CriticBatch{real_pred, fake_pred, real, fake, critic_fn_});
   }
 
@@ -131,13 +163,19 @@ class GanStage : public TrainingStage, public TrainedGenerator {
 
   static json value_or_null(const Smoother& s) { return s.empty() ? json(nullptr) : json(s.value()); }
 
-  void end_epoch(json& row) override {
-    row["gen_loss"] = value_or_null(smooth_g_);
-    row["crit_loss"] = value_or_null(smooth_c_);
-  }
+  void end_epoch(json& row) override { row.update(diagnostics()); }
 
   json step_fields() const override {
-    return {{"gen_loss", value_or_null(smooth_g_)}, {"crit_loss", value_or_null(smooth_c_)}, {"gen_mode", gen_mode_}};
+    json f = diagnostics();
+    f["gen_mode"] = gen_mode_;
+    return f;
+  }
+
+  json diagnostics() const {
+    json d = {{"gen_loss", value_or_null(smooth_g_)}, {"crit_loss", value_or_null(smooth_c_)},
+              {"real_score", value_or_null(smooth_real_)}, {"fake_score", value_or_null(smooth_fake_)}};
+    if (augment_) d["augment_p"] = augment_->probability();
+    return d;
   }
 
   std::string progress_text() const override {
@@ -149,18 +187,21 @@ class GanStage : public TrainingStage, public TrainedGenerator {
                      smooth_c_.empty() ? NAN : smooth_c_.value()};
   }
 
-  // Both networks and optimisers, the mode, the per-network smoothers, the fixed sample inputs.
+  // Both networks and optimisers, the mode, the smoothers, the fixed sample inputs.
   void save_state(Checkpoint& ck) const override {
     ck.meta["gen_steps"] = gen_steps_;
     ck.meta["gen_mode"] = gen_mode_;
     ck.meta["n_g"] = smooth_g_.count();
     ck.meta["n_c"] = smooth_c_.count();
+    ck.meta["n_scores"] = smooth_real_.count();
     ck.put("generator", state_dict(gen_->module()));
     ck.put("critic", state_dict(crit_->module()));
     ck.put("opt_g", optimizer_state(opt_g_->torch_optimizer()));
     ck.put("opt_c", optimizer_state(opt_c_->torch_optimizer()));
     ck.put_tensor("smooth_g", smooth_g_.mov());
     ck.put_tensor("smooth_c", smooth_c_.mov());
+    ck.put_tensor("smooth_real", smooth_real_.mov());
+    ck.put_tensor("smooth_fake", smooth_fake_.mov());
     ck.put_tensor("fixed_x", fixed_x_);
   }
 
@@ -171,6 +212,8 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     load_optimizer_state(opt_c_->torch_optimizer(), ck.at("opt_c").toTensor());
     smooth_g_.restore(ck.tensor("smooth_g", device()), ck.meta.at("n_g").get<int64_t>());
     smooth_c_.restore(ck.tensor("smooth_c", device()), ck.meta.at("n_c").get<int64_t>());
+    smooth_real_.restore(ck.tensor("smooth_real", device()), ck.meta.at("n_scores").get<int64_t>());
+    smooth_fake_.restore(ck.tensor("smooth_fake", device()), ck.meta.at("n_scores").get<int64_t>());
     fixed_x_ = ck.tensor("fixed_x", device());
     gen_steps_ = ck.meta.at("gen_steps").get<int64_t>();
     set_mode(ck.meta.at("gen_mode").get<bool>());
@@ -187,7 +230,8 @@ class GanStage : public TrainingStage, public TrainedGenerator {
       imgs = gen_->forward(fixed_x_);
       gen_->module().train(was_training);
     };
-    if (const WeightAverage* avg = weight_average_of(*gen_)) with_averaged_weights(*avg, draw);
+    const WeightAverage* avg = s_.raw_samples ? nullptr : weight_average_of(*gen_);
+    if (avg) with_averaged_weights(*avg, draw);
     else draw();
     return imgs;
   }
@@ -208,8 +252,9 @@ class GanStage : public TrainingStage, public TrainedGenerator {
   std::shared_ptr<GenLoss> gen_loss_;
   std::shared_ptr<CritLoss> crit_loss_;
   std::unique_ptr<Optim> opt_g_, opt_c_;
+  CriticAugment* augment_ = nullptr;  // a callback of this stage, or none
   std::function<torch::Tensor(const torch::Tensor&)> critic_fn_;
-  Smoother smooth_g_, smooth_c_;
+  Smoother smooth_g_, smooth_c_, smooth_real_, smooth_fake_;
   bool gen_mode_ = false;
   int64_t gen_steps_ = 0;
   torch::Tensor fixed_x_;
@@ -228,6 +273,18 @@ NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_e
       .at_least(0);
   gan.add("show_img", &GanSettings::show_img, true, "Write samples/epoch_NNN.png from one fixed input batch each epoch.");
   gan.add("n_samples", &GanSettings::n_samples, 64, "Images in each sample grid.").range(1, 1024);
+  gan.add("raw_samples", &GanSettings::raw_samples, false,
+          "Draw the sample grids with the generator's own weights even when a generator_ema averages them.");
+  // TTUR (Heusel et al. 2017): the shared lr / betas / wd are each network's default.
+  gan.add("lr_gen", &GanSettings::lr_gen, 0.0, "The generator's base lr (0: lr); the schedule scales it.").range(0, 10);
+  gan.add("lr_crit", &GanSettings::lr_crit, 0.0, "The critic's base lr (0: lr); the schedule scales it.").range(0, 10);
+  for (auto [param, field, net] : {std::tuple{"betas_gen", &GanSettings::betas_gen, "generator"},
+                                   std::tuple{"betas_crit", &GanSettings::betas_crit, "critic"}}) {
+    gan.add_list(param, field, {}, std::string("The ") + net + "'s betas ([]: betas).").at_most(2);
+    spec.params.back().element->range(0, 1);
+  }
+  gan.add("wd_gen", &GanSettings::wd_gen, -1.0, "The generator's weight decay (-1: wd).").at_least(-1);
+  gan.add("wd_crit", &GanSettings::wd_crit, -1.0, "The critic's weight decay (-1: wd).").at_least(-1);
   spec.input("data", {NodeKind::Data}, "(x, y) batches: x is the generator input, y real images.");
   if (from_learners) {
     spec.input("gen_learner", {NodeKind::Stage}, "A learner stage: its model is the generator (trained first).");
@@ -258,6 +315,24 @@ NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_e
   return spec;
 }
 
+// Fills in each network's optimiser settings from the shared ones where not given, so the
+// saved graph.json holds the values that ran: lr_gen / lr_crit 0 -> lr, betas_* [] -> betas,
+// wd_* -1 -> wd.
+std::vector<std::string> resolve_ttur(json& p) {
+  std::vector<std::string> problems;
+  for (const char* net : {"gen", "crit"}) {
+    const std::string lr = std::string("lr_") + net, betas = std::string("betas_") + net, wd = std::string("wd_") + net;
+    if (p[lr].get<double>() == 0) p[lr] = p["lr"];
+    if (p[betas].empty()) p[betas] = p["betas"];
+    else if (p[betas].size() != 2) problems.push_back(betas + ": give two values (beta1, beta2) or [] for betas");
+    if (p[wd].get<double>() < 0) {
+      if (p[wd].get<double>() != -1) problems.push_back(wd + ": must be >= 0, or -1 for wd");
+      p[wd] = p["wd"];
+    }
+  }
+  return problems;
+}
+
 }  // namespace
 
 void register_gan_stage(HostRegistry& registry) {
@@ -267,12 +342,15 @@ void register_gan_stage(HostRegistry& registry) {
                         true, 0.0, false));
   registry.add(gan_spec("gan_wgan",
                         "GANLearner.wgan: use with noop + wasserstein losses and fixed_gan_switcher 5:1; clip 0.01, "
-                        "switch_eval false.",
+                        "switch_eval false. The WGAN paper's own schedule (100 critic steps for the generator's first "
+                        "25 and every 500th): fixed_gan_switcher n_crit 5, n_crit_schedule [[25, 100]], n_crit_every "
+                        "[500, 100].",
                         false, 0.01, false));
   registry.add(gan_spec("gan_from_learners",
                         "GANLearner.from_learners: the generator and critic come from earlier learner stages "
                         "(pretrained), e.g. gan_gen_loss with weights_gen [1, 50] and adaptive_gan_switcher.",
                         true, 0.0, true));
+  for (const char* type : {"gan", "gan_wgan", "gan_from_learners"}) registry.add_resolver(type, resolve_ttur);
 }
 
 }  // namespace ganflow

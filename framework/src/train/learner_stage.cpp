@@ -22,7 +22,7 @@ void LearnerStage::prepare(const torch::Device& dev) {
   model_->module().to(dev);
   if (settings().precision.channels_last) to_channels_last(model_->module());
   for (auto& p : model_->module().parameters()) p.requires_grad_(true);
-  opt_ = std::make_unique<Optim>(settings().opt, model_->module().parameters());
+  opt_ = std::make_unique<Optim>(settings().opt, settings().schedule.lr, model_->module().parameters());
   active_ = opt_.get();
 }
 

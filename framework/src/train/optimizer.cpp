@@ -95,17 +95,18 @@ Fields<OptimizerSettings> optimizer_fields(NodeSpec& spec, const OptimizerSettin
   return f;
 }
 
-Optim::Optim(const OptimizerSettings& s, std::vector<torch::Tensor> params) : s_(s), params_(std::move(params)) {
+Optim::Optim(const OptimizerSettings& s, double base_lr, std::vector<torch::Tensor> params)
+    : s_(s), base_lr_(base_lr), params_(std::move(params)) {
   double l2 = s.true_wd ? 0.0 : s.wd;
   if (s.kind == "adam")
     opt_ = std::make_unique<torch::optim::Adam>(
-        params_, torch::optim::AdamOptions(1e-3).betas({s.beta1, s.beta2}).eps(s.eps).weight_decay(l2));
+        params_, torch::optim::AdamOptions(base_lr).betas({s.beta1, s.beta2}).eps(s.eps).weight_decay(l2));
   else if (s.kind == "rmsprop")
     opt_ = std::make_unique<torch::optim::RMSprop>(
-        params_, torch::optim::RMSpropOptions(1e-3).alpha(s.beta2).eps(s.eps).momentum(s.beta1).weight_decay(l2));
+        params_, torch::optim::RMSpropOptions(base_lr).alpha(s.beta2).eps(s.eps).momentum(s.beta1).weight_decay(l2));
   else
     opt_ = std::make_unique<torch::optim::SGD>(params_,
-                                               torch::optim::SGDOptions(1e-3).momentum(s.beta1).weight_decay(l2));
+                                               torch::optim::SGDOptions(base_lr).momentum(s.beta1).weight_decay(l2));
 }
 
 void Optim::step() {

@@ -51,6 +51,8 @@ void TrainingStage::run(RunContext& ctx) {
   scaler_ = LossScaler(s_.precision.precision == "fp16");
   prepare(device_);
   const std::vector<Optim*> scheduled = optimizers();  // once: not a vector per batch
+  ScheduleSettings shape = s_.schedule;  // the schedule as a factor of each optimiser's own base lr
+  shape.lr = 1.0;
   fs::create_directories(fs::path(ctx.run_dir()) / "checkpoints");
   std::vector<std::string> cols = {"epoch", "train_loss"};
   for (auto& c : columns()) cols.push_back(c);
@@ -83,9 +85,9 @@ void TrainingStage::run(RunContext& ctx) {
     int64_t done = skip, images = 0;
     skip = 0;
     while (done < per_epoch && !ctx.stop_requested() && data_->next(b)) {
-      ScheduleValue v = schedule_at(s_.schedule, step_, total_steps);
+      ScheduleValue v = schedule_at(shape, step_, total_steps);
       for (Optim* o : scheduled) {
-        o->set_lr(v.lr);
+        o->set_lr(o->base_lr() * v.lr);
         if (v.momentum) o->set_momentum(*v.momentum);
       }
       train_batch(b);

@@ -1,5 +1,6 @@
 #pragma once
 // The host's registry of plugin types, filled by built-ins and by plugin libraries.
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -15,6 +16,16 @@ class HostRegistry : public Registry {
   // Types registered from now on are attributed to `library` (a file path or "builtin").
   void set_current_library(std::string library) { current_library_ = std::move(library); }
   void add(NodeSpec spec) override;  // a second registration of one name throws, naming both files
+
+  // A built-in type's params that default to others (a GAN stage's lr_gen to its lr): called
+  // with the node's params once every default is filled in; it fills in the derived values, so
+  // the saved graph.json shows what ran, and returns problems as "param: message" lines.
+  using ParamResolver = std::function<std::vector<std::string>(json& params)>;
+  void add_resolver(const std::string& type, ParamResolver fn) { resolvers_[type] = std::move(fn); }
+  const ParamResolver* resolver(const std::string& type) const {
+    auto it = resolvers_.find(type);
+    return it == resolvers_.end() ? nullptr : &it->second;
+  }
 
   const NodeSpec* find(const std::string& type) const;
   const NodeSpec& at(const std::string& type) const;  // throws Error(unknown_type_message)
@@ -36,6 +47,7 @@ class HostRegistry : public Registry {
 
  private:
   std::map<std::string, NodeSpec> specs_;
+  std::map<std::string, ParamResolver> resolvers_;
   std::set<std::string> libraries_;
   std::vector<std::pair<std::string, bool>> searched_;
   std::vector<std::string> refused_;

@@ -19,13 +19,15 @@ struct OptimizerSettings {
 // Declares opt, betas, eps, wd, true_wd on a stage spec with the given defaults.
 Fields<OptimizerSettings> optimizer_fields(NodeSpec& spec, const OptimizerSettings& defaults);
 
-// An optimiser over `params` plus what the loop needs to steer it.
+// An optimiser over `params` plus what the loop needs to steer it. `base_lr` is the lr a
+// schedule scales (each of a GAN's two optimisers has its own).
 class Optim {
  public:
-  Optim(const OptimizerSettings& s, std::vector<torch::Tensor> params);
+  Optim(const OptimizerSettings& s, double base_lr, std::vector<torch::Tensor> params);
   void step();       // decoupled weight decay (if any), then the step (Adam: multi-tensor ops)
   void zero_grad();  // grads to None: no memset, and frozen params stay without grads
   double lr() const;
+  double base_lr() const { return base_lr_; }
   void set_lr(double lr);
   void scale_lr(double factor);
   void set_momentum(double beta1);  // Adam beta1, SGD/RMSprop momentum (one-cycle)
@@ -34,6 +36,7 @@ class Optim {
 
  private:
   OptimizerSettings s_;
+  double base_lr_;
   std::vector<torch::Tensor> params_;
   std::unique_ptr<torch::optim::Optimizer> opt_;
 };

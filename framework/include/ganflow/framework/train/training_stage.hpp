@@ -83,6 +83,7 @@ class TrainingStage : public Stage, public Trainer {
   void dispatch(Event e);
   const FitSettings& settings() const { return s_; }
   const std::shared_ptr<DataSource>& data() const { return data_; }
+  const std::vector<std::shared_ptr<Callback>>& callbacks() const { return callbacks_; }  // in dispatch order
   RunContext& ctx() const { return *ctx_; }
   const torch::Device& device() const { return device_; }
   const Smoother& smoothed_loss() const { return smooth_; }
