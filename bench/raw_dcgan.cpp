@@ -1,5 +1,5 @@
 // The floor: a hand-written LibTorch loop with the same models, loss, optimisers, batch
-// size and step pattern as graphs/dcgan_fashion_mnist.json (fastai v2 basic_generator /
+// size and step pattern as graphs/dcgan_fashion_mnist_fastai.json (fastai v2 basic_generator /
 // basic_critic, BCE with logits, Adam 2e-4 betas (0.5, 0.99), 1:1 switching, the idle
 // network frozen, two optimisers), data preloaded on the device (Fashion-MNIST padded to
 // --size), noise drawn on the device.
