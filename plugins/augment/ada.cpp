@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "augment_policy.hpp"
 
@@ -45,12 +46,12 @@ class Ada : public ganflow::Callback, public ganflow::CriticAugment {
   }
 
   void on_epoch_end(ganflow::Trainer& t) override {
-    if (rt_ == rt_) t.record("ada_rt", rt_);  // once an interval has completed (NaN before)
+    if (!std::isnan(rt_)) t.record("ada_rt", rt_);  // once an interval has completed
   }
 
   // The pending interval too, so a resume mid-interval adjusts at the same step.
   ganflow::json state() const override {
-    return {{"p", p_}, {"rt", rt_ == rt_ ? ganflow::json(rt_) : ganflow::json(nullptr)},
+    return {{"p", p_}, {"rt", std::isnan(rt_) ? ganflow::json(nullptr) : ganflow::json(rt_)},
             {"signs", signs_.defined() ? signs_.item<double>() : 0.0}, {"scores", scores_}, {"images", images_},
             {"observed", observed_}};
   }
