@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "ganflow/framework/dist/launcher.hpp"
 #include "ganflow/framework/session/generate.hpp"
 #include "ganflow/framework/plugin/markdown.hpp"
 #include "ganflow/framework/session/run_context.hpp"
@@ -28,9 +29,21 @@ Graph load_checked(const std::string& path, const std::vector<std::string>& sets
   return g;
 }
 
-int cmd_run(SessionOptions o, bool dry_run) {
+// argv without --nproc and its value: what each rank runs.
+std::vector<std::string> rank_args(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--nproc") ++i;
+    else if (a.rfind("--nproc=", 0) != 0) args.push_back(a);
+  }
+  return args;
+}
+
+int cmd_run(SessionOptions o, bool dry_run, int nproc, int argc, char** argv) {
   if (o.graph_file.empty() && o.resume.empty()) throw UsageError("run needs a graph file (or --resume RUN_DIR)");
-  Session session(std::move(o));
+  Session session(std::move(o));  // validates the graph once, here, before any rank starts
+  if (nproc > 0 && !dry_run) return launch_ranks(nproc, rank_args(argc, argv));
   if (dry_run) {
     std::cout << session.graph().to_json().dump(2) << "\nbuild order:";
     for (auto& n : build_order(session.graph())) std::cout << " " << n;
@@ -76,6 +89,7 @@ int main(int argc, char** argv) {
   std::string graph_path, type;
   std::vector<std::string> sets;
   bool dry_run = false, as_json = false, markdown = false;
+  int nproc = 0;
 
   SessionOptions run_opts;
   auto* run = app.add_subcommand("run", "Validate, build and run a graph");
@@ -86,6 +100,8 @@ int main(int argc, char** argv) {
   run->add_option("--out", run_opts.out, "Run folder (default runs/<graph>-<timestamp>)");
   run->add_option("--device", run_opts.device, "auto, cpu, cuda or cuda:N (overrides the graph)");
   run->add_flag("--dry-run", dry_run, "Validate and print the resolved graph; train nothing");
+  run->add_option("--nproc", nproc, "Train data-parallel in N processes on this machine (as torchrun --nproc_per_node N)")
+      ->check(CLI::Range(1, 1024));
 
   auto* validate = app.add_subcommand("validate", "Check a graph; print every problem");
   validate->add_option("graph", graph_path, "Graph JSON file")->required();
@@ -129,7 +145,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    if (*run) return cmd_run(run_opts, dry_run);
+    if (*run) return cmd_run(run_opts, dry_run, nproc, argc, argv);
     if (*validate) {
       Graph g = load_checked(graph_path, sets);
       std::cout << graph_path << ": ok (" << g.nodes.size() << " nodes)\n";

@@ -33,12 +33,13 @@ struct CriticConfig {  // read from the params register_basic_critic declares (t
   Act act{};
   double slope{};
   BlockOrder order{};
+  Norm norm{};
   bool batch_mean{};  // output = batch_mean
 };
 
 torch::nn::Sequential build(const CriticConfig& k) {
   auto block = [&](int64_t ni, int64_t nf) {
-    return ConvLayerOptions(ni, nf).with_order(k.order).with_act(k.act, k.slope);
+    return ConvLayerOptions(ni, nf).with_order(k.order).with_act(k.act, k.slope).with_norm(k.norm);
   };
   torch::nn::Sequential seq;
   seq->push_back(conv_layer(block(k.n_channels, k.n_features).kernel(4).with_stride(2).with_padding(1).with_norm(Norm::None)));
@@ -79,6 +80,7 @@ void register_basic_critic(ganflow::Registry& registry) {
              "Activation of every block (fastai v1 and the v2 notebooks: LeakyReLU 0.2).");
   f.add("slope", &S::slope, 0.2, "Negative slope of leaky_relu.").range(0, 1);
   add_block_order(f, &S::order);
+  add_norm(f, &S::norm);
   f.add_enum("output", &S::batch_mean, {{"flatten", false}, {"batch_mean", true}}, "flatten",
              "flatten: [bs, 1] (fastai v2 Flatten); batch_mean: [1], the batch mean (fastai v1 AvgFlatten).");
   s.factory = [f](const ganflow::BuildContext& c) {

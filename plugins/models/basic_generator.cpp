@@ -37,14 +37,15 @@ class BasicGenerator : public ganflow::SequentialModel {
 struct GeneratorSettings {  // read from the params register_basic_generator declares (their defaults are there)
   int64_t size{}, n_channels{}, noise_sz{}, n_features{}, n_extra{};
   BlockOrder order{};
+  Norm norm{};
 };
 
 torch::nn::Sequential build(int64_t size, int64_t n_channels, int64_t noise_sz, int64_t n_features,
-                            int64_t n_extra, BlockOrder order) {
+                            int64_t n_extra, BlockOrder order, Norm norm) {
   int64_t cur_size = 4, cur_ftrs = n_features / 2;
   while (cur_size < size) cur_size *= 2, cur_ftrs *= 2;
   auto block = [&](int64_t ni, int64_t nf) {
-    return ConvLayerOptions(ni, nf).transposed().with_order(order).with_act(Act::ReLU);
+    return ConvLayerOptions(ni, nf).transposed().with_order(order).with_act(Act::ReLU).with_norm(norm);
   };
   torch::nn::Sequential seq;
   if (order == BlockOrder::V2) seq->push_back(torch::nn::Functional(add_unit_dims));
@@ -75,11 +76,12 @@ void register_basic_generator(ganflow::Registry& registry) {
       .range(2, 8192);
   f.add("n_extra_layers", &S::n_extra, 0, "Extra 3x3 stride-1 blocks before the output layer.").range(0, 64);
   add_block_order(f, &S::order);
+  add_norm(f, &S::norm);
   s.factory = [f](const ganflow::BuildContext& c) {
     GeneratorSettings k = f.read(c.params());
     require_power_of_two(k.size, "out_size");
-    return std::make_shared<BasicGenerator>(build(k.size, k.n_channels, k.noise_sz, k.n_features, k.n_extra, k.order),
-                                            k.noise_sz);
+    return std::make_shared<BasicGenerator>(
+        build(k.size, k.n_channels, k.noise_sz, k.n_features, k.n_extra, k.order, k.norm), k.noise_sz);
   };
   s.role = "generator";
   registry.add(std::move(s));

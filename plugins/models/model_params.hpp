@@ -23,4 +23,13 @@ ganflow::ParamSpec& add_block_order(ganflow::Fields<S>& f, ganflow::layers::Bloc
                     "and current fastai's order, BN normalises the pre-activations.");
 }
 
+// Declares norm (batch or none, default batch), read into `field`.
+template <class S>
+ganflow::ParamSpec& add_norm(ganflow::Fields<S>& f, ganflow::layers::Norm S::*field) {
+  using ganflow::layers::Norm;
+  return f.add_enum("norm", field, {{"batch", Norm::Batch}, {"none", Norm::None}}, "batch",
+                    "batch: BatchNorm in every inner block, as fastai; none: no normalisation (WGAN-GP critics, "
+                    "and data-parallel runs that must not depend on each rank's batch statistics).");
+}
+
 }  // namespace ganflow_models

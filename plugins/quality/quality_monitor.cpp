@@ -11,6 +11,7 @@
 #include "image_sets.hpp"
 #include "kid.hpp"
 #include <ganflow/ganflow.hpp>
+#include <ganflow/process_rank.hpp>
 
 namespace ganflow_quality {
 
@@ -32,8 +33,10 @@ class QualityMonitor : public ganflow::Callback {
   // After the trainer's own epoch-end work and the other callbacks (e.g. schedulers).
   int order() const override { return 100; }
 
+  // Rank 0 alone measures in a data-parallel run (the generators are identical); the other
+  // ranks wait for it at the trainer's epoch-end barrier.
   void on_epoch_end(ganflow::Trainer& t) override {
-    if ((t.epoch() + 1) % s_.every != 0) return;
+    if ((t.epoch() + 1) % s_.every != 0 || ganflow::process_rank() != 0) return;
     torch::Device dev = device();
     if (!real_features_.defined()) {
       real_features_ = extract_features(*extractor_, collect_images(*real_, s_.n, dev, name(), "real"), s_.bs).features;

@@ -6,6 +6,7 @@
 // counter counts a stage's batch events by training() and writes them at train end. A spy
 // critic wraps a critic and records what each of its forwards is handed.
 #include <ganflow/ganflow.hpp>
+#include <ganflow/process_rank.hpp>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -135,9 +136,52 @@ class SpyCritic : public ganflow::Model {
   ganflow::json calls_ = ganflow::json::array();
 };
 
+// A critic loss that differs by rank: base * (1 + factor * RANK), so one rank's loss alone can
+// cross a switcher's threshold (data-parallel tests).
+class RankScaledCritLoss : public ganflow::CritLoss {
+ public:
+  RankScaledCritLoss(std::shared_ptr<ganflow::CritLoss> base, double factor) : base_(std::move(base)), factor_(factor) {}
+  torch::Tensor forward(const ganflow::CriticBatch& b) override {
+    return base_->forward(b) * (1.0 + factor_ * ganflow::process_rank());
+  }
+
+ private:
+  std::shared_ptr<ganflow::CritLoss> base_;
+  double factor_;
+};
+
+// A faulty switcher: switches at step `at` on rank `rank` only (data-parallel tests).
+class OneRankSwitcher : public ganflow::Callback {
+ public:
+  OneRankSwitcher(int64_t at, int rank) : at_(at), rank_(rank) {}
+  void on_batch_end(ganflow::Trainer& t) override {
+    if (t.training() && t.step() == at_ && ganflow::process_rank() == rank_) t.switch_mode();
+  }
+
+ private:
+  int64_t at_;
+  int rank_;
+};
+
 }  // namespace
 
 GANFLOW_PLUGIN("spies", "1.0") {
+  ganflow::NodeSpec rl("rank_scaled_crit_loss", ganflow::NodeKind::CritLoss, "base * (1 + factor * RANK) (tests).");
+  rl.param_float("factor", 10.0, "How much more each rank's loss is.");
+  rl.input("base", {ganflow::NodeKind::CritLoss}, "The critic loss it scales.");
+  rl.factory = [](const ganflow::BuildContext& c) {
+    return std::make_shared<RankScaledCritLoss>(c.input<ganflow::CritLoss>("base"), c.params().f("factor"));
+  };
+  registry.add(std::move(rl));
+
+  ganflow::NodeSpec os("one_rank_switcher", ganflow::NodeKind::Callback, "Switches on one rank only (tests).");
+  os.param_int("at", 3, "The step it switches after.");
+  os.param_int("rank", 1, "The rank it switches on.");
+  os.factory = [](const ganflow::BuildContext& c) {
+    return std::make_shared<OneRankSwitcher>(c.params().i("at"), int(c.params().i("rank")));
+  };
+  registry.add(std::move(os));
+
   ganflow::NodeSpec sc("spy_critic", ganflow::NodeKind::Model, "A critic that records what it is handed (tests).");
   sc.param_string("out", "spy_critic.json", "Where to write the record.");
   sc.input("critic", {ganflow::NodeKind::Model}, "The critic it wraps.");

@@ -114,7 +114,7 @@ TEST_CASE("loader: same seed, same order, epochs and seeds differ", "[data][tsan
   for (std::size_t i = 0; i < p0.size(); ++i) CHECK(p0[i] == i);
 }
 
-TEST_CASE("loader: across 3 ranks every item is read exactly once per epoch", "[data][tsan]") {
+TEST_CASE("loader: across 3 ranks each item is read at most once per epoch, in equal batch counts", "[data][tsan]") {
   for (bool drop_last : {false, true}) {
     INFO("drop_last " << drop_last);
     std::map<std::size_t, int> seen;
@@ -133,7 +133,10 @@ TEST_CASE("loader: across 3 ranks every item is read exactly once per epoch", "[
       CHECK(seen.size() == 3 * 28);  // shares of 99 / 3 = 33, cut to 4 full batches of 7
       CHECK(batch_counts == std::vector<int64_t>{4, 4, 4});
     } else {
-      CHECK(seen.size() == 100);
+      // Even shares, so no rank waits at a collective the others never reach: 33 each (one of
+      // the 100 left out this epoch), the last batch partial: 4 of 7 and one of 5.
+      CHECK(seen.size() == 99);
+      CHECK(batch_counts == std::vector<int64_t>{5, 5, 5});
     }
   }
 }

@@ -109,6 +109,14 @@ ScriptResult run_python(const std::string& script, const std::vector<std::string
   std::string dir = std::string(GANFLOW_SOURCE_DIR) + "/tests/python";
   std::string cmd = "cd " + shell_quote(dir) + " && " + shell_quote(test_python()) + " " + shell_quote(script);
   for (auto& a : args) cmd += " " + shell_quote(a);
+  return run_shell(cmd);
+}
+
+ScriptResult run_ganflow(const std::string& args, const std::string& env) {
+  return run_shell(env + " " + std::string(GANFLOW_BINARY_DIR) + "/bin/ganflow " + args);
+}
+
+ScriptResult run_shell(std::string cmd) {
   cmd += " 2>&1";
   ScriptResult r;
   FILE* pipe = popen(cmd.c_str(), "r");

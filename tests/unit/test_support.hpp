@@ -59,6 +59,11 @@ struct ScriptResult {
 std::string test_python();
 // Runs tests/python/<script> with test_python().
 ScriptResult run_python(const std::string& script, const std::vector<std::string>& args);
+// Runs the ganflow program with `args`; `env` ("NAME=value ...", or a wrapper such as
+// "timeout 60") comes before it on the command line.
+ScriptResult run_ganflow(const std::string& args, const std::string& env = "");
+// Runs a /bin/sh command line, stdout and stderr together.
+ScriptResult run_shell(std::string cmd);
 
 // Quotes a string for /bin/sh.
 std::string shell_quote(const std::string& s);

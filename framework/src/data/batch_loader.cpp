@@ -56,11 +56,8 @@ BatchLoader::BatchLoader(std::vector<LoaderColumn> columns, LoaderOptions option
 BatchLoader::~BatchLoader() { stop(); }
 
 int64_t BatchLoader::items_per_epoch() const {
-  const std::size_t world = std::size_t(opt_.world_size), rank = std::size_t(opt_.rank), bs = std::size_t(opt_.batch_size);
-  const std::size_t used = opt_.drop_last ? size_ / world * world : size_;
-  std::size_t mine = used > rank ? (used - rank + world - 1) / world : 0;
-  if (opt_.drop_last) mine = mine / bs * bs;
-  return int64_t(mine);
+  return int64_t(rank_items(size_, OrderOptions{opt_.shuffle, opt_.drop_last, opt_.seed, opt_.rank, opt_.world_size,
+                                                opt_.batch_size}));
 }
 
 int64_t BatchLoader::batches_per_epoch() const {

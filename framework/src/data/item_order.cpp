@@ -7,6 +7,14 @@
 
 namespace ganflow {
 
+std::size_t rank_items(std::size_t n, const OrderOptions& o) {
+  const std::size_t world = std::size_t(o.world_size), rank = std::size_t(o.rank), bs = std::size_t(o.batch_size);
+  const std::size_t used = (o.drop_last || world > 1) ? n / world * world : n;
+  std::size_t mine = used > rank ? (used - rank + world - 1) / world : 0;
+  if (o.drop_last) mine = mine / bs * bs;
+  return mine;
+}
+
 std::vector<std::size_t> epoch_order(std::size_t n, int64_t epoch, const OrderOptions& o) {
   if (o.world_size < 1 || o.rank < 0 || o.rank >= o.world_size)
     throw Error("rank " + std::to_string(o.rank) + " is outside world size " + std::to_string(o.world_size));
@@ -21,11 +29,8 @@ std::vector<std::size_t> epoch_order(std::size_t n, int64_t epoch, const OrderOp
       std::swap(perm[i - 1], perm[state % i]);
     }
   }
-  const std::size_t world = std::size_t(o.world_size), rank = std::size_t(o.rank);
-  const std::size_t used = o.drop_last ? n / world * world : n;
-  std::vector<std::size_t> mine;
-  for (std::size_t i = rank; i < used; i += world) mine.push_back(perm[i]);
-  if (o.drop_last) mine.resize(mine.size() / std::size_t(o.batch_size) * std::size_t(o.batch_size));
+  std::vector<std::size_t> mine(rank_items(n, o));
+  for (std::size_t i = 0; i < mine.size(); ++i) mine[i] = perm[std::size_t(o.rank) + i * std::size_t(o.world_size)];
   return mine;
 }
 

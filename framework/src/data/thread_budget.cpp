@@ -7,6 +7,8 @@
 
 #include <ATen/Parallel.h>
 
+#include "ganflow/framework/dist/world.hpp"
+
 namespace ganflow {
 
 ThreadPlan plan_threads(int requested, int cores, int intra) {
@@ -26,8 +28,9 @@ ThreadPlan plan_threads(int requested, int cores, int intra) {
 
 int available_cores() {
   cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1u, std::thread::hardware_concurrency());
+  const int cores = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                                 : int(std::thread::hardware_concurrency());
+  return cores_per_process(std::max(1, cores));
 }
 
 ThreadPlan apply_thread_budget(int requested) {

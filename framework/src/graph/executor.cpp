@@ -1,7 +1,9 @@
 #include "ganflow/framework/graph/executor.hpp"
 
 #include "ganflow/exception_message.hpp"
+#include "ganflow/callback.hpp"
 #include "ganflow/framework/graph/validate.hpp"
+#include "ganflow/framework/session/run_context.hpp"
 
 namespace ganflow {
 
@@ -31,6 +33,10 @@ class HostBuildContext : public BuildContext {
 };
 
 void run_stage(Stage& stage, RunContext& ctx) {
+  // In a data-parallel run every rank trains; the other stages (evaluate, exports) make files,
+  // which rank 0 alone writes.
+  if (auto* host = dynamic_cast<HostRunContext*>(&ctx); host && !host->main_rank() && !dynamic_cast<Trainer*>(&stage))
+    return;
   ctx.log("stage " + stage.name());
   try {
     stage.run(ctx);

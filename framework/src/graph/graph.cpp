@@ -71,7 +71,7 @@ const GraphNode* Graph::find(const std::string& name) const { return const_cast<
 
 json Graph::to_json() const {
   json j = {{"name", name}, {"seed", seed}, {"deterministic", deterministic}, {"threads", threads},
-            {"device", device}, {"nodes", json::object()}};
+            {"device", device}, {"dist_timeout_s", dist_timeout_s}, {"nodes", json::object()}};
   if (!doc.empty()) j["doc"] = doc;
   for (auto& n : nodes) {
     json inputs = json::object();
@@ -104,7 +104,7 @@ Graph parse_graph(const std::string& text, const std::string& file) {
   Graph g;
   g.file = file;
   if (!root.is_object()) throw GraphError({"/: a graph must be a JSON object with \"nodes\""});
-  static const std::set<std::string> top_keys = {"name", "doc", "seed", "deterministic", "threads", "device", "nodes"};
+  static const std::set<std::string> top_keys = {"name", "doc", "seed", "deterministic", "threads", "device", "dist_timeout_s", "nodes"};
   for (auto it = root.begin(); it != root.end(); ++it)
     if (!top_keys.count(it.key())) errors.push_back("/" + it.key() + ": unknown top-level key");
   auto take = [&](const char* key, auto check, const char* expected, auto assign) {
@@ -118,6 +118,8 @@ Graph parse_graph(const std::string& text, const std::string& file) {
   take("deterministic", [](const json& v) { return v.is_boolean(); }, "bool", [&](const json& v) { g.deterministic = v; });
   take("threads", [](const json& v) { return v.is_number_unsigned(); }, "integer >= 0", [&](const json& v) { g.threads = v; });
   take("device", [](const json& v) { return v.is_string(); }, "string", [&](const json& v) { g.device = v; });
+  take("dist_timeout_s", [](const json& v) { return v.is_number_unsigned() && v.get<uint64_t>() >= 1 && v.get<uint64_t>() <= 86400; },
+       "integer in [1, 86400]", [&](const json& v) { g.dist_timeout_s = v; });
 
   if (!root.contains("nodes") || !root["nodes"].is_object() || root["nodes"].empty()) {
     errors.push_back("/nodes: expected a non-empty object of named nodes");

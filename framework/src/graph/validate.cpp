@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "ganflow/framework/graph/suggest.hpp"
@@ -37,7 +38,15 @@ void apply_overrides(Graph& g, const std::vector<std::string>& sets, const HostR
       else if (key == "device") g.device = value;
       else if (key == "deterministic") g.deterministic = value == "true" || value == "1";
       else if (key == "name") g.name = value;
-      else errors.push_back("--set " + s + ": unknown top-level key '" + key + "' (seed, threads, device, deterministic, name)");
+      else if (key == "dist_timeout_s") {
+        char* end = nullptr;
+        long v = std::strtol(value.c_str(), &end, 10);
+        if (value.empty() || *end != '\0' || v < 1 || v > 86400)
+          errors.push_back("--set " + s + ": dist_timeout_s must be an integer in [1, 86400]");
+        else g.dist_timeout_s = int(v);
+      }
+      else errors.push_back("--set " + s + ": unknown top-level key '" + key +
+                            "' (seed, threads, device, deterministic, name, dist_timeout_s)");
       continue;
     }
     std::string node_name = key.substr(0, dot), param = key.substr(dot + 1);

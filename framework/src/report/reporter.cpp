@@ -41,7 +41,11 @@ std::string clock(double seconds) {
 
 Reporter::Reporter(RunContext& ctx, std::string stage, std::vector<std::string> columns)
     : ctx_(ctx), stage_(std::move(stage)), columns_(std::move(columns)), tty_(isatty(STDOUT_FILENO)) {
-  if (auto* host = dynamic_cast<HostRunContext*>(&ctx)) sinks_ = &host->progress_sinks();
+  if (auto* host = dynamic_cast<HostRunContext*>(&ctx)) {
+    sinks_ = &host->progress_sinks();
+    silent_ = !host->main_rank();
+  }
+  if (silent_) return;
   std::filesystem::path dir = ctx.run_dir();
   jsonl_path_ = (dir / "metrics.jsonl").string();
   csv_path_ = (dir / "metrics.csv").string();
@@ -49,6 +53,7 @@ Reporter::Reporter(RunContext& ctx, std::string stage, std::vector<std::string> 
 }
 
 void Reporter::epoch_begin(int64_t epoch, int64_t total_batches) {
+  if (silent_) return;
   epoch_ = epoch;
   total_ = total_batches;
   start_ = std::chrono::steady_clock::now();
@@ -84,6 +89,7 @@ void Reporter::draw(int64_t done, int64_t images, const std::string& losses) {
 }
 
 void Reporter::epoch_end(const json& row) {
+  if (silent_) return;
   if (tty_ && !on_batch()) std::cout << "\r\033[K" << std::flush;
   if (sinks_ && sinks_->on_epoch) sinks_->on_epoch(stage_, row);
   std::ostringstream line;
@@ -107,6 +113,7 @@ void Reporter::epoch_end(const json& row) {
 }
 
 void Reporter::step_record(const json& row) {
+  if (silent_) return;
   json rec = row;
   rec["stage"] = stage_;
   rec["kind"] = "step";

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "ganflow/error.hpp"
+#include "ganflow/framework/dist/dist_group.hpp"
 
 namespace fs = std::filesystem;
 
@@ -22,7 +23,17 @@ HostRunContext::HostRunContext(torch::Device device, std::string run_dir, uint64
 
 bool HostRunContext::stop_requested() const { return g_stop != 0 || (cancel_ && cancel_->load()); }
 
+void HostRunContext::set_dist(DistGroup* dist) {
+  dist_ = dist;
+  rank_ = dist ? dist->rank() : 0;
+}
+
 void HostRunContext::log(const std::string& line) {
+  if (rank_ != 0) {
+    if (line.rfind("warning", 0) == 0 || line.rfind("error", 0) == 0)
+      std::cerr << "[rank " << rank_ << "] " << line << std::endl;
+    return;
+  }
   if (sink_) sink_(line);
   else std::cout << line << std::endl;
   if (log_) log_ << line << std::endl;

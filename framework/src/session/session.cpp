@@ -9,8 +9,10 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
-#include <thread>
+#include <unistd.h>
 
+#include "ganflow/framework/data/thread_budget.hpp"
+#include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/plugin/builtins.hpp"
 #include "ganflow/framework/session/device.hpp"
 #include "ganflow/framework/plugin/plugin_loader.hpp"
@@ -39,6 +41,16 @@ std::vector<std::string> graph_changes(const json& saved, const json& now) {
   }
   return lines;
 }
+
+// Where a data-parallel rank other than 0 lets plugins write (rank 0 alone writes the run
+// folder); removed when the run ends.
+struct ScratchDir {
+  std::string path;
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
 
 }  // namespace
 
@@ -82,33 +94,58 @@ Session::Session(SessionOptions options, HostRegistry& registry) : o_(std::move(
   }
   device_ = resolve_device(graph_.device);
   run_dir_ = o_.out.empty() ? default_run_dir(graph_) : o_.out;
+  try {
+    world_ = world_from_env();  // torchrun's environment (or run --nproc's): one rank of several
+  } catch (const Error& e) {
+    throw SessionError(e.message());
+  }
 }
 
 Session::~Session() = default;
 
 bool Session::run() {
-  // The loader shards each epoch by RANK / WORLD_SIZE, but nothing else is distributed yet:
-  // under torchrun every process would train its own model into the same run folder.
-  if (const char* ws = std::getenv("WORLD_SIZE"); ws && std::atoi(ws) > 1)
-    throw SessionError(std::string("WORLD_SIZE=") + ws +
-                       ": multi-process training is not supported yet (no process group); run one process");
-  prepare_run_dir(run_dir_);
-  if (o_.resume.empty()) std::ofstream(fs::path(run_dir_) / "graph.json") << graph_.to_json().dump(2) << "\n";
+  const std::optional<World>& world = world_;
+  ScratchDir scratch;
+  std::string run_dir = run_dir_;
+  if (world && device_.is_cuda()) {
+    const int gpus = int(torch::cuda::device_count());
+    if (gpus < world->local_size)
+      throw SessionError("LOCAL_WORLD_SIZE=" + std::to_string(world->local_size) + " ranks on this machine but " +
+                         std::to_string(gpus) + " CUDA device(s); start at most " + std::to_string(gpus) +
+                         " per machine, or use --device cpu");
+    device_ = torch::Device(torch::kCUDA, int8_t(world->local_rank));
+  }
+  if (world && !world->main()) {
+    scratch.path = (fs::temp_directory_path() / ("ganflow-rank" + std::to_string(world->rank) + "-" +
+                                                 std::to_string(getpid())))
+                       .string();
+    run_dir = scratch.path;
+  }
+  prepare_run_dir(run_dir);
+  if (o_.resume.empty() && (!world || world->main()))
+    std::ofstream(fs::path(run_dir) / "graph.json") << graph_.to_json().dump(2) << "\n";
   // Process-wide torch settings, set both ways: an embedding program may run several graphs.
   at::globalContext().setDeterministicAlgorithms(graph_.deterministic, false);
   at::globalContext().setBenchmarkCuDNN(!graph_.deterministic && device_.is_cuda());  // fixed shapes: tune once
-  int threads = graph_.threads > 0 ? graph_.threads : int(std::thread::hardware_concurrency());
+  int threads = graph_.threads > 0 ? graph_.threads : available_cores();  // a rank's share of the machine
   torch::set_num_threads(threads);
   torch::manual_seed(graph_.seed);
 
-  HostRunContext ctx(device_, run_dir_, graph_.seed);
+  std::unique_ptr<DistGroup> dist;
+  if (world) {
+    dist = std::make_unique<DistGroup>(*world, device_, std::chrono::seconds(graph_.dist_timeout_s));
+    dist->check_same("resolved graph", graph_.to_json().dump() + "\nresume " + o_.resume);
+  }
+  HostRunContext ctx(device_, run_dir, graph_.seed);
+  ctx.set_dist(dist.get());
   ctx.set_log_sink(o_.on_log);
   ctx.set_progress_sinks({o_.on_progress, o_.on_epoch});
   ctx.set_cancel_flag(&cancelled_);
   if (!o_.resume.empty()) ctx.set_resume(o_.resume);
   for (auto& change : changes_) ctx.log("warning: resuming with a change: " + change);
   ctx.log("ganflow run " + (o_.graph_file.empty() ? graph_.name : o_.graph_file) + " -> " + run_dir_ + " on " +
-          device_.str() + ", " + std::to_string(threads) + " threads");
+          device_.str() + ", " + std::to_string(threads) + " threads" +
+          (world ? " per rank, " + std::to_string(world->size) + " ranks (data-parallel) over " + dist->backend() : ""));
   built_ = execute_graph(graph_, registry_, &ctx);
   if (ctx.stop_requested()) {
     ctx.log("stopped; checkpoint in " + run_dir_);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "ganflow/framework/data/gan_item_list.hpp"
+#include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/plugin/host_registry.hpp"
 #include "ganflow/critic_augment.hpp"
 #include "ganflow/framework/train/learner_stage.hpp"
@@ -97,6 +98,7 @@ class GanStage : public TrainingStage, public TrainedGenerator {
   }
 
   std::vector<Optim*> optimizers() override { return {opt_g_.get(), opt_c_.get()}; }
+  std::vector<torch::nn::Module*> networks() override { return {&gen_->module(), &crit_->module()}; }
 
   void begin_epoch() override {
     gen_->module().train();
@@ -118,7 +120,10 @@ class GanStage : public TrainingStage, public TrainedGenerator {
   }
 
   void before_batch(const Batch& b) override {
-    if (!fixed_x_.defined()) fixed_x_ = b.x.narrow(0, 0, std::min<int64_t>(s_.n_samples, b.x.size(0))).clone();
+    if (!fixed_x_.defined()) {
+      fixed_x_ = b.x.narrow(0, 0, std::min<int64_t>(s_.n_samples, b.x.size(0))).clone();
+      if (dist()) dist()->broadcast({fixed_x_}, "the fixed sample inputs");  // rank 0's everywhere
+    }
     if (s_.clip > 0) {  // WGAN: clamp every critic parameter before each training batch
       torch::NoGradGuard ng;
       for (auto& p : crit_->module().parameters()) p.clamp_(-s_.clip, s_.clip);
@@ -150,7 +155,10 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     // The mean scores, smoothed: their gap growing is a critic memorising the real images.
     smooth_real_.add(real_pred.detach().mean());
     smooth_fake_.add(fake_pred.detach().mean());
-    if (augment_) augment_->observe_real(real_pred);
+    // ADA's p follows every rank's real scores, so it stays the same on every rank.
+    if (augment_)
+      augment_->observe_real(dist() ? dist()->all_gather(real_pred.detach(), "the real scores for augmentation")
+                                    : real_pred);
     return crit_loss_->forward(CriticBatch{real_pred, fake_pred, real, fake, critic_fn_});
   }
 

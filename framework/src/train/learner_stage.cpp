@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/plugin/host_registry.hpp"
 
 namespace fs = std::filesystem;
@@ -25,6 +26,8 @@ void LearnerStage::prepare(const torch::Device& dev) {
   opt_ = std::make_unique<Optim>(settings().opt, settings().schedule.lr, model_->module().parameters());
   active_ = opt_.get();
 }
+
+std::vector<torch::nn::Module*> LearnerStage::networks() { return {&model_->module()}; }
 
 void LearnerStage::begin_epoch() {
   model_->module().train();
@@ -90,6 +93,11 @@ double LearnerStage::validate() {
   valid_->stop();
   model_->module().train();
   training_ = true;
+  if (dist()) {  // each rank validated its shard
+    torch::Tensor both = torch::stack({total, torch::full({}, double(n), total.options())});
+    dist()->sum(both, "validation");
+    total = both[0], n = int64_t(both[1].item<double>());
+  }
   return n ? total.item<double>() / double(n) : NAN;
 }
 

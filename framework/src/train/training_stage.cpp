@@ -8,8 +8,11 @@
 #include <filesystem>
 
 #include "ganflow/image_grid.hpp"
+#include "ganflow/item_seed.hpp"
 #include "ganflow/framework/data/loader_data_source.hpp"
+#include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/report/reporter.hpp"
+#include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/framework/train/autocast_scope.hpp"
 #include "ganflow/framework/train/gpu_memory.hpp"
 
@@ -46,6 +49,8 @@ TrainingStage::TrainingStage(FitSettings s, std::shared_ptr<DataSource> data,
 
 void TrainingStage::run(RunContext& ctx) {
   ctx_ = &ctx;
+  auto* host = dynamic_cast<HostRunContext*>(&ctx);
+  dist_ = host ? host->dist() : nullptr;
   device_ = ctx.device();
   autocast_ = autocast_dtype_for(s_.precision, device_, name());
   scaler_ = LossScaler(s_.precision.precision == "fp16");
@@ -53,7 +58,7 @@ void TrainingStage::run(RunContext& ctx) {
   const std::vector<Optim*> scheduled = optimizers();  // once: not a vector per batch
   ScheduleSettings shape = s_.schedule;  // the schedule as a factor of each optimiser's own base lr
   shape.lr = 1.0;
-  fs::create_directories(fs::path(ctx.run_dir()) / "checkpoints");
+  if (writes()) fs::create_directories(fs::path(ctx.run_dir()) / "checkpoints");
   std::vector<std::string> cols = {"epoch", "train_loss"};
   for (auto& c : columns()) cols.push_back(c);
   cols.push_back("time");
@@ -68,10 +73,11 @@ void TrainingStage::run(RunContext& ctx) {
     ctx.log(name() + ": resumed from " + from + " at epoch " + std::to_string(first_epoch) + ", batch " +
             std::to_string(skip) + " (step " + std::to_string(step_) + ")");
   }
+  if (dist_) start_together();
   dispatch(Event::TrainBegin);
   reset_cuda_peak(device_);
   for (epoch_ = first_epoch; epoch_ < s_.epochs; ++epoch_) {
-    if (ctx.stop_requested()) {  // between epochs: the epoch-end checkpoint is the position
+    if (stop_now()) {  // between epochs: the epoch-end checkpoint is the position
       ctx.log(name() + ": stopped before epoch " + std::to_string(epoch_) + "; resume with --resume " + ctx.run_dir());
       return;
     }
@@ -84,7 +90,7 @@ void TrainingStage::run(RunContext& ctx) {
     Batch b;
     int64_t done = skip, images = 0;
     skip = 0;
-    while (done < per_epoch && !ctx.stop_requested() && data_->next(b)) {
+    while (done < per_epoch && !stop_now() && data_->next(b)) {
       ScheduleValue v = schedule_at(shape, step_, total_steps);
       for (Optim* o : scheduled) {
         o->set_lr(o->base_lr() * v.lr);
@@ -100,7 +106,7 @@ void TrainingStage::run(RunContext& ctx) {
         save_checkpoint(epoch_, done, checkpoint_path("last"));
     }
     data_->stop();
-    if (ctx.stop_requested()) {  // SIGINT: the step is done; keep it and stop
+    if (stop_now()) {  // SIGINT: the step is done; keep it and stop
       save_checkpoint(epoch_, done, checkpoint_path("last"));
       ctx.log(name() + ": stopped at step " + std::to_string(step_) + "; resume with --resume " + ctx.run_dir());
       return;
@@ -108,6 +114,9 @@ void TrainingStage::run(RunContext& ctx) {
     if (done == 0) throw Error("the data gave no batch in epoch " + std::to_string(epoch_), name());
     check_finite(smooth_.value());
     end_of_epoch(report, images, t0);
+    // Rank 0 may spend minutes at an epoch end (quality_monitor, checkpoints): the others wait
+    // here rather than at the next step's collective, which has the short timeout.
+    if (dist_) dist_->barrier(std::chrono::hours(2), "the end of epoch " + std::to_string(epoch_));
   }
   dispatch(Event::TrainEnd);
   finish();
@@ -116,6 +125,7 @@ void TrainingStage::run(RunContext& ctx) {
 void TrainingStage::train_batch(const Batch& b) {
   training_ = true;
   batch_size_ = b.x.size(0);
+  if (dist_) seed_step();
   before_batch(b);
   dispatch(Event::BatchBegin);
   torch::Tensor loss;
@@ -125,9 +135,10 @@ void TrainingStage::train_batch(const Batch& b) {
   }
   loss = loss.to(torch::kFloat);  // a bf16/fp16 loss would round the smoothed values
   last_loss_ = loss.detach();
-  smooth_.add(last_loss_);
   dispatch(Event::BackwardBegin);
   scaler_.scale(loss).backward();
+  if (dist_) sync_step();  // from here on last_loss_ is the mean over ranks
+  smooth_.add(last_loss_);
   scaler_.step(*active_);  // fp16: skipped when a gradient overflowed
   dispatch(Event::StepEnd);
   active_->zero_grad();
@@ -145,16 +156,18 @@ void TrainingStage::end_of_epoch(Reporter& report, int64_t images, std::chrono::
   row.update(epoch_extra_);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   row["time"] = secs;
-  row["images_per_s"] = double(images) / secs;
+  row["images_per_s"] = double(images) * (dist_ ? dist_->size() : 1) / secs;  // every rank's: equal shards
   if (auto peak = cuda_peak_allocated_mb(device_)) row["gpu_peak_mb"] = *peak;
+  if (dist_ && sync_.steps > 0) row["allreduce_ms"] = 1000 * sync_.seconds / double(sync_.steps);
+  sync_ = {};
   report.epoch_end(row);
-  if (torch::Tensor imgs = samples(); imgs.defined()) {
+  if (torch::Tensor imgs = writes() ? samples() : torch::Tensor(); imgs.defined()) {
     char file[32];
     std::snprintf(file, sizeof file, "epoch_%03lld.png", static_cast<long long>(epoch_));
     fs::create_directories(fs::path(ctx_->run_dir()) / "samples");
     save_image_grid(imgs, (fs::path(ctx_->run_dir()) / "samples" / file).string());
   }
-  if (!loss_history_.empty())
+  if (!loss_history_.empty() && writes())
     save_loss_plot(loss_history_, (fs::path(ctx_->run_dir()) / (name() + "_losses.png")).string());
   save_checkpoint(epoch_ + 1, 0, checkpoint_path("last"));
 }
@@ -190,11 +203,13 @@ void TrainingStage::save_checkpoint_as(const std::string& tag) {
 void TrainingStage::save_checkpoint(int64_t epoch, int64_t batch, const std::string& path) {
   // A diverged state never replaces a good checkpoint (NaN stays in the smoothed loss).
   if (!smooth_.empty()) check_finite(smooth_.value());
+  if (!writes()) return;  // rank 0 writes: every rank holds the same state
   json callbacks = json::object();
   for (auto& cb : callbacks_) callbacks[cb->name()] = cb->state();
   Checkpoint ck;
   ck.meta = {{"stage", name()}, {"kind", kind()}, {"epoch", epoch}, {"batch", batch}, {"step", step_},
-             {"n_smooth", smooth_.count()}, {"callbacks", callbacks}, {"scaler", scaler_.state()}};
+             {"n_smooth", smooth_.count()}, {"callbacks", callbacks}, {"scaler", scaler_.state()},
+             {"world_size", dist_ ? dist_->size() : 1}};
   ck.put("rng", cpu_rng_state());
   ck.put_tensor("smooth", smooth_.mov());
   for (auto& cb : callbacks_)
@@ -211,6 +226,12 @@ std::pair<int64_t, int64_t> TrainingStage::load_checkpoint(const std::string& pa
                     meta.value("stage", "") + "', not to this " + kind() + " stage",
                 name());
   load_state(ck);
+  // Another world size resumes (the state is the same on every rank), but each rank's share
+  // of the data, and the noise and RNG streams, differ from the original run's from here on.
+  const int64_t world = dist_ ? dist_->size() : 1, saved_world = meta.value("world_size", int64_t(1));
+  if (saved_world != world)
+    warn("checkpoint '" + path + "' was written by a run of " + std::to_string(saved_world) + " process(es), this run has " +
+         std::to_string(world) + ": it continues, but the data order and random streams differ from an uninterrupted run");
   set_cpu_rng_state(ck.at("rng").toTensor());
   smooth_.restore(ck.tensor("smooth", device_), meta.at("n_smooth").get<int64_t>());
   // A callback missing from the checkpoint is an error naming it: its state would be reset.
@@ -233,6 +254,70 @@ const WeightAverage* TrainingStage::weight_average_of(const Model& model) const 
   for (auto& cb : callbacks_)
     if (auto* avg = dynamic_cast<const WeightAverage*>(cb.get()); avg && avg->averaged_model().get() == &model) return avg;
   return nullptr;
+}
+
+int64_t TrainingStage::batch_size() const { return batch_size_ * (dist_ ? dist_->size() : 1); }
+
+bool TrainingStage::writes() const { return !dist_ || dist_->world().main(); }
+
+bool TrainingStage::stop_now() const { return dist_ ? stop_agreed_ : ctx_->stop_requested(); }
+
+// Every rank starts from rank 0's weights and buffers, after rank 0 has finished whatever came
+// before (a previous stage's evaluation may take longer than the collectives' timeout).
+void TrainingStage::start_together() {
+  dist_->barrier(std::chrono::hours(2), "waiting for every rank at the start");
+  std::vector<torch::Tensor> state;
+  for (torch::nn::Module* m : networks()) {
+    for (auto& p : m->parameters()) state.push_back(p.detach());
+    for (auto& b : m->buffers()) state.push_back(b);
+  }
+  torch::NoGradGuard ng;
+  dist_->broadcast(state, "sending rank 0's weights");
+  stop_agreed_ = false;
+}
+
+// A function of (seed, rank, step) rather than a stream: a resumed rank continues exactly
+// without every rank's RNG state in rank 0's checkpoint.
+void TrainingStage::seed_step() {
+  const uint64_t s = mix_seed(mix_seed(ctx_->seed() ^ 0x72616e6b73ULL) ^ mix_seed(uint64_t(dist_->rank()) + 1)) ^
+                     uint64_t(step_);
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();  // a handle: seeding it seeds the default
+  cpu.set_current_seed(s);
+  if (device_.is_cuda()) {
+    at::Generator dev = at::globalContext().defaultGenerator(device_);
+    dev.set_current_seed(s);
+  }
+}
+
+// One small all-reduce of (loss, stop, mode, step) first: ranks that disagree on the mode or the
+// step would all-reduce gradients of different networks, which hangs or corrupts silently, so
+// that is an error here. Then the active network's gradients, averaged (the frozen one's are
+// never touched). Switchers see the mean loss, so every rank decides the same switch.
+void TrainingStage::sync_step() {
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool gen = is_gan() && gen_mode();
+  const auto on_device = torch::TensorOptions(device_).dtype(torch::kDouble);
+  torch::Tensor tail = torch::stack({last_loss_.to(torch::kDouble).reshape({}),
+                                     torch::scalar_tensor(ctx_->stop_requested() ? 1.0 : 0.0, on_device),
+                                     torch::scalar_tensor(gen ? 1.0 : 0.0, on_device),
+                                     torch::scalar_tensor(double(step_), on_device)});
+  dist_->sum(tail, "step " + std::to_string(step_));
+  const torch::Tensor host = tail.cpu();
+  const double* v = host.data_ptr<double>();
+  const double n = double(dist_->size());
+  if (v[3] != double(step_) * n || (v[2] != 0 && v[2] != n))
+    throw Error("rank " + std::to_string(dist_->rank()) + ": the ranks disagree at step " + std::to_string(step_) + " (" +
+                    std::to_string(int64_t(v[2])) + " of " + std::to_string(dist_->size()) +
+                    " train the generator; step sum " + std::to_string(int64_t(v[3])) + ")",
+                name());
+  stop_agreed_ = v[1] > 0;
+  last_loss_ = torch::full({}, v[0] / n, last_loss_.options());
+  std::vector<torch::Tensor> grads;
+  for (const torch::Tensor& p : active_->params())
+    if (p.grad().defined()) grads.push_back(p.grad());
+  dist_->average(grads, "averaging gradients at step " + std::to_string(step_));
+  sync_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ++sync_.steps;
 }
 
 void TrainingStage::warn(const std::string& message) {

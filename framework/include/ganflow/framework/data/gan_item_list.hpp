@@ -17,6 +17,7 @@ class GanItemList : public LoaderDataSource {
   // fastai show_xys: a grid of the first `n` targets of epoch 0 (0: one batch, at most 64) as PNG.
   void show(const std::string& path, int64_t n = 0) const;
   std::shared_ptr<NoiseSource> noise() const { return noise_; }  // nullptr when x is images
+  void start_epoch(int64_t epoch, int64_t skip, const torch::Device& device) override;
 
  protected:
   void to_batch(const HostBatch& host, const torch::Device& device, Batch& out) override;
@@ -24,6 +25,11 @@ class GanItemList : public LoaderDataSource {
  private:
   std::shared_ptr<NoiseSource> noise_;
   std::shared_ptr<ItemSource> x_, y_;
+  // Data-parallel: each batch's noise is rank `rank`'s slice of the whole step's noise, drawn
+  // from a seed of (seed, epoch, batch), so N ranks at batch b draw what one rank at batch
+  // b * N draws, and a resumed run draws the same.
+  bool step_noise_ = false;
+  int64_t epoch_ = 0, batch_ = 0;
 };
 
 NodeSpec gan_item_list_spec();

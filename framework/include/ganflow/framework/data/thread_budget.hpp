@@ -12,7 +12,8 @@ struct ThreadPlan {
 // core). requested N: min(N, cores) loader threads; torch keeps the cores left, at least 1.
 ThreadPlan plan_threads(int requested, int cores, int intra);
 
-// The cores this process may run on (its CPU affinity).
+// The cores this process may run on (its CPU affinity), divided among the ranks a multi-process
+// launch starts on this machine (LOCAL_WORLD_SIZE).
 int available_cores();
 
 // plan_threads with the current torch setting; lowers torch's intra-op threads when needed.

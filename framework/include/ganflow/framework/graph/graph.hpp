@@ -26,6 +26,9 @@ struct Graph {
   bool deterministic = false;
   int threads = 0;        // 0: all cores
   std::string device = "auto";
+  // Data-parallel runs: how long a rank waits for the others (rendezvous, each step's
+  // collectives) before it stops with an error naming the cause.
+  int dist_timeout_s = 60;
   std::vector<GraphNode> nodes;  // sorted by name
 
   GraphNode* find(const std::string& name);

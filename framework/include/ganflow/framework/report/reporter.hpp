@@ -20,7 +20,7 @@ class Reporter {
   // Cheap unless it is time to redraw; `losses` is evaluated (host sync) only then.
   template <class F> void batch(int64_t done, int64_t images, F&& losses) {
     auto now = std::chrono::steady_clock::now();
-    if (now < next_draw_ && done < total_) return;
+    if (silent_ || (now < next_draw_ && done < total_)) return;
     draw(done, images, losses());
     next_draw_ = now + (tty_ || on_batch() ? std::chrono::milliseconds(250) : std::chrono::seconds(15));
   }
@@ -36,6 +36,7 @@ class Reporter {
   std::string stage_;
   std::vector<std::string> columns_;
   bool tty_, header_done_ = false;
+  bool silent_ = false;  // a data-parallel rank other than 0: no progress, no files
   int64_t epoch_ = 0, total_ = 0;
   std::chrono::steady_clock::time_point start_, next_draw_;
   std::string jsonl_path_, csv_path_;

@@ -9,6 +9,8 @@
 
 namespace ganflow {
 
+class DistGroup;
+
 // A training stage's progress, for a program that embeds a run (SessionOptions::on_progress)
 // instead of the progress bar on stdout.
 struct Progress {
@@ -38,6 +40,11 @@ class HostRunContext : public RunContext {
   // `from`: a run folder (each stage resumes from checkpoints/<stage>_last.pt) or one file.
   void set_resume(std::string from) { resume_ = std::move(from); }
   std::string resume_checkpoint(const std::string& stage) const override;
+  // A data-parallel run's process group. Other ranks than 0 log only warnings and errors, to
+  // stderr with "[rank N] " before them, and draw no progress.
+  void set_dist(DistGroup* dist);
+  DistGroup* dist() const { return dist_; }
+  bool main_rank() const { return rank_ == 0; }
 
   // SIGINT sets the stop flag (the step finishes, a checkpoint is written, exit 130).
   static void install_signal_handlers();
@@ -52,6 +59,8 @@ class HostRunContext : public RunContext {
   std::function<void(const std::string&)> sink_;
   ProgressSinks progress_;
   const std::atomic<bool>* cancel_ = nullptr;
+  DistGroup* dist_ = nullptr;
+  int rank_ = 0;
 };
 
 // The run folder a --resume or generate argument (run folder, checkpoint file or final model

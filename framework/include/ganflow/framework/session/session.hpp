@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ganflow/framework/dist/world.hpp"
 #include "ganflow/framework/graph/executor.hpp"
 #include "ganflow/framework/graph/graph.hpp"
 #include "ganflow/framework/plugin/host_registry.hpp"
@@ -57,8 +58,9 @@ class Session {
   // The differences a resume continues with (logged as warnings when the run starts).
   const std::vector<std::string>& resume_changes() const { return changes_; }
 
-  // Creates the run folder (saving graph.json) and runs (or resumes) every stage; throws
-  // SessionError under a multi-process launch (WORLD_SIZE > 1), which is not supported yet. Returns true when the graph finished, false when it was
+  // Creates the run folder (saving graph.json) and runs (or resumes) every stage. Launched as
+  // one rank of several (torchrun's environment), it joins their process group and trains
+  // data-parallel; rank 0 alone writes the run folder. Returns true when the graph finished, false when it was
   // stopped by cancel() or SIGINT: the running step finished and a checkpoint was written.
   bool run();
   // From any thread, while run() runs.
@@ -78,6 +80,7 @@ class Session {
   torch::Device device_ = torch::kCPU;
   std::string run_dir_;
   std::vector<std::string> changes_;
+  std::optional<World> world_;  // set when launched as one rank of a data-parallel run
   std::atomic<bool> cancelled_{false};
   BuiltGraph built_;
 };

@@ -11,6 +11,8 @@
 #include <optional>
 #include <vector>
 
+#include <torch/nn/module.h>
+
 #include "ganflow/callback.hpp"
 #include "ganflow/data.hpp"
 #include "ganflow/framework/report/loss_plot.hpp"
@@ -25,6 +27,7 @@
 
 namespace ganflow {
 
+class DistGroup;
 class Reporter;
 
 enum class Event { TrainBegin, EpochBegin, BatchBegin, BackwardBegin, StepEnd, BatchEnd, EpochEnd, TrainEnd };
@@ -55,13 +58,15 @@ class TrainingStage : public Stage, public Trainer {
   void info(const std::string& message) override;
   void record(const std::string& key, double value) override { epoch_extra_[key] = value; }
   void save_checkpoint_as(const std::string& tag) override;  // checkpoints/<stage>_<tag>.pt
-  int64_t batch_size() const override { return batch_size_; }
+  int64_t batch_size() const override;  // of this step over every rank
 
  protected:
   // ---- What a stage supplies ----
   virtual std::string kind() const = 0;  // written into checkpoints; a resume checks it
   // Networks to `dev` (and its layout), optimisers made, `active_` set; once, before a resume.
   virtual void prepare(const torch::Device& dev) = 0;
+  // Every network the stage trains or uses (data-parallel runs start from rank 0's weights).
+  virtual std::vector<torch::nn::Module*> networks() = 0;
   virtual std::vector<Optim*> optimizers() = 0;  // every optimiser (asked once, after prepare); the schedule sets them all
   virtual void begin_epoch() = 0;                // networks to training mode, per-epoch state reset
   virtual void before_batch(const Batch&) {}     // before BatchBegin is dispatched
@@ -85,6 +90,8 @@ class TrainingStage : public Stage, public Trainer {
   const std::shared_ptr<DataSource>& data() const { return data_; }
   const std::vector<std::shared_ptr<Callback>>& callbacks() const { return callbacks_; }  // in dispatch order
   RunContext& ctx() const { return *ctx_; }
+  DistGroup* dist() const { return dist_; }  // the process group of a data-parallel run, or nullptr
+  bool writes() const;                       // this process writes the run folder (rank 0)
   const torch::Device& device() const { return device_; }
   const Smoother& smoothed_loss() const { return smooth_; }
   static std::string format_loss(const Smoother& s);  // "%.4f"; "-" before the first value
@@ -104,12 +111,23 @@ class TrainingStage : public Stage, public Trainer {
   std::pair<int64_t, int64_t> load_checkpoint(const std::string& path);
   void note_skipped_items(json& row);
   void check_finite(double value) const;
+  void sync_step();  // data-parallel: the loss, the stop flag and the gradients across ranks
+  void seed_step();  // data-parallel: each rank's RNG from (seed, rank, step)
+  bool stop_now() const;
+  void start_together();
   std::string checkpoint_path(const std::string& tag) const;
 
   FitSettings s_;
   std::shared_ptr<DataSource> data_;
   std::vector<std::shared_ptr<Callback>> callbacks_;
   RunContext* ctx_ = nullptr;
+  DistGroup* dist_ = nullptr;
+  bool stop_agreed_ = false;  // data-parallel: some rank asked to stop (SIGINT) at the last step
+  // This epoch's time in sync_step (waiting for the slowest rank included): allreduce_ms in the row.
+  struct {
+    double seconds = 0;
+    int64_t steps = 0;
+  } sync_;
   torch::Device device_ = torch::kCPU;
   std::optional<at::ScalarType> autocast_;  // nullopt: fp32
   LossScaler scaler_;                       // enabled for fp16 only

@@ -1,0 +1,361 @@
+// Data-parallel training end to end: real ganflow processes in a real c10d process group (Gloo
+// on loopback), started by `ganflow run --nproc`, by hand with torchrun's environment, or by
+// torchrun itself.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "ganflow/framework/train/checkpoint.hpp"
+#include "ganflow/state_dict.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using namespace ganflow;
+using ganflow::test::run_ganflow;
+using ganflow::test::scratch_dir;
+using ganflow::test::shell_quote;
+
+namespace {
+
+// A small BatchNorm-free DCGAN on Fashion-MNIST with a generator EMA, trained with SGD: the
+// graph every test here edits.
+json dp_graph(int64_t bs, int64_t max_batches) {
+  json g = json::parse(R"({
+    "name": "dp", "seed": 3, "device": "cpu", "dist_timeout_s": 20,
+    "nodes": {
+      "images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32}},
+      "noise": {"type": "noisy_item", "params": {"noise_sz": 32}},
+      "data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "images"}, "params": {"threads": 1}},
+      "generator": {"type": "basic_generator", "params": {"out_size": 32, "noise_sz": 32, "n_features": 16, "norm": "none"}},
+      "critic": {"type": "basic_critic", "params": {"in_size": 32, "n_features": 16, "norm": "none"}},
+      "bce": {"type": "bce_with_logits"},
+      "bce_patch": {"type": "adaptive_loss", "inputs": {"crit": "bce"}},
+      "gen_loss": {"type": "gan_gen_loss", "inputs": {"loss_crit": "bce_patch"}, "params": {"weights_gen": [1.0, 0.0]}},
+      "crit_loss": {"type": "gan_crit_loss", "inputs": {"loss_crit": "bce_patch"}},
+      "switcher": {"type": "fixed_gan_switcher"},
+      "ema": {"type": "generator_ema", "inputs": {"generator": "generator"}, "params": {"half_life_kimg": 0.1}},
+      "train": {"type": "gan",
+                "inputs": {"data": "data", "generator": "generator", "critic": "critic", "gen_loss": "gen_loss",
+                           "crit_loss": "crit_loss", "switcher": "switcher", "callbacks": ["ema"]},
+                "params": {"epochs": 1, "opt": "sgd", "lr": 0.0002, "switch_eval": false, "show_img": false}}
+    }})");
+  g["nodes"]["data"]["params"]["bs"] = bs;
+  g["nodes"]["train"]["params"]["max_batches"] = max_batches;
+  return g;
+}
+
+std::string write_graph(const json& g, const std::string& dir) {
+  std::string path = (fs::path(dir) / "graph_in.json").string();
+  std::ofstream(path) << g.dump(2);
+  return path;
+}
+
+// Worst |a - b| / max |a| over every tensor of two state-dict files; `compared` counts tensors.
+double max_relative_difference(const std::string& a_file, const std::string& b_file, int& compared) {
+  StateDict a = load_state_dict_file(a_file), b = load_state_dict_file(b_file);
+  double worst = 0;
+  compared = 0;
+  for (const auto& e : a) {
+    torch::Tensor x = e.value().to(torch::kDouble), y = b.at(e.key()).to(torch::kDouble);
+    worst = std::max(worst, ((x - y).abs().max() / x.abs().max().clamp_min(1e-12)).item<double>());
+    ++compared;
+  }
+  return worst;
+}
+
+bool bit_equal(const std::string& a_file, const std::string& b_file, int& compared) {
+  StateDict a = load_state_dict_file(a_file), b = load_state_dict_file(b_file);
+  compared = 0;
+  for (const auto& e : a) {
+    if (!torch::equal(e.value(), b.at(e.key()))) return false;
+    ++compared;
+  }
+  return compared > 0;
+}
+
+std::set<std::string> files_under(const std::string& dir) {
+  std::set<std::string> out;
+  for (auto& e : fs::recursive_directory_iterator(dir)) out.insert(fs::relative(e.path(), dir).string());
+  return out;
+}
+
+// A socket bound to a port of its own on every address, listening; `port` receives the port.
+int listening_socket(int& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_ANY);
+  socklen_t len = sizeof a;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, 4) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
+int free_port() {
+  int port = 0;
+  ::close(listening_socket(port));
+  return port;
+}
+
+// `command` (a /bin/sh line) started in the background, its output in `log`.
+pid_t start_shell(const std::string& command, const std::string& log) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::string cmd = "exec " + command + " > " + shell_quote(log) + " 2>&1";
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  return pid;
+}
+
+// One rank started by hand with torchrun's environment, its output in `log`.
+pid_t start_rank(int rank, int world, int port, const std::string& args, const std::string& log) {
+  return start_shell("env RANK=" + std::to_string(rank) + " LOCAL_RANK=" + std::to_string(rank) + " WORLD_SIZE=" +
+                         std::to_string(world) + " LOCAL_WORLD_SIZE=" + std::to_string(world) +
+                         " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " " +
+                         std::string(GANFLOW_BINARY_DIR) + "/bin/ganflow " + args,
+                     log);
+}
+
+// Whether `path` exists within two minutes.
+bool appears(const std::string& path) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(path) && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return fs::exists(path);
+}
+
+// Waits up to `limit` for `pid`; its exit code (128 + signal when killed), or nullopt.
+std::optional<int> wait_for(pid_t pid, std::chrono::seconds limit) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return std::nullopt;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+const std::string kTimeout = "timeout 300";  // a hang fails the test instead of blocking CI
+
+}  // namespace
+
+TEST_CASE("2 ranks at batch 8 train what 1 rank at batch 16 trains, and only rank 0 writes", "[dist]") {
+  const std::string one = scratch_dir("dp_one"), two = scratch_dir("dp_two");
+  auto r1 = run_ganflow("run " + write_graph(dp_graph(16, 20), one) + " --out " + one + "/run --nproc 1", kTimeout);
+  INFO(r1.output);
+  REQUIRE(r1.exit_code == 0);
+  auto r2 = run_ganflow("run " + write_graph(dp_graph(8, 20), two) + " --out " + two + "/run --nproc 2", kTimeout);
+  INFO(r2.output);
+  REQUIRE(r2.exit_code == 0);
+  CHECK_THAT(r2.output, Catch::Contains("[rank 0] ganflow run") && Catch::Contains("2 ranks (data-parallel)"));
+
+  // The same 16 images and the same noise per step; gradients averaged. Within float
+  // reordering (batch 8 convolutions sum in another order than batch 16 ones).
+  for (const char* file : {"train_generator.pt", "train_critic.pt", "train_generator_ema.pt"}) {
+    int compared = 0;
+    double diff = max_relative_difference(one + "/run/" + file, two + "/run/" + file, compared);
+    INFO(file << ": max relative difference " << diff);
+    CHECK(compared >= 7);
+    CHECK(diff <= 1e-5);
+  }
+  // Training moved the weights (so the comparison above is not of two initialisations).
+  int compared = 0;
+  CHECK(max_relative_difference(two + "/run/train_generator.pt", two + "/run/train_generator_ema.pt", compared) > 1e-4);
+
+  // Only rank 0 wrote: the same files as the one-process run, one epoch row, its log alone.
+  CHECK(files_under(one + "/run") == files_under(two + "/run"));
+  std::string metrics = read_file(two + "/run/metrics.jsonl");
+  CHECK(std::count(metrics.begin(), metrics.end(), '\n') == std::count(metrics.begin(), metrics.end(), '{'));
+  auto epoch_rows = [](const std::string& m) {
+    std::size_t n = 0;
+    for (std::size_t at = 0; (at = m.find("\"kind\":\"epoch\"", at)) != std::string::npos; ++at) ++n;
+    return n;
+  };
+  CHECK(epoch_rows(metrics) == 1);
+  CHECK(read_file(two + "/run/log.txt").find("[rank 1]") == std::string::npos);
+}
+
+TEST_CASE("ranks switch together: the adaptive switcher decides on the loss averaged over ranks", "[dist]") {
+  // Rank 1's critic loss is 11x rank 0's: rank 0's alone is below critic_thresh 2 (~0.7), the mean
+  // (~4) is not. Single-process the critic switches at once; in 2 ranks neither rank switches.
+  json g = dp_graph(8, 12);
+  g["nodes"]["scaled"] = {{"type", "rank_scaled_crit_loss"}, {"inputs", {{"base", "crit_loss"}}}, {"params", {{"factor", 10.0}}}};
+  g["nodes"]["train"]["inputs"]["crit_loss"] = "scaled";
+  g["nodes"]["switcher"] = {{"type", "adaptive_gan_switcher"}, {"params", {{"critic_thresh", {2.0}}, {"max_steps", 0}}}};
+  const std::string env = "GANFLOW_PLUGIN_PATH=" + std::string(GANFLOW_TEST_PLUGIN_DIR) + "/gf_test_spies " + kTimeout;
+  const std::string dir = scratch_dir("dp_switch");
+  auto single = run_ganflow("run " + write_graph(g, dir) + " --out " + dir + "/single", env);
+  INFO(single.output);
+  REQUIRE(single.exit_code == 0);
+  CHECK_THAT(single.output, !Catch::Contains("(0 generator, 12 critic)"));
+  auto two = run_ganflow("run " + write_graph(g, dir) + " --out " + dir + "/two --nproc 2", env);
+  INFO(two.output);
+  REQUIRE(two.exit_code == 0);
+  CHECK_THAT(two.output, Catch::Contains("train: 12 steps (0 generator, 12 critic)"));
+
+  // A switcher that decides on something rank-local is caught at the next step, on every rank.
+  g["nodes"]["switcher"] = {{"type", "one_rank_switcher"}, {"params", {{"at", 3}, {"rank", 1}}}};
+  auto faulty = run_ganflow("run " + write_graph(g, dir) + " --out " + dir + "/faulty --nproc 2", env);
+  INFO(faulty.output);
+  CHECK(faulty.exit_code == 1);
+  CHECK_THAT(faulty.output, Catch::Contains("[rank 0] error:") && Catch::Contains("the ranks disagree at step 3") &&
+                                Catch::Contains("1 of 2 train the generator"));
+}
+
+TEST_CASE("a 2-rank run resumed from its checkpoint ends bit-equal to an uninterrupted one", "[dist]") {
+  const std::string dir = scratch_dir("dp_resume");
+  json g = dp_graph(8, 10);
+  g["nodes"]["train"]["params"]["epochs"] = 2;
+  auto straight = run_ganflow("run " + write_graph(g, dir) + " --out " + dir + "/straight --nproc 2", kTimeout);
+  INFO(straight.output);
+  REQUIRE(straight.exit_code == 0);
+  g["nodes"]["train"]["params"]["epochs"] = 1;
+  auto first = run_ganflow("run " + write_graph(g, dir) + " --out " + dir + "/halves --nproc 2", kTimeout);
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+  auto second = run_ganflow("run --resume " + dir + "/halves --set train.epochs=2 --nproc 2", kTimeout);
+  INFO(second.output);
+  REQUIRE(second.exit_code == 0);
+  CHECK_THAT(second.output, Catch::Contains("resumed from"));
+  for (const char* file : {"train_generator.pt", "train_critic.pt", "train_generator_ema.pt"}) {
+    int compared = 0;
+    INFO(file);
+    CHECK(bit_equal(dir + "/straight/" + file, dir + "/halves/" + file, compared));
+  }
+}
+
+TEST_CASE("a rank killed mid-run: the other stops within dist_timeout_s naming it, and the checkpoint resumes", "[dist]") {
+  const std::string dir = scratch_dir("dp_kill");
+  json g = dp_graph(8, 0);  // a whole epoch: far longer than the test waits
+  g["nodes"]["train"]["params"]["checkpoint_every"] = 5;
+  const std::string args = "run " + write_graph(g, dir) + " --out " + dir + "/run";
+  const int port = free_port();
+  pid_t r0 = start_rank(0, 2, port, args, dir + "/rank0.log"), r1 = start_rank(1, 2, port, args, dir + "/rank1.log");
+  const std::string ck = dir + "/run/checkpoints/train_last.pt";
+  REQUIRE(appears(ck));
+  ::kill(r1, SIGKILL);
+  auto killed_at = std::chrono::steady_clock::now();
+  REQUIRE(wait_for(r1, std::chrono::seconds(10)).value_or(0) == 128 + SIGKILL);
+  std::optional<int> code = wait_for(r0, std::chrono::seconds(40));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+  std::string log = read_file(dir + "/rank0.log");
+  INFO(log);
+  REQUIRE(code.has_value());
+  CHECK(*code == 1);
+  CHECK(secs < 20 + 5);
+  CHECK_THAT(log, Catch::Contains("error: node 'train': rank 0: ") && Catch::Contains("rank 1 stopped answering"));
+  // The last checkpoint is whole, and a run continues from it (here on one process, warned).
+  Checkpoint last = Checkpoint::load(ck);
+  CHECK(last.meta.at("world_size") == 2);
+  auto resumed = run_ganflow("run --resume " + dir + "/run --set train.max_batches=" +
+                                 std::to_string(last.meta.at("batch").get<int64_t>() + 2),
+                             kTimeout);
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(resumed.output, Catch::Contains("was written by a run of 2 process(es), this run has 1"));
+}
+
+TEST_CASE("Ctrl-C to run --nproc stops every rank at the same step, rank 0 checkpoints it, exit 130", "[dist]") {
+  const std::string dir = scratch_dir("dp_sigint");
+  json g = dp_graph(8, 0);
+  g["nodes"]["train"]["params"]["checkpoint_every"] = 5;
+  const std::string log = dir + "/launcher.log";
+  pid_t launcher = start_shell(
+      std::string(GANFLOW_BINARY_DIR) + "/bin/ganflow run " + write_graph(g, dir) + " --out " + dir + "/run --nproc 2", log);
+  const std::string ck = dir + "/run/checkpoints/train_last.pt";
+  REQUIRE(appears(ck));
+  ::kill(launcher, SIGINT);
+  std::optional<int> code = wait_for(launcher, std::chrono::seconds(60));
+  std::string out = read_file(log);
+  INFO(out);
+  CHECK(code == 130);
+  CHECK_THAT(out, Catch::Contains("[rank 0] train: stopped at step "));
+  Checkpoint last = Checkpoint::load(ck);
+  CHECK_THAT(out, Catch::Contains("stopped at step " + std::to_string(last.meta.at("step").get<int64_t>()) + ";"));
+}
+
+TEST_CASE("ranks started with different graphs are refused before training, on every rank", "[dist]") {
+  const std::string dir = scratch_dir("dp_mismatch");
+  const std::string graph = write_graph(dp_graph(8, 5), dir);
+  const int port = free_port();
+  pid_t r0 = start_rank(0, 2, port, "run " + graph + " --out " + dir + "/run", dir + "/rank0.log");
+  pid_t r1 = start_rank(1, 2, port, "run " + graph + " --out " + dir + "/run --set train.lr=0.001", dir + "/rank1.log");
+  std::optional<int> c0 = wait_for(r0, std::chrono::seconds(60)), c1 = wait_for(r1, std::chrono::seconds(60));
+  for (const std::string log : {read_file(dir + "/rank0.log"), read_file(dir + "/rank1.log")}) {
+    INFO(log);
+    CHECK_THAT(log, Catch::Contains("rank 1's resolved graph differs from rank 0's"));
+  }
+  CHECK(c0 == 1);
+  CHECK(c1 == 1);
+  CHECK_FALSE(fs::exists(dir + "/run/checkpoints"));
+}
+
+TEST_CASE("a taken MASTER_PORT or a rank that never comes is an error within dist_timeout_s", "[dist]") {
+  const std::string dir = scratch_dir("dp_rendezvous");
+  json g = dp_graph(8, 5);
+  g["dist_timeout_s"] = 3;
+  const std::string graph = write_graph(g, dir);
+
+  // Another program listens on the port.
+  int taken = 0;
+  const int fd = listening_socket(taken);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run_ganflow("run " + graph + " --out " + dir + "/taken --nproc 2", "MASTER_PORT=" + std::to_string(taken) + " " + kTimeout);
+  ::close(fd);
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("[rank 0] error: rank 0: cannot host the rendezvous at 127.0.0.1:" +
+                                       std::to_string(taken) + " (is the port taken?)"));
+  CHECK_THAT(r.output, Catch::Contains("[rank 1] error: rank 1: no rendezvous at 127.0.0.1:" + std::to_string(taken)));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60));
+
+  // Rank 0 of 2 alone: rank 1 never comes.
+  t0 = std::chrono::steady_clock::now();
+  pid_t r0 = start_rank(0, 2, free_port(), "run " + graph + " --out " + dir + "/alone", dir + "/alone.log");
+  std::optional<int> code = wait_for(r0, std::chrono::seconds(60));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::string log = read_file(dir + "/alone.log");
+  INFO(log);
+  CHECK(code == 1);
+  CHECK(secs < 3 + 15);
+  CHECK_THAT(log, Catch::Contains("error: rank 0: connecting the process group at 127.0.0.1:") &&
+                      Catch::Contains("no answer within the timeout (dist_timeout_s 3)"));
+}
+
+TEST_CASE("torchrun starts a data-parallel run (Debian's torchrun needs --redirects 1 --tee 1 on Python 3.11)", "[dist]") {
+  if (!fs::exists("/usr/bin/torchrun")) {
+    WARN("GANFLOW_TEST_SKIPPED: no /usr/bin/torchrun (python3-torch)");
+    return;
+  }
+  const std::string dir = scratch_dir("dp_torchrun");
+  auto r = ganflow::test::run_shell(kTimeout + " /usr/bin/torchrun --nproc_per_node 2 --master_port " +
+                                    std::to_string(free_port()) + " --redirects 1 --tee 1 --log_dir " + dir +
+                                    "/logs --no_python " + std::string(GANFLOW_BINARY_DIR) + "/bin/ganflow run " +
+                                    write_graph(dp_graph(8, 5), dir) + " --out " + dir + "/run");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(read_file(dir + "/run/log.txt"), Catch::Contains("2 ranks (data-parallel)") &&
+                                                  Catch::Contains("train: 5 steps"));
+  CHECK(fs::exists(dir + "/run/train_generator.pt"));
+}
