@@ -1,4 +1,5 @@
 #include "fmnist_classifier.hpp"
+#include <ganflow/layers/batch_norm.hpp>
 
 #include <ganflow/fields.hpp>
 #include <ganflow/state_dict.hpp>
@@ -19,7 +20,7 @@ namespace {
 // Sequentials cannot nest in LibTorch, so the blocks are appended to one.
 void conv_block(nn::Sequential& seq, int64_t in, int64_t out) {
   seq->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
-  seq->push_back(nn::BatchNorm2d(out));
+  seq->push_back(ganflow::layers::SyncableBatchNorm2d(out));  // torch's BatchNorm2d, or sync_bn's
   seq->push_back(nn::ReLU());
   seq->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2)));
 }

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -26,6 +27,8 @@ using ganflow::test::scratch_dir;
 using ganflow::test::shell_quote;
 
 namespace {
+
+const std::string kTimeout = "timeout 300";  // a hang fails the test instead of blocking CI
 
 // A small BatchNorm-free DCGAN on Fashion-MNIST with a generator EMA, trained with SGD: the
 // graph every test here edits.
@@ -71,6 +74,38 @@ double max_relative_difference(const std::string& a_file, const std::string& b_f
     ++compared;
   }
   return worst;
+}
+
+// ||a - b|| / ||a|| over every floating tensor of two state-dict files together.
+double norm_relative_difference(const std::string& a_file, const std::string& b_file) {
+  StateDict a = load_state_dict_file(a_file), b = load_state_dict_file(b_file);
+  double diff = 0, norm = 0;
+  for (const auto& e : a) {
+    if (!e.value().is_floating_point()) continue;
+    torch::Tensor x = e.value().to(torch::kDouble), y = b.at(e.key()).to(torch::kDouble);
+    diff += (x - y).square().sum().item<double>();
+    norm += x.square().sum().item<double>();
+  }
+  return std::sqrt(diff / norm);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// `g` with `data`'s bs and `stage`'s sync_bn set, run in `nproc` ranks into dir/out; the last
+// epoch row.
+json run_ranks(json& g, const std::string& data, const std::string& stage, int64_t bs, bool sync_bn, int nproc,
+               const std::string& dir, const std::string& out) {
+  g["nodes"][data]["params"]["bs"] = bs;
+  g["nodes"][stage]["params"]["sync_bn"] = sync_bn;
+  auto r = run_ganflow("run " + write_graph(g, dir) + " --out " + dir + "/" + out + " --nproc " + std::to_string(nproc),
+                       kTimeout);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  std::string m = read_file(dir + "/" + out + "/metrics.jsonl");
+  return json::parse(m.substr(m.rfind("{\"")));
 }
 
 bool bit_equal(const std::string& a_file, const std::string& b_file, int& compared) {
@@ -151,12 +186,6 @@ std::optional<int> wait_for(pid_t pid, std::chrono::seconds limit) {
   return std::nullopt;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-const std::string kTimeout = "timeout 300";  // a hang fails the test instead of blocking CI
 
 }  // namespace
 
@@ -194,6 +223,54 @@ TEST_CASE("2 ranks at batch 8 train what 1 rank at batch 16 trains, and only ran
   };
   CHECK(epoch_rows(metrics) == 1);
   CHECK(read_file(two + "/run/log.txt").find("[rank 1]") == std::string::npos);
+}
+
+TEST_CASE("with sync_bn, 2 ranks at batch 8 train the BatchNorm models as 1 rank at batch 16 does", "[dist]") {
+  const std::string dir = scratch_dir("dp_sync_bn");
+  json g = dp_graph(16, 20);
+  for (const char* net : {"generator", "critic"}) g["nodes"][net]["params"]["norm"] = "batch";
+  run_ranks(g, "data", "train", 16, false, 1, dir, "ref");  // one rank with torch's own BatchNorm
+  run_ranks(g, "data", "train", 8, true, 2, dir, "synced");
+  run_ranks(g, "data", "train", 8, false, 2, dir, "per_rank");
+  for (const char* file : {"train_generator.pt", "train_critic.pt", "train_generator_ema.pt"}) {
+    int synced_n = 0, per_rank_n = 0;
+    const double synced_diff = max_relative_difference(dir + "/ref/" + file, dir + "/synced/" + file, synced_n);
+    const double per_rank_diff = max_relative_difference(dir + "/ref/" + file, dir + "/per_rank/" + file, per_rank_n);
+    INFO(file << ": sync_bn " << synced_diff << ", per-rank statistics " << per_rank_diff);
+    CHECK(synced_n >= 10);
+    CHECK(synced_diff <= 1e-5);
+    CHECK(per_rank_diff > 100 * synced_diff);  // without sync_bn the statistics, and so the weights, differ
+  }
+}
+
+TEST_CASE("a learner stage trains data-parallel too: 2 ranks at batch 16 with sync_bn = 1 rank at batch 32", "[dist]") {
+  json g = json::parse(R"({"name": "dp_learner", "seed": 5, "device": "cpu", "nodes": {
+    "train_images": {"type": "fashion_mnist", "params": {"split": "train", "size": 32, "limit": 512}},
+    "test_images": {"type": "fashion_mnist", "params": {"split": "test", "size": 32, "limit": 128}},
+    "train_data": {"type": "item_list", "inputs": {"x": "train_images"}, "params": {"target": "label", "threads": 1}},
+    "test_data": {"type": "item_list", "inputs": {"x": "test_images"},
+                  "params": {"bs": 32, "target": "label", "shuffle": false, "drop_last": false, "threads": 1}},
+    "classifier": {"type": "fmnist_classifier", "params": {"feature_dim": 8}},
+    "ce": {"type": "cross_entropy"},
+    "accuracy": {"type": "accuracy"},
+    "fit": {"type": "learner", "inputs": {"data": "train_data", "valid": "test_data", "model": "classifier", "loss": "ce",
+            "metrics": ["accuracy"]}, "params": {"epochs": 1, "opt": "sgd", "lr": 0.01, "max_batches": 12}}}})");
+  const std::string dir = scratch_dir("dp_learner");
+  json one = run_ranks(g, "train_data", "fit", 32, false, 1, dir, "one");
+  json two = run_ranks(g, "train_data", "fit", 16, true, 2, dir, "two");
+  run_ranks(g, "train_data", "fit", 16, false, 2, dir, "per_rank");
+  INFO(one.dump() << "\n" << two.dump());
+  // Norm-wise: max-pooling turns float-order differences (BatchNorm statistics summed in
+  // another order than torch's) into a few other argmaxes, which single near-zero BN biases
+  // show as large relative changes.
+  const double synced = norm_relative_difference(dir + "/one/fit_model.pt", dir + "/two/fit_model.pt");
+  const double per_rank = norm_relative_difference(dir + "/one/fit_model.pt", dir + "/per_rank/fit_model.pt");
+  INFO("relative difference: sync_bn " << synced << ", per-rank statistics " << per_rank);
+  CHECK(synced <= 1e-5);
+  CHECK(per_rank > 10 * synced);
+  // Validation: each rank scores its half of the 128 test images; the sums make the whole.
+  CHECK(two.at("valid_loss").get<double>() == Approx(one.at("valid_loss").get<double>()).epsilon(1e-5));
+  CHECK(two.at("accuracy").get<double>() == Approx(one.at("accuracy").get<double>()).epsilon(1e-9));
 }
 
 TEST_CASE("ranks switch together: the adaptive switcher decides on the loss averaged over ranks", "[dist]") {

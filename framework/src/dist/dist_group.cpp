@@ -97,7 +97,9 @@ DistGroup::DistGroup(World world, const torch::Device& device, std::chrono::mill
     throw Error("rank " + std::to_string(rank()) + ": " + what + ": " + first_line(msg));
   }
   try {
-    if (device.is_cuda()) {
+    // GANFLOW_DIST_BACKEND=gloo: Gloo for CUDA tensors too (it stages them through the host).
+    const char* backend = std::getenv("GANFLOW_DIST_BACKEND");
+    if (device.is_cuda() && !(backend && std::string(backend) == "gloo")) {
 #ifdef GANFLOW_HAS_NCCL
       auto opts = c10d::ProcessGroupNCCL::Options::create();
       opts->timeout = timeout;

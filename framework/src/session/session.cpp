@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -109,11 +110,14 @@ bool Session::run() {
   std::string run_dir = run_dir_;
   if (world && device_.is_cuda()) {
     const int gpus = int(torch::cuda::device_count());
-    if (gpus < world->local_size)
+    // GANFLOW_SHARE_GPU=1: ranks share the GPUs round robin (tests of the process group on a
+    // one-GPU machine; slower than one rank per GPU).
+    const char* share = std::getenv("GANFLOW_SHARE_GPU");
+    if (gpus < world->local_size && !(share && std::string(share) == "1"))
       throw SessionError("LOCAL_WORLD_SIZE=" + std::to_string(world->local_size) + " ranks on this machine but " +
                          std::to_string(gpus) + " CUDA device(s); start at most " + std::to_string(gpus) +
-                         " per machine, or use --device cpu");
-    device_ = torch::Device(torch::kCUDA, int8_t(world->local_rank));
+                         " per machine, or use --device cpu (GANFLOW_SHARE_GPU=1 lets ranks share them)");
+    device_ = torch::Device(torch::kCUDA, int8_t(world->local_rank % std::max(1, gpus)));
   }
   if (world && !world->main()) {
     scratch.path = (fs::temp_directory_path() / ("ganflow-rank" + std::to_string(world->rank) + "-" +

@@ -53,7 +53,15 @@ void LearnerStage::end_epoch(json& row) {
     for (auto& m : metrics_) m->reset();
     row["valid_loss"] = validate();
   }
-  for (auto& m : metrics_) row[m->name()] = m->value();
+  for (auto& m : metrics_) {
+    double v = m->value();
+    if (dist()) {  // each rank measured its equal share: the mean of the ranks' means
+      torch::Tensor t = torch::full({1}, v, torch::TensorOptions(device()).dtype(torch::kDouble));
+      dist()->sum(t, "metric '" + m->name() + "'");
+      v = t.item<double>() / dist()->size();
+    }
+    row[m->name()] = v;
+  }
 }
 
 void LearnerStage::save_state(Checkpoint& ck) const {

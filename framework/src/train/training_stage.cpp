@@ -9,6 +9,7 @@
 
 #include "ganflow/image_grid.hpp"
 #include "ganflow/item_seed.hpp"
+#include "ganflow/layers/batch_norm.hpp"
 #include "ganflow/framework/data/loader_data_source.hpp"
 #include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/report/reporter.hpp"
@@ -36,6 +37,9 @@ Fields<FitSettings> fit_fields(NodeSpec& spec, double lr, const std::string& sch
       .at_least(1);
   f.add("checkpoint_every", &S::checkpoint_every, 500, "Also checkpoint every this many steps (0: at epoch ends only).")
       .at_least(0);
+  f.add("sync_bn", &S::sync_bn, false,
+        "Data-parallel runs: the shared layers' BatchNorm (basic_generator, basic_critic, ...) normalises training "
+        "batches with the statistics of every rank's batch (BigGAN's sync BN); false: each rank's own, as DDP.");
   f.nest(&S::opt, optimizer_fields(spec, opt));
   f.nest(&S::precision, precision_fields(spec));
   return f;
@@ -74,6 +78,13 @@ void TrainingStage::run(RunContext& ctx) {
             std::to_string(skip) + " (step " + std::to_string(step_) + ")");
   }
   if (dist_) start_together();
+  // Installed for this stage's training only: another stage of the graph may not ask for it.
+  struct SyncBn {
+    explicit SyncBn(DistGroup* d) {
+      if (d) layers::set_batch_norm_rank_sum([d](torch::Tensor& t) { d->sum(t, "sync_bn statistics"); });
+    }
+    ~SyncBn() { layers::set_batch_norm_rank_sum({}); }
+  } sync_bn(s_.sync_bn ? dist_ : nullptr);
   dispatch(Event::TrainBegin);
   reset_cuda_peak(device_);
   for (epoch_ = first_epoch; epoch_ < s_.epochs; ++epoch_) {

@@ -28,7 +28,8 @@ class GANFLOW_API Trainer {
   virtual void record(const std::string& key, double value) = 0;
   // Writes the stage's full checkpoint as checkpoints/<stage>_<tag>.pt (e.g. "best").
   virtual void save_checkpoint_as(const std::string& tag) = 0;
-  // Since ABI 2.1. Images in this batch (its first dimension).
+  // Since ABI 2.1. Images in this step: the batch's first dimension, times the ranks of a
+  // data-parallel run (each rank trains an equal share of the step).
   virtual int64_t batch_size() const = 0;
 };
 

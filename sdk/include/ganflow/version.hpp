@@ -9,7 +9,7 @@
 #define GANFLOW_ABI_MAJOR 2  // 2: GenLoss::forward(CriticBatch), Trainer::info
 #endif
 #ifndef GANFLOW_ABI_MINOR
-#define GANFLOW_ABI_MINOR 2  // 1: Trainer::batch_size, WeightAverage; 2: CriticAugment
+#define GANFLOW_ABI_MINOR 3  // 1: Trainer::batch_size, WeightAverage; 2: CriticAugment; 3: SyncableBatchNorm2d
 #endif
 
 #define GANFLOW_DESCRIPTOR_MAGIC "GANFLOW"

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "ganflow/layers/batch_norm.hpp"
 #include "ganflow/layers/conv2d.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
 
@@ -30,7 +31,7 @@ torch::nn::AnyModule make_act(const ConvLayerOptions& o) {
 }
 
 torch::nn::AnyModule make_bn(const ConvLayerOptions& o) {
-  torch::nn::BatchNorm2d bn(o.nf);
+  SyncableBatchNorm2d bn(o.nf);
   if (o.order == BlockOrder::V2) {
     torch::NoGradGuard no_grad;
     bn->bias.fill_(1e-3);  // fastai v2 BatchNorm(): bias 1e-3, weight 1
