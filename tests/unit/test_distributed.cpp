@@ -436,3 +436,19 @@ TEST_CASE("torchrun starts a data-parallel run (Debian's torchrun needs --redire
                                                   Catch::Contains("train: 5 steps"));
   CHECK(fs::exists(dir + "/run/train_generator.pt"));
 }
+
+TEST_CASE("a multi-stage graph trains data-parallel: later ranks read what rank 0's stages wrote", "[dist]") {
+  // superres: pretrain the generator, save its predictions (rank 0), pretrain a critic on them
+  // (every rank reads them), the GAN, then evaluate (rank 0).
+  const std::string dir = scratch_dir("dp_stages");
+  auto r = run_ganflow("run " + std::string(GANFLOW_SOURCE_DIR) + "/graphs/superres_gan_fashion_mnist.json --out " + dir +
+                           "/run --nproc 2 --set originals.limit=256 --set pretrain_gen.epochs=1 --set "
+                           "pretrain_crit.epochs=1 --set gan.epochs=1 --set gan.max_batches=6",
+                       kTimeout);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("[rank 0] stage save_gen") && Catch::Contains("[rank 0] stage evaluate") &&
+                           !Catch::Contains("[rank 1] error"));
+  for (const char* file : {"pretrain_gen_model.pt", "pretrain_crit_model.pt", "gan_generator.pt", "before_after.png"})
+    CHECK(fs::exists(dir + "/run/" + file));
+}

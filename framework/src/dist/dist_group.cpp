@@ -226,6 +226,17 @@ void DistGroup::barrier(std::chrono::milliseconds timeout, const std::string& wh
   }
 }
 
+std::string DistGroup::from_main(const std::string& what, const std::string& value) {
+  const std::string key = "ganflow/main/" + what;
+  try {
+    if (world_.main()) impl_->store->set(key, std::vector<uint8_t>(value.begin(), value.end()));
+    const std::vector<uint8_t> v = impl_->store->get(key);
+    return std::string(v.begin(), v.end());
+  } catch (const std::exception& e) {
+    fail("taking rank 0's " + what, e);
+  }
+}
+
 void DistGroup::check_same(const std::string& what, const std::string& value) {
   const std::string prefix = "ganflow/check/" + what + "/";
   try {

@@ -2,6 +2,7 @@
 
 #include "ganflow/exception_message.hpp"
 #include "ganflow/callback.hpp"
+#include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/framework/session/run_context.hpp"
 
@@ -32,11 +33,7 @@ class HostBuildContext : public BuildContext {
   std::string run_dir_;
 };
 
-void run_stage(Stage& stage, RunContext& ctx) {
-  // In a data-parallel run every rank trains; the other stages (evaluate, exports) make files,
-  // which rank 0 alone writes.
-  if (auto* host = dynamic_cast<HostRunContext*>(&ctx); host && !host->main_rank() && !dynamic_cast<Trainer*>(&stage))
-    return;
+void run_stage_here(Stage& stage, RunContext& ctx) {
   ctx.log("stage " + stage.name());
   try {
     stage.run(ctx);
@@ -46,6 +43,18 @@ void run_stage(Stage& stage, RunContext& ctx) {
   } catch (const c10::Error& e) {
     throw Error(std::string("torch: ") + e.what_without_backtrace(), stage.name());
   }
+}
+
+void run_stage(Stage& stage, RunContext& ctx) {
+  // In a data-parallel run every rank trains; the other stages (evaluate, exports) make files,
+  // which rank 0 alone writes while the others wait: later nodes may read those files.
+  auto* host = dynamic_cast<HostRunContext*>(&ctx);
+  if (host && host->dist() && !dynamic_cast<Trainer*>(&stage)) {
+    if (host->main_rank()) run_stage_here(stage, ctx);
+    host->dist()->barrier(std::chrono::hours(24), "waiting for rank 0's stage '" + stage.name() + "'");
+    return;
+  }
+  run_stage_here(stage, ctx);
 }
 }  // namespace
 

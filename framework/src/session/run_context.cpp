@@ -16,17 +16,12 @@ volatile std::sig_atomic_t g_stop = 0;
 extern "C" void on_sigint(int) { g_stop = 1; }
 }  // namespace
 
-HostRunContext::HostRunContext(torch::Device device, std::string run_dir, uint64_t seed)
-    : device_(device), run_dir_(std::move(run_dir)), seed_(seed) {
-  if (!run_dir_.empty()) log_.open(fs::path(run_dir_) / "log.txt", std::ios::app);
+HostRunContext::HostRunContext(torch::Device device, std::string run_dir, uint64_t seed, DistGroup* dist)
+    : device_(device), run_dir_(std::move(run_dir)), seed_(seed), dist_(dist), rank_(dist ? dist->rank() : 0) {
+  if (!run_dir_.empty() && rank_ == 0) log_.open(fs::path(run_dir_) / "log.txt", std::ios::app);
 }
 
 bool HostRunContext::stop_requested() const { return g_stop != 0 || (cancel_ && cancel_->load()); }
-
-void HostRunContext::set_dist(DistGroup* dist) {
-  dist_ = dist;
-  rank_ = dist ? dist->rank() : 0;
-}
 
 void HostRunContext::log(const std::string& line) {
   if (rank_ != 0) {

@@ -10,7 +10,6 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
-#include <unistd.h>
 
 #include "ganflow/framework/data/thread_budget.hpp"
 #include "ganflow/framework/dist/dist_group.hpp"
@@ -42,16 +41,6 @@ std::vector<std::string> graph_changes(const json& saved, const json& now) {
   }
   return lines;
 }
-
-// Where a data-parallel rank other than 0 lets plugins write (rank 0 alone writes the run
-// folder); removed when the run ends.
-struct ScratchDir {
-  std::string path;
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
-};
 
 }  // namespace
 
@@ -106,8 +95,6 @@ Session::~Session() = default;
 
 bool Session::run() {
   const std::optional<World>& world = world_;
-  ScratchDir scratch;
-  std::string run_dir = run_dir_;
   if (world && device_.is_cuda()) {
     const int gpus = int(torch::cuda::device_count());
     // GANFLOW_SHARE_GPU=1: ranks share the GPUs round robin (tests of the process group on a
@@ -119,15 +106,18 @@ bool Session::run() {
                          " per machine, or use --device cpu (GANFLOW_SHARE_GPU=1 lets ranks share them)");
     device_ = torch::Device(torch::kCUDA, int8_t(world->local_rank % std::max(1, gpus)));
   }
-  if (world && !world->main()) {
-    scratch.path = (fs::temp_directory_path() / ("ganflow-rank" + std::to_string(world->rank) + "-" +
-                                                 std::to_string(getpid())))
-                       .string();
-    run_dir = scratch.path;
+  std::unique_ptr<DistGroup> dist;
+  if (world) {
+    dist = std::make_unique<DistGroup>(*world, device_, std::chrono::seconds(graph_.dist_timeout_s));
+    dist->check_same("resolved graph", graph_.to_json().dump() + "\nresume " + o_.resume);
+    // One folder for every rank (a default name holds rank 0's start time). Rank 0 alone writes
+    // it; the others read what earlier stages wrote there (one machine, or a shared file system).
+    run_dir_ = dist->from_main("run folder", run_dir_);
   }
-  prepare_run_dir(run_dir);
-  if (o_.resume.empty() && (!world || world->main()))
-    std::ofstream(fs::path(run_dir) / "graph.json") << graph_.to_json().dump(2) << "\n";
+  if (!world || world->main()) {
+    prepare_run_dir(run_dir_);
+    if (o_.resume.empty()) std::ofstream(fs::path(run_dir_) / "graph.json") << graph_.to_json().dump(2) << "\n";
+  }
   // Process-wide torch settings, set both ways: an embedding program may run several graphs.
   at::globalContext().setDeterministicAlgorithms(graph_.deterministic, false);
   at::globalContext().setBenchmarkCuDNN(!graph_.deterministic && device_.is_cuda());  // fixed shapes: tune once
@@ -135,13 +125,7 @@ bool Session::run() {
   torch::set_num_threads(threads);
   torch::manual_seed(graph_.seed);
 
-  std::unique_ptr<DistGroup> dist;
-  if (world) {
-    dist = std::make_unique<DistGroup>(*world, device_, std::chrono::seconds(graph_.dist_timeout_s));
-    dist->check_same("resolved graph", graph_.to_json().dump() + "\nresume " + o_.resume);
-  }
-  HostRunContext ctx(device_, run_dir, graph_.seed);
-  ctx.set_dist(dist.get());
+  HostRunContext ctx(device_, run_dir_, graph_.seed, dist.get());
   ctx.set_log_sink(o_.on_log);
   ctx.set_progress_sinks({o_.on_progress, o_.on_epoch});
   ctx.set_cancel_flag(&cancelled_);

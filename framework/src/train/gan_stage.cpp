@@ -246,11 +246,13 @@ class GanStage : public TrainingStage, public TrainedGenerator {
 
   void finish() override {
     set_mode(true);  // as fastai: leave the generator trainable, the critic frozen
-    fs::path dir = ctx().run_dir();
-    save_state_dict_file(gen_->module(), (dir / generator_file()).string());
-    if (const WeightAverage* avg = weight_average_of(*gen_))
-      save_pickle(c10::IValue(avg->averaged()), (dir / averaged_file(generator_file())).string());
-    save_state_dict_file(crit_->module(), (dir / (name() + "_critic.pt")).string());
+    if (writes()) {
+      fs::path dir = ctx().run_dir();
+      save_state_dict_file(gen_->module(), (dir / generator_file()).string());
+      if (const WeightAverage* avg = weight_average_of(*gen_))
+        save_pickle(c10::IValue(avg->averaged()), (dir / averaged_file(generator_file())).string());
+      save_state_dict_file(crit_->module(), (dir / (name() + "_critic.pt")).string());
+    }
     ctx().log(name() + ": " + std::to_string(step()) + " steps (" + std::to_string(gen_steps_) + " generator, " +
               std::to_string(step() - gen_steps_) + " critic)");
   }

@@ -75,7 +75,7 @@ void LearnerStage::load_state(const Checkpoint& ck) {
 }
 
 void LearnerStage::finish() {
-  save_state_dict_file(model_->module(), (fs::path(ctx().run_dir()) / (name() + "_model.pt")).string());
+  if (writes()) save_state_dict_file(model_->module(), (fs::path(ctx().run_dir()) / (name() + "_model.pt")).string());
 }
 
 double LearnerStage::validate() {

@@ -322,6 +322,7 @@ void TrainingStage::sync_step() {
                     " train the generator; step sum " + std::to_string(int64_t(v[3])) + ")",
                 name());
   stop_agreed_ = v[1] > 0;
+  if (stop_agreed_) HostRunContext::request_stop();  // every rank ends as stopped (exit 130), not only the asked
   last_loss_ = torch::full({}, v[0] / n, last_loss_.options());
   std::vector<torch::Tensor> grads;
   for (const torch::Tensor& p : active_->params())

@@ -38,6 +38,8 @@ class DistGroup {
   void sum(torch::Tensor& values, const std::string& what);
   // Waits for every rank, for up to `timeout` (longer than the group's: rank 0 may be evaluating).
   void barrier(std::chrono::milliseconds timeout, const std::string& what);
+  // Rank 0's `value` of `what`, on every rank.
+  std::string from_main(const std::string& what, const std::string& value);
   // Throws on every rank when some rank's `value` differs from rank 0's, naming that rank.
   void check_same(const std::string& what, const std::string& value);
 

@@ -26,7 +26,9 @@ struct ProgressSinks {
 
 class HostRunContext : public RunContext {
  public:
-  HostRunContext(torch::Device device, std::string run_dir, uint64_t seed);
+  // `dist`: a data-parallel run's process group. Ranks other than 0 write nothing: they log only
+  // warnings and errors, to stderr with "[rank N] " before them, and draw no progress.
+  HostRunContext(torch::Device device, std::string run_dir, uint64_t seed, DistGroup* dist = nullptr);
   torch::Device device() const override { return device_; }
   const std::string& run_dir() const override { return run_dir_; }
   uint64_t seed() const override { return seed_; }
@@ -40,9 +42,6 @@ class HostRunContext : public RunContext {
   // `from`: a run folder (each stage resumes from checkpoints/<stage>_last.pt) or one file.
   void set_resume(std::string from) { resume_ = std::move(from); }
   std::string resume_checkpoint(const std::string& stage) const override;
-  // A data-parallel run's process group. Other ranks than 0 log only warnings and errors, to
-  // stderr with "[rank N] " before them, and draw no progress.
-  void set_dist(DistGroup* dist);
   DistGroup* dist() const { return dist_; }
   bool main_rank() const { return rank_ == 0; }
 
