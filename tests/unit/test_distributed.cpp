@@ -215,7 +215,6 @@ TEST_CASE("2 ranks at batch 8 train what 1 rank at batch 16 trains, and only ran
   // Only rank 0 wrote: the same files as the one-process run, one epoch row, its log alone.
   CHECK(files_under(one + "/run") == files_under(two + "/run"));
   std::string metrics = read_file(two + "/run/metrics.jsonl");
-  CHECK(std::count(metrics.begin(), metrics.end(), '\n') == std::count(metrics.begin(), metrics.end(), '{'));
   auto epoch_rows = [](const std::string& m) {
     std::size_t n = 0;
     for (std::size_t at = 0; (at = m.find("\"kind\":\"epoch\"", at)) != std::string::npos; ++at) ++n;

@@ -1,5 +1,7 @@
 #include "ganflow/framework/data/loader_data_source.hpp"
 
+#include "ganflow/framework/dist/world.hpp"
+
 #include <ATen/Parallel.h>
 
 #include <cstdlib>
@@ -9,14 +11,6 @@
 namespace ganflow {
 
 namespace {
-int64_t env_int(const char* name, int64_t def) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return def;
-  char* end = nullptr;
-  long long x = std::strtoll(v, &end, 10);
-  if (*end) throw Error(std::string("environment variable ") + name + "='" + v + "' is not an integer");
-  return x;
-}
 // The loader's own slot count comes from the plan made at each epoch start.
 LoaderOptions with_threads(LoaderOptions o, int threads) {
   o.threads = plan_threads(threads, available_cores(), at::get_num_threads()).loader;
@@ -73,10 +67,7 @@ LoaderOptions loader_options(const LoaderSettings& s, uint64_t seed) {
   o.prefetch = s.prefetch;
   o.skip_bad = s.skip_bad;
   o.seed = seed;
-  o.world_size = env_int("WORLD_SIZE", 1);
-  o.rank = env_int("RANK", 0);
-  if (o.world_size < 1 || o.rank < 0 || o.rank >= o.world_size)
-    throw Error("RANK=" + std::to_string(o.rank) + " / WORLD_SIZE=" + std::to_string(o.world_size) + " is not a valid rank");
+  if (std::optional<World> w = world_from_env()) o.rank = w->rank, o.world_size = w->size;  // checked there
   return o;
 }
 

@@ -47,7 +47,7 @@ struct LoaderSettings {  // read from the params loader_fields declares (their d
 
 // Declares bs, shuffle, drop_last, threads, prefetch, on_bad_item: shared by gan_item_list and item_list.
 Fields<LoaderSettings> loader_fields(NodeSpec& s);
-// Rank and world size come from torchrun's RANK / WORLD_SIZE (0 / 1 without them).
+// Rank and world size come from torchrun's environment (world_from_env; 0 / 1 without it).
 LoaderOptions loader_options(const LoaderSettings& s, uint64_t seed);
 
 }  // namespace ganflow
