@@ -135,6 +135,14 @@ int main(int argc, char** argv) {
   generate->add_option("--seeds", gen_opts.seeds, "With --interpolate: two or more seeds, A,B[,C...]")
       ->delimiter(',')
       ->needs(interpolate);
+  auto* one_class = generate->add_option("--class", gen_opts.classes,
+                                         "Class-conditional runs: draw every image of class K")
+                        ->expected(1);
+  generate->add_option("--classes", gen_opts.classes,
+                       "Class-conditional runs: one row per class listed, A,B[,C...], --n images in all "
+                       "(default: every class)")
+      ->delimiter(',')
+      ->excludes(one_class);
 
   auto* reference = app.add_subcommand("reference", "Print the Markdown reference of every node type");
   reference->add_flag("--markdown", markdown, "(default) Markdown output");

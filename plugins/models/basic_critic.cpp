@@ -1,10 +1,12 @@
-// fastai basic_critic: image [bs, n_channels, size, size] -> score [bs, 1] (v2 Flatten) or [1] (v1 AvgFlatten).
+// fastai basic_critic: image [bs, n_channels, size, size] -> score [bs, 1] (v2 Flatten) or [1] (v1 AvgFlatten);
+// with n_classes > 0, class-conditional (projection and/or acgan; see conditional_critic.hpp).
 #include <ganflow/ganflow.hpp>
 
 #include <torch/torch.h>
 
 #include "ganflow/layers/conv2d.hpp"
 
+#include "conditional_critic.hpp"
 #include "model_params.hpp"
 
 namespace ganflow_models {
@@ -12,15 +14,19 @@ namespace ganflow_models {
 namespace {
 using namespace ganflow::layers;
 
+void check_images(const torch::Tensor& x, int64_t n_channels, int64_t size, const std::string& node) {
+  if (x.dim() != 4 || x.size(1) != n_channels || x.size(2) != size || x.size(3) != size)
+    throw ganflow::Error("expected images [bs, " + std::to_string(n_channels) + ", " + std::to_string(size) + ", " +
+                             std::to_string(size) + "], got " + c10::str(x.sizes()),
+                         node);
+}
+
 class BasicCritic : public ganflow::SequentialModel {
  public:
   BasicCritic(torch::nn::Sequential seq, int64_t n_channels, int64_t size)
       : SequentialModel(std::move(seq)), n_channels_(n_channels), size_(size) {}
   torch::Tensor forward(const torch::Tensor& x) override {
-    if (x.dim() != 4 || x.size(1) != n_channels_ || x.size(2) != size_ || x.size(3) != size_)
-      throw ganflow::Error("expected images [bs, " + std::to_string(n_channels_) + ", " + std::to_string(size_) +
-                               ", " + std::to_string(size_) + "], got " + c10::str(x.sizes()),
-                           name());
+    check_images(x, n_channels_, size_, name());
     return SequentialModel::forward(x);
   }
 
@@ -29,7 +35,8 @@ class BasicCritic : public ganflow::SequentialModel {
 };
 
 struct CriticConfig {  // read from the params register_basic_critic declares (their defaults are there)
-  int64_t size{}, n_channels{}, n_features{}, n_extra{};
+  int64_t size{}, n_channels{}, n_features{}, n_extra{}, n_classes{};
+  CriticConditioning conditioning{};
   Act act{};
   double slope{};
   BlockOrder order{};
@@ -37,7 +44,8 @@ struct CriticConfig {  // read from the params register_basic_critic declares (t
   bool batch_mean{};  // output = batch_mean
 };
 
-torch::nn::Sequential build(const CriticConfig& k) {
+// The network, and the feature maps that reach its output conv.
+std::pair<torch::nn::Sequential, int64_t> build(const CriticConfig& k) {
   auto block = [&](int64_t ni, int64_t nf) {
     return ConvLayerOptions(ni, nf).with_order(k.order).with_act(k.act, k.slope).with_norm(k.norm);
   };
@@ -61,7 +69,18 @@ torch::nn::Sequential build(const CriticConfig& k) {
   seq->push_back(out);
   if (k.batch_mean) seq->push_back(torch::nn::Functional([](const torch::Tensor& x) { return x.mean(0).view({1}); }));
   else seq->push_back(torch::nn::Flatten());
-  return seq;
+  return {seq, cur_ftrs};
+}
+
+std::shared_ptr<ganflow::Model> make_critic(const CriticConfig& k) {
+  auto [seq, features] = build(k);
+  if (k.n_classes == 0) return std::make_shared<BasicCritic>(seq, k.n_channels, k.size);
+  if (k.batch_mean) throw ganflow::Error("a class-conditional critic scores each image: use output flatten", "", "output");
+  const int64_t n_channels = k.n_channels, size = k.size;
+  return conditional_critic_model(seq, features, k.n_classes, k.conditioning,
+                                  [=](const torch::Tensor& x, const std::string& node) {
+                                    check_images(x, n_channels, size, node);
+                                  });
 }
 }  // namespace
 
@@ -83,10 +102,13 @@ void register_basic_critic(ganflow::Registry& registry) {
   add_norm(f, &S::norm);
   f.add_enum("output", &S::batch_mean, {{"flatten", false}, {"batch_mean", true}}, "flatten",
              "flatten: [bs, 1] (fastai v2 Flatten); batch_mean: [1], the batch mean (fastai v1 AvgFlatten).");
+  f.add("n_classes", &S::n_classes, 0, "Classes the critic is conditioned on (0: unconditional).").range(0, 100000);
+  add_critic_conditioning(f, &S::conditioning);
+  s.classes_param = "n_classes";
   s.factory = [f](const ganflow::BuildContext& c) {
     CriticConfig k = f.read(c.params());
     require_power_of_two(k.size, "in_size");
-    return std::make_shared<BasicCritic>(build(k), k.n_channels, k.size);
+    return make_critic(k);
   };
   s.role = "critic";
   registry.add(std::move(s));

@@ -1,4 +1,5 @@
-// fastai v1 gan_critic (superres recipe): a spectral-normed patch critic, images -> [bs, N] logits.
+// fastai v1 gan_critic (superres recipe): a spectral-normed patch critic, images -> [bs, N] logits;
+// with n_classes > 0, class-conditional (projection and/or acgan; see conditional_critic.hpp).
 #include <ganflow/ganflow.hpp>
 
 #include <ganflow/layers/dense_res_block.hpp>
@@ -7,27 +8,33 @@
 
 #include <torch/torch.h>
 
+#include "conditional_critic.hpp"
+
 namespace ganflow_models {
 
 namespace {
 using namespace ganflow::layers;
+
+void check_images(const torch::Tensor& x, int64_t n_channels, int64_t n_blocks, const std::string& node) {
+  if (x.dim() != 4 || x.size(1) != n_channels)
+    throw ganflow::Error("expected images [bs, " + std::to_string(n_channels) + ", H, W], got " + c10::str(x.sizes()),
+                         node);
+  // n_blocks + 1 halvings, then a 4x4 valid conv: the side must stay >= 4 down there.
+  int64_t side = std::min(x.size(2), x.size(3));
+  for (int64_t i = 0; i <= n_blocks; ++i) side /= 2;
+  if (side < 4)
+    throw ganflow::Error("images of " + std::to_string(x.size(2)) + "x" + std::to_string(x.size(3)) +
+                             " are too small for n_blocks " + std::to_string(n_blocks) + " (the side after " +
+                             std::to_string(n_blocks + 1) + " halvings must be >= 4)",
+                         node);
+}
 
 class GanCritic : public ganflow::SequentialModel {
  public:
   GanCritic(torch::nn::Sequential seq, int64_t n_channels, int64_t n_blocks)
       : SequentialModel(std::move(seq)), n_channels_(n_channels), n_blocks_(n_blocks) {}
   torch::Tensor forward(const torch::Tensor& x) override {
-    if (x.dim() != 4 || x.size(1) != n_channels_)
-      throw ganflow::Error("expected images [bs, " + std::to_string(n_channels_) + ", H, W], got " + c10::str(x.sizes()),
-                           name());
-    // n_blocks + 1 halvings, then a 4x4 valid conv: the side must stay >= 4 down there.
-    int64_t side = std::min(x.size(2), x.size(3));
-    for (int64_t i = 0; i <= n_blocks_; ++i) side /= 2;
-    if (side < 4)
-      throw ganflow::Error("images of " + std::to_string(x.size(2)) + "x" + std::to_string(x.size(3)) +
-                               " are too small for n_blocks " + std::to_string(n_blocks_) + " (the side after " +
-                               std::to_string(n_blocks_ + 1) + " halvings must be >= 4)",
-                           name());
+    check_images(x, n_channels_, n_blocks_, name());
     return SequentialModel::forward(x);
   }
 
@@ -36,12 +43,14 @@ class GanCritic : public ganflow::SequentialModel {
 };
 
 struct GanCriticSettings {  // read from the params register_gan_critic declares (their defaults are there)
-  int64_t n_channels{}, nf{}, n_blocks{};
+  int64_t n_channels{}, nf{}, n_blocks{}, n_classes{};
   double p{};
+  CriticConditioning conditioning{};
 };
 }  // namespace
 
-torch::nn::Sequential build_gan_critic(int64_t n_channels, int64_t nf, int64_t n_blocks, double p) {
+// The network, and the feature maps that reach its output conv.
+std::pair<torch::nn::Sequential, int64_t> build_gan_critic(int64_t n_channels, int64_t nf, int64_t n_blocks, double p) {
   torch::nn::Sequential seq;
   seq->push_back(spectral_conv_layer(SpectralConvOptions(n_channels, nf).kernel(4).with_stride(2)));
   seq->push_back(torch::nn::Dropout2d(p / 2));
@@ -55,7 +64,7 @@ torch::nn::Sequential build_gan_critic(int64_t n_channels, int64_t nf, int64_t n
   }
   seq->push_back(spectral_conv_layer(SpectralConvOptions(nf, 1).kernel(4).with_padding(0).with_bias(false).with_activation(false)));
   seq->push_back(torch::nn::Flatten());
-  return seq;
+  return {seq, nf};
 }
 
 void register_gan_critic(ganflow::Registry& registry) {
@@ -71,11 +80,19 @@ void register_gan_critic(ganflow::Registry& registry) {
   f.add("n_blocks", &S::n_blocks, 3, "Stride-2 blocks after the dense block; images need a side >= 4 * 2^(n_blocks+1).")
       .range(1, 8);
   f.add("p", &S::p, 0.15, "Dropout2d probability of the blocks (p/2 after the first conv).").range(0, 1);
+  f.add("n_classes", &S::n_classes, 0, "Classes the critic is conditioned on (0: unconditional).").range(0, 100000);
+  add_critic_conditioning(f, &S::conditioning);
+  s.classes_param = "n_classes";
   s.factory = [f](const ganflow::BuildContext& c) {
     GanCriticSettings k = f.read(c.params());
     // 2*nf channels reach the self-attention, whose query needs C/8 >= 1: nf >= 8 suffices.
-    return std::make_shared<GanCritic>(build_gan_critic(k.n_channels, k.nf, k.n_blocks, k.p), k.n_channels,
-                                       k.n_blocks);
+    auto [seq, features] = build_gan_critic(k.n_channels, k.nf, k.n_blocks, k.p);
+    if (k.n_classes == 0) return std::shared_ptr<ganflow::Model>(std::make_shared<GanCritic>(seq, k.n_channels, k.n_blocks));
+    const int64_t n_channels = k.n_channels, n_blocks = k.n_blocks;
+    return conditional_critic_model(seq, features, k.n_classes, k.conditioning,
+                                    [=](const torch::Tensor& x, const std::string& node) {
+                                      check_images(x, n_channels, n_blocks, node);
+                                    });
   };
   s.role = "critic";
   registry.add(std::move(s));

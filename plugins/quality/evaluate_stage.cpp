@@ -6,9 +6,11 @@
 #include <fstream>
 
 #include "average_input.hpp"
+#include "class_conditional.hpp"
 #include "features.hpp"
 #include "image_sets.hpp"
 #include "quality_report.hpp"
+#include <ganflow/conditional_model.hpp>
 #include <ganflow/ganflow.hpp>
 
 namespace fs = std::filesystem;
@@ -35,19 +37,25 @@ class EvaluateStage : public ganflow::Stage {
     gen_->module().to(dev);
     ctx.log(name() + ": extractor " + describe_extractor(*extractor_));
     auto features = [&](const torch::Tensor& images) { return extract_features(*extractor_, images, s_.bs); };
-    Reference ref = make_reference(features(collect_images(*real_, s_.n, dev, name(), "real")), s_.q.k);
+    // A class-conditional generator is also scored per class, against the real labels.
+    const bool conditional = dynamic_cast<ganflow::ConditionalModel*>(gen_.get()) != nullptr;
+    torch::Tensor real_labels, gen_labels;
+    Reference ref = make_reference(
+        features(collect_images(*real_, s_.n, dev, name(), "real", conditional ? &real_labels : nullptr)), s_.q.k);
     torch::Tensor train = collect_images(*train_, s_.n, dev, name(), "train");
     uint64_t seed = s_.q.seed;
     torch::Tensor generated;
-    with_average(average_, [&] { generated = generate_images(*gen_, *noise_, s_.n, s_.bs, seed, dev); });
+    with_average(average_, [&] {
+      generated = generate_images(*gen_, *noise_, s_.n, s_.bs, seed, dev, conditional ? &gen_labels : nullptr);
+    });
+    const FeatureSet generated_set = features(generated);
+    std::vector<QualityRow> rows = {score_set("generator", generated_set, ref, s_.q)};
     std::vector<std::pair<std::string, torch::Tensor>> sets = {
-        {"generator", generated},
         {"real (train vs test)", train},
         {"blurred real", gaussian_blur(train, s_.blur_sigma)},
         {"noisy real", add_gaussian_noise(train, s_.noise_std, seed + 1)},
         {"uniform noise", uniform_noise(train.sizes(), seed + 2, dev)},
     };
-    std::vector<QualityRow> rows;
     for (auto& [label, images] : sets) {
       if (ctx.stop_requested()) return;
       rows.push_back(score_set(label, features(images), ref, s_.q));
@@ -55,6 +63,14 @@ class EvaluateStage : public ganflow::Stage {
     ctx.log(name() + ": N = " + std::to_string(s_.n) + " per set against " + std::to_string(s_.n) +
             " real test images; seed " + std::to_string(seed) + (average_ ? "; the generator's averaged (EMA) weights" : ""));
     for (const auto& line : format_table(rows)) ctx.log(line);
+    ganflow::json per_class;
+    if (conditional) {
+      const double agreement = class_agreement(generated_set.logits, gen_labels);
+      const std::optional<double> icfd = intra_class_fd(generated_set.features, gen_labels, ref.set.features, real_labels);
+      per_class = {{"class_agreement", agreement}, {"intra_class_fd", icfd ? ganflow::json(*icfd) : ganflow::json(nullptr)}};
+      ctx.log(name() + ": class-conditional: class agreement " + std::to_string(agreement) + ", intra-class FD " +
+              (icfd ? std::to_string(*icfd) : std::string("n/a (a class has too few images for its covariance)")));
+    }
 
     ganflow::json out = {{"stage", name()},
                          {"n", s_.n},
@@ -71,6 +87,7 @@ class EvaluateStage : public ganflow::Stage {
                            {"test_accuracy", extractor_->recorded_accuracy()},
                            {"feature_dim", extractor_->feature_dim()}}},
                          {"rows", ganflow::json::array()}};
+    if (conditional) out["class_conditional"] = per_class;
     for (const auto& r : rows) out["rows"].push_back(to_json(r));
     fs::path file = fs::path(ctx.run_dir()) / (name() + ".json");
     std::ofstream f(file);
@@ -94,7 +111,9 @@ void register_evaluate_stage(ganflow::Registry& r) {
                       "Quality table (docs/quality.md): N generated vs N real test images in the feature space of a "
                       "frozen fmnist_classifier -- FD, KID, class-histogram KL and modes, precision/recall -- with "
                       "the real-vs-real floor (train vs test) and blurred-real, noisy-real and uniform-noise "
-                      "baselines scored by the same code. Prints the table; writes <stage>.json in the run folder.");
+                      "baselines scored by the same code. A class-conditional generator also gets class agreement "
+                      "(the extractor's top-1 accuracy against the requested labels) and intra-class FD (the mean of "
+                      "per-class FDs; `real` must give labels). Prints the table; writes <stage>.json in the run folder.");
   using S = EvaluateSettings;
   using Q = QualitySettings;
   ganflow::Fields<S> f(s);

@@ -1,6 +1,7 @@
 #include "image_sets.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ganflow/conditional_model.hpp>
 #include <ganflow/unit_range.hpp>
 #include <torch/torch.h>
 
@@ -10,20 +11,31 @@
 namespace ganflow_quality {
 
 torch::Tensor collect_images(ganflow::DataSource& data, int64_t n, const torch::Device& device,
-                             const std::string& node, const std::string& param) {
-  std::vector<torch::Tensor> parts;
+                             const std::string& node, const std::string& param, torch::Tensor* labels) {
+  std::vector<torch::Tensor> parts, label_parts;
   int64_t have = 0;
   data.start_epoch(0, 0, device);
   ganflow::Batch b;
   while (have < n && data.next(b)) {
-    parts.push_back(b.x.narrow(0, 0, std::min(n - have, b.x.size(0))).detach());
-    have += parts.back().size(0);
+    const int64_t take = std::min(n - have, b.x.size(0));
+    parts.push_back(b.x.narrow(0, 0, take).detach());
+    if (labels) {
+      if (!b.y.defined() || b.y.dim() != 1 || b.y.scalar_type() != torch::kLong) {
+        data.stop();
+        throw ganflow::Error("input '" + param + "' gives no class labels, which a class-conditional generator is "
+                                 "scored against (use an item_list with target label)",
+                             node, param);
+      }
+      label_parts.push_back(b.y.narrow(0, 0, take).cpu());
+    }
+    have += take;
   }
   data.stop();
   if (have < n)
     throw ganflow::Error("input '" + param + "' gave " + std::to_string(have) + " images in one pass, fewer than n = " +
                              std::to_string(n) + " (lower n, or set drop_last = false / a larger source)",
                          node, "n");
+  if (labels) *labels = torch::cat(label_parts);
   return torch::cat(parts);
 }
 
@@ -51,20 +63,27 @@ template <class F> auto with_seed(uint64_t seed, F f) {
 }  // namespace
 
 torch::Tensor generate_images(ganflow::Model& generator, ganflow::NoiseSource& noise, int64_t n, int64_t bs,
-                              uint64_t seed, const torch::Device& device) {
+                              uint64_t seed, const torch::Device& device, torch::Tensor* labels) {
   torch::NoGradGuard ng;
   bool was_training = generator.module().is_training();
   generator.module().eval();
-  std::vector<torch::Tensor> z;
-  // The noise is drawn on the CPU generator and then moved: the same seed gives the same inputs
-  // on every device.
+  const bool conditional = dynamic_cast<ganflow::ConditionalModel*>(&generator) != nullptr;
+  std::vector<torch::Tensor> z, y;
+  // The noise (and a conditional run's labels) is drawn on the CPU generator and then moved: the
+  // same seed gives the same inputs on every device.
   with_seed(seed, [&] {
-    for (int64_t s = 0; s < n; s += bs) z.push_back(noise.sample(std::min(bs, n - s), torch::kCPU));
+    for (int64_t s = 0; s < n; s += bs) {
+      z.push_back(noise.sample(std::min(bs, n - s), torch::kCPU));
+      if (conditional) y.push_back(noise.sample_labels(z.back().size(0), torch::kCPU));
+    }
     return 0;
   });
   std::vector<torch::Tensor> out;
-  for (auto& zi : z) out.push_back(generator.forward(zi.to(device)).detach());
+  for (std::size_t i = 0; i < z.size(); ++i)
+    out.push_back(
+        ganflow::forward_with_labels(generator, z[i].to(device), conditional ? y[i].to(device) : torch::Tensor()).detach());
   generator.module().train(was_training);
+  if (labels) *labels = conditional ? torch::cat(y) : torch::Tensor();
   return quantize(torch::cat(out));
 }
 

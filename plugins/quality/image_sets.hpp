@@ -13,12 +13,16 @@
 namespace ganflow_quality {
 
 // The first n images (x) of one pass over `data`; Error naming `param` when it has fewer.
+// `labels` (when given) receives their class labels (y of an item_list with target label;
+// int64 [n] on the CPU), or an Error names `param` when y holds none.
 torch::Tensor collect_images(ganflow::DataSource& data, int64_t n, const torch::Device& device,
-                             const std::string& node, const std::string& param);
+                             const std::string& node, const std::string& param, torch::Tensor* labels = nullptr);
 // n generator outputs in eval mode from noise drawn under `seed`; the global RNG state and the
 // generator's train/eval mode are restored, so evaluating does not change the training run.
+// A class-conditional generator draws the classes its noise node samples; `labels` (when given)
+// receives them (int64 [n] on the CPU), or an undefined tensor for an unconditional one.
 torch::Tensor generate_images(ganflow::Model& generator, ganflow::NoiseSource& noise, int64_t n, int64_t bs,
-                              uint64_t seed, const torch::Device& device);
+                              uint64_t seed, const torch::Device& device, torch::Tensor* labels = nullptr);
 // [-1, 1] -> uint8 levels -> [-1, 1], as the loader's images.
 torch::Tensor quantize(const torch::Tensor& images);
 // Separable Gaussian blur (reflect padding, radius ceil(3 sigma)).

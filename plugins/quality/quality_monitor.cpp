@@ -6,10 +6,12 @@
 #include <limits>
 
 #include "average_input.hpp"
+#include "class_conditional.hpp"
 #include "fd.hpp"
 #include "features.hpp"
 #include "image_sets.hpp"
 #include "kid.hpp"
+#include <ganflow/conditional_model.hpp>
 #include <ganflow/ganflow.hpp>
 #include <ganflow/process_rank.hpp>
 
@@ -38,16 +40,27 @@ class QualityMonitor : public ganflow::Callback {
   void on_epoch_end(ganflow::Trainer& t) override {
     if ((t.epoch() + 1) % s_.every != 0 || ganflow::process_rank() != 0) return;
     torch::Device dev = device();
+    const bool conditional = dynamic_cast<ganflow::ConditionalModel*>(gen_.get()) != nullptr;
     if (!real_features_.defined()) {
-      real_features_ = extract_features(*extractor_, collect_images(*real_, s_.n, dev, name(), "real"), s_.bs).features;
+      real_features_ =
+          extract_features(*extractor_,
+                           collect_images(*real_, s_.n, dev, name(), "real", conditional ? &real_labels_ : nullptr), s_.bs)
+              .features;
       std::string line = name() + ": extractor " + describe_extractor(*extractor_);
       if (extractor_->verified()) t.info(line);
       else t.warn(line);
     }
     // The same noise every time: differences between epochs come from the generator alone.
-    torch::Tensor fake;
-    with_average(average_, [&] { fake = generate_images(*gen_, *noise_, s_.n, s_.bs, s_.seed, dev); });
-    torch::Tensor f = extract_features(*extractor_, fake, s_.bs).features;
+    torch::Tensor fake, fake_labels;
+    with_average(average_, [&] {
+      fake = generate_images(*gen_, *noise_, s_.n, s_.bs, s_.seed, dev, conditional ? &fake_labels : nullptr);
+    });
+    FeatureSet fs = extract_features(*extractor_, fake, s_.bs);
+    const torch::Tensor& f = fs.features;
+    if (conditional) {
+      t.record("class_agreement", class_agreement(fs.logits, fake_labels));
+      if (auto icfd = intra_class_fd(f, fake_labels, real_features_, real_labels_)) t.record("intra_class_fd", *icfd);
+    }
     double fd = frechet_distance(f, real_features_);
     KidResult k = kid(f, real_features_, s_.kid_subsets, s_.kid_subset_size, s_.seed);
     t.record("fd", fd);
@@ -81,7 +94,7 @@ class QualityMonitor : public ganflow::Callback {
   std::shared_ptr<ganflow::NoiseSource> noise_;
   std::shared_ptr<FmnistClassifier> extractor_;
   std::shared_ptr<ganflow::DataSource> real_;
-  torch::Tensor real_features_;
+  torch::Tensor real_features_, real_labels_;  // the labels: class-conditional generators only
   double best_fd_ = std::numeric_limits<double>::infinity();
 };
 }  // namespace
@@ -91,7 +104,9 @@ void register_quality_monitor(ganflow::Registry& r) {
                       "Every `every` epochs: FD and KID of n generated images (fixed noise, eval mode) against n real "
                       "ones in the extractor's feature space; records fd, kid, kid_std, fd_best in the epoch row "
                       "(metrics.jsonl) and writes checkpoints/<stage>_best.pt when FD improves. Small n: compare "
-                      "values only with the same n (FD is biased in n).");
+                      "values only with the same n (FD is biased in n). A class-conditional generator also gets "
+                      "class_agreement, and intra_class_fd when every class has more images than the feature "
+                      "dimension.");
   using S = MonitorSettings;
   ganflow::Fields<S> f(s);
   f.add("every", &S::every, 1, "Evaluate every this many epochs.").at_least(1);

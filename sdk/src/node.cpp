@@ -43,6 +43,10 @@ CritLoss::~CritLoss() = default;
 Trainer::~Trainer() = default;
 Callback::~Callback() = default;
 Metric::~Metric() = default;
+
+torch::Tensor NoiseSource::sample_labels(int64_t, const torch::Device&) {
+  throw Error("draws no class labels (unconditional noise)", name());
+}
 RunContext::~RunContext() = default;
 Stage::~Stage() = default;
 TrainedGenerator::~TrainedGenerator() = default;
@@ -123,6 +127,7 @@ json NodeSpec::describe() const {
   json d = {{"type", type}, {"kind", to_string(kind)}, {"doc", doc}, {"library", library},
             {"params", json::array()}, {"inputs", json::array()}};
   if (!role.empty()) d["role"] = role;
+  if (!classes_param.empty()) d["classes_param"] = classes_param;
   for (auto& p : params) d["params"].push_back(p.describe());
   for (auto& in : inputs) {
     json kinds = json::array();

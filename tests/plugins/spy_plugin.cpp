@@ -4,7 +4,9 @@
 // critic parameter; it writes the record to a JSON file at train end.
 // A spy generator loss records what the trainer hands a generator loss on each call; an event
 // counter counts a stage's batch events by training() and writes them at train end. A spy
-// critic wraps a critic and records what each of its forwards is handed.
+// critic wraps a critic and records what each of its forwards is handed; a spy conditional
+// model does so for a class-conditional generator or critic, labels included.
+#include <ganflow/conditional_model.hpp>
 #include <ganflow/ganflow.hpp>
 #include <ganflow/process_rank.hpp>
 #include <torch/torch.h>
@@ -136,6 +138,37 @@ class SpyCritic : public ganflow::Model {
   ganflow::json calls_ = ganflow::json::array();
 };
 
+// The wrapped class-conditional model, recording per forward: the labels, whether the input
+// carries a graph, and each image's mean (tests draw real classes as flat images of one level).
+class SpyConditional : public ganflow::Model, public ganflow::ConditionalModel {
+ public:
+  SpyConditional(std::string out, std::shared_ptr<ganflow::Model> inner)
+      : out_(std::move(out)), inner_(std::move(inner)), cond_(dynamic_cast<ganflow::ConditionalModel*>(inner_.get())) {
+    if (!cond_) throw ganflow::Error("wraps only class-conditional models");
+  }
+  torch::nn::Module& module() override { return inner_->module(); }
+  torch::Tensor forward(const torch::Tensor& x) override { return inner_->forward(x); }
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& labels) override {
+    {
+      torch::NoGradGuard ng;
+      torch::Tensor l = labels.cpu(), m = x.detach().flatten(1).mean(1).to(torch::kDouble).cpu();
+      calls_.push_back({{"labels", std::vector<int64_t>(l.data_ptr<int64_t>(), l.data_ptr<int64_t>() + l.numel())},
+                        {"means", std::vector<double>(m.data_ptr<double>(), m.data_ptr<double>() + m.numel())},
+                        {"requires_grad", x.requires_grad()}});
+    }
+    std::ofstream(out_) << ganflow::json{{"calls", calls_}}.dump();
+    return cond_->forward(x, labels);
+  }
+  int64_t n_classes() const override { return cond_->n_classes(); }
+  int64_t aux_classes() const override { return cond_->aux_classes(); }
+
+ private:
+  std::string out_;
+  std::shared_ptr<ganflow::Model> inner_;
+  ganflow::ConditionalModel* cond_;
+  ganflow::json calls_ = ganflow::json::array();
+};
+
 // A critic loss that differs by rank: base * (1 + factor * RANK), so one rank's loss alone can
 // cross a switcher's threshold (data-parallel tests).
 class RankScaledCritLoss : public ganflow::CritLoss {
@@ -189,6 +222,15 @@ GANFLOW_PLUGIN("spies", "1.0") {
     return std::make_shared<SpyCritic>(c.params().s("out"), c.input<ganflow::Model>("critic"));
   };
   registry.add(std::move(sc));
+
+  ganflow::NodeSpec scm("spy_conditional", ganflow::NodeKind::Model,
+                        "A class-conditional model that records what it is handed (tests).");
+  scm.param_string("out", "spy_conditional.json", "Where to write the record.");
+  scm.input("model", {ganflow::NodeKind::Model}, "The class-conditional model it wraps.");
+  scm.factory = [](const ganflow::BuildContext& c) {
+    return std::make_shared<SpyConditional>(c.params().s("out"), c.input<ganflow::Model>("model"));
+  };
+  registry.add(std::move(scm));
 
   ganflow::NodeSpec e("event_counter", ganflow::NodeKind::Callback, "Counts batch events by training() (tests).");
   e.param_string("out", "events.json", "Where to write the counts.");

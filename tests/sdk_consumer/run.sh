@@ -27,7 +27,7 @@ gf="$work/prefix/bin/ganflow"
 
 # (captured first: grep -q closing the pipe early would fail the pipeline under pipefail)
 listed=$("$gf" plugins)
-for t in example_checkers example_uniform_noise example_mlp example_cross_entropy example_ns_gen example_ns_crit \
+for t in example_checkers example_uniform_noise example_mlp example_conditional_mlp example_cross_entropy example_ns_gen example_ns_crit \
          example_warmup_switcher example_accuracy example_sample_stats basic_generator; do
   grep -q "^$t " <<<"$listed" || { echo "$t not listed"; exit 1; }
 done

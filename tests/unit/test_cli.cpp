@@ -184,7 +184,7 @@ TEST_CASE("a refused plugin library is named with its reason, the others still l
   INFO(r.out);
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("unknown plugin type 'test_scaled_l1'") && Catch::Contains("; " + refused) &&
-                        Catch::Contains("host has 2." + std::to_string(GANFLOW_ABI_MINOR)));
+                        Catch::Contains("host has 3." + std::to_string(GANFLOW_ABI_MINOR)));
   fs::remove_all(dir);
 }
 

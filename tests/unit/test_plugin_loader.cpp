@@ -38,13 +38,13 @@ TEST_CASE("a good plugin registers its types and they build", "[loader]") {
   CHECK_NOTHROW(load_plugin_library(plugin("gf_test_good"), reg));
 }
 
-TEST_CASE("a plugin built for the older SDK ABI 1 is refused naming the file and both versions", "[loader]") {
-  static_assert(GANFLOW_ABI_MAJOR == 2, "the test plugin stands for the SDK before this host's");
+TEST_CASE("a plugin built for the older SDK ABI 2.3 is refused naming the file and both versions", "[loader]") {
+  static_assert(GANFLOW_ABI_MAJOR == 3, "the test plugin stands for the SDK before this host's");
   HostRegistry reg;
   std::string e = load_error("gf_test_abi_major", reg);
   CHECK_THAT(e, Catch::Contains(plugin("gf_test_abi_major")));
-  CHECK_THAT(e, Catch::Contains("ABI 1.0"));
-  CHECK_THAT(e, Catch::Contains("host has 2." + std::to_string(GANFLOW_ABI_MINOR)));
+  CHECK_THAT(e, Catch::Contains("ABI 2.3"));
+  CHECK_THAT(e, Catch::Contains("host has 3." + std::to_string(GANFLOW_ABI_MINOR)));
   CHECK(reg.all().empty());
 }
 

@@ -19,14 +19,37 @@ std::vector<LoaderColumn> gan_columns(const std::shared_ptr<Node>& x, const std:
     throw Error("x and y are the same single-image source '" + y->name() + "'; use a paired source or noise for x");
   return {{xs, 0}, {y, y_field}};
 }
+
+// Class-conditional noise needs the real images' labels (the loader gathers them from y).
+int64_t conditional_classes(const std::shared_ptr<Node>& x) {
+  auto noise = std::dynamic_pointer_cast<NoiseSource>(x);
+  return noise ? noise->n_classes() : 0;
+}
+
+LoaderOptions with_labels(LoaderOptions o, const std::shared_ptr<Node>& x) {
+  o.labels = conditional_classes(x) > 0;
+  return o;
+}
+
+void check_labelled(const ItemSource& y, const NoiseSource& noise) {
+  const int64_t k = noise.n_classes();
+  const std::string cond = "the noise '" + noise.name() + "' is class-conditional (n_classes " + std::to_string(k) + ")";
+  if (y.size() > 0 && y.label(0) < 0)
+    throw Error(cond + ", and source '" + y.name() + "' has no labels (image_folder: set labels)", "", "y");
+  const std::size_t classes = y.classes().size();
+  if (classes > 0 && int64_t(classes) != k)
+    throw Error(cond + ", and source '" + y.name() + "' has " + std::to_string(classes) + " classes", "", "y");
+}
 }  // namespace
 
 GanItemList::GanItemList(std::shared_ptr<Node> x, std::shared_ptr<ItemSource> y, LoaderOptions options, int threads,
                          std::string node)
-    : LoaderDataSource(gan_columns(x, y), options, threads, std::move(node)),
+    : LoaderDataSource(gan_columns(x, y), with_labels(options, x), threads, std::move(node)),
       noise_(std::dynamic_pointer_cast<NoiseSource>(x)), x_(std::dynamic_pointer_cast<ItemSource>(x)), y_(std::move(y)) {
   if (!noise_ && !x_) throw Error("input x must be a noise or an image source", "", "");
   step_noise_ = world_from_env().has_value();
+  n_classes_ = conditional_classes(x);
+  if (n_classes_ > 0) check_labelled(*y_, *noise_);
 }
 
 void GanItemList::start_epoch(int64_t epoch, int64_t skip, const torch::Device& device) {
@@ -36,7 +59,7 @@ void GanItemList::start_epoch(int64_t epoch, int64_t skip, const torch::Device& 
 
 namespace {
 // f() with the CPU and `device` generators seeded with `seed`; their states are restored after.
-template <class F> torch::Tensor with_seed(uint64_t seed, const torch::Device& device, F f) {
+template <class F> auto with_seed(uint64_t seed, const torch::Device& device, F f) {
   std::vector<at::Generator> gens = {at::detail::getDefaultCPUGenerator()};
   if (!device.is_cpu()) gens.push_back(at::globalContext().defaultGenerator(device));
   std::vector<torch::Tensor> saved;
@@ -44,7 +67,7 @@ template <class F> torch::Tensor with_seed(uint64_t seed, const torch::Device& d
     saved.push_back(g.get_state());
     g.set_current_seed(seed);
   }
-  torch::Tensor out = f();
+  auto out = f();
   for (std::size_t i = 0; i < gens.size(); ++i) gens[i].set_state(saved[i]);
   return out;
 }
@@ -52,15 +75,29 @@ template <class F> torch::Tensor with_seed(uint64_t seed, const torch::Device& d
 
 void GanItemList::to_batch(const HostBatch& host, const torch::Device& device, Batch& out) {
   out.y = images_to_device(host.images.back(), device);
+  if (n_classes_ > 0) {
+    // Before the labels reach an embedding, where an index out of range is a crash on a GPU.
+    const int64_t lo = host.labels.min().item<int64_t>(), hi = host.labels.max().item<int64_t>();
+    if (lo < 0 || hi >= n_classes_)
+      throw Error("a real image has label " + std::to_string(lo < 0 ? lo : hi) + ", outside [0, " +
+                  std::to_string(n_classes_) + ") of the noise's n_classes");
+    out.labels = labels_to_device(host.labels, device);
+  }
+  // The noise, and the generation labels of a conditional run.
+  auto draw = [&](int64_t n) {
+    torch::Tensor z = noise_->sample(n, device);
+    return std::pair{z, n_classes_ > 0 ? noise_->sample_labels(n, device) : torch::Tensor()};
+  };
   if (!noise_) {
     out.x = images_to_device(host.images.front(), device);
   } else if (!step_noise_) {
-    out.x = noise_->sample(host.size, device);
+    std::tie(out.x, out.gen_labels) = draw(host.size);
   } else {
     const LoaderOptions& o = loader().options();
     const uint64_t seed = mix_seed(mix_seed(o.seed ^ 0x6e6f697365ULL) ^ mix_seed(uint64_t(epoch_) + 1)) ^ uint64_t(batch_);
-    torch::Tensor step = with_seed(seed, device, [&] { return noise_->sample(o.batch_size * o.world_size, device); });
-    out.x = step.narrow(0, o.rank * o.batch_size, host.size);
+    auto [z, labels] = with_seed(seed, device, [&] { return draw(o.batch_size * o.world_size); });
+    out.x = z.narrow(0, o.rank * o.batch_size, host.size);
+    if (labels.defined()) out.gen_labels = labels.narrow(0, o.rank * o.batch_size, host.size);
   }
   ++batch_;
 }

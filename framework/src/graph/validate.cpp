@@ -20,6 +20,38 @@ std::string kinds_text(const std::vector<NodeKind>& kinds) {
   return kinds.size() == 1 ? s : "one of {" + s + "}";
 }
 
+// Class-conditional wiring: the nodes a stage reaches through its inputs (not through other
+// stages) that declare a class count must all have the same one, or the labels would index
+// past an embedding, or a conditional model would be fed none.
+void check_class_counts(const Graph& g, const HostRegistry& registry, std::vector<std::string>& errors) {
+  for (auto& stage : g.nodes) {
+    if (registry.at(stage.type).kind != NodeKind::Stage) continue;
+    std::vector<std::string> todo, seen, counts;
+    std::set<int64_t> values;
+    for (auto& [port, targets] : stage.inputs) todo.insert(todo.end(), targets.begin(), targets.end());
+    while (!todo.empty()) {
+      const GraphNode* n = g.find(todo.back());
+      todo.pop_back();
+      if (std::find(seen.begin(), seen.end(), n->name) != seen.end()) continue;
+      seen.push_back(n->name);
+      const NodeSpec& spec = registry.at(n->type);
+      if (spec.kind == NodeKind::Stage) continue;
+      if (!spec.classes_param.empty()) {
+        const int64_t k = n->params.at(spec.classes_param).get<int64_t>();
+        values.insert(k);
+        counts.push_back("/nodes/" + n->name + "/params/" + spec.classes_param + " = " + std::to_string(k));
+      }
+      for (auto& [port, targets] : n->inputs) todo.insert(todo.end(), targets.begin(), targets.end());
+    }
+    if (values.size() > 1) {
+      std::string list;
+      for (auto& c : counts) list += (list.empty() ? "" : ", ") + c;
+      errors.push_back("/nodes/" + stage.name + ": its class-conditional nodes disagree on the number of classes (" +
+                       list + "); give them all the same n_classes");
+    }
+  }
+}
+
 }  // namespace
 
 void apply_overrides(Graph& g, const std::vector<std::string>& sets, const HostRegistry& registry) {
@@ -153,6 +185,7 @@ void validate_graph(Graph& g, const HostRegistry& registry) {
     if (auto* resolve = registry.resolver(n.type))
       for (auto& problem : (*resolve)(n.params)) errors.push_back("/nodes/" + n.name + "/params/" + problem);
   }
+  if (errors.empty()) check_class_counts(g, registry, errors);
   if (!errors.empty()) throw GraphError(errors);
 }
 

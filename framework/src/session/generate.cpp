@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "ganflow/conditional_model.hpp"
 #include "ganflow/data.hpp"
 #include "ganflow/image_grid.hpp"
 #include "ganflow/framework/session/device.hpp"
@@ -71,20 +72,46 @@ int64_t generate_images(const GenerateOptions& o, const HostRegistry& registry) 
     torch::Tensor z = noise->sample(n, dev);
     return o.truncation > 0 ? truncate_noise(z, o.truncation, [&] { return noise->sample(n, dev); }) : z;
   };
-  torch::Tensor z;
+  // Class-conditional: the classes asked for (all by default), checked before any embedding sees them.
+  auto* conditional = dynamic_cast<ConditionalModel*>(gen.get());
+  std::vector<int64_t> classes = o.classes;
+  if (!conditional && !classes.empty())
+    throw Error("--class/--classes: the generator of stage '" + stage + "' is not class-conditional");
+  if (conditional) {
+    const int64_t k = conditional->n_classes();
+    if (classes.empty())
+      for (int64_t c = 0; c < k; ++c) classes.push_back(c);
+    for (int64_t c : classes)
+      if (c < 0 || c >= k)
+        throw Error("--class " + std::to_string(c) + " is outside the generator's classes [0, " + std::to_string(k) + ")");
+    if (o.interpolate > 0 && classes.size() != 1)
+      throw Error("--interpolate on a class-conditional generator needs --class K");
+  }
+  torch::Tensor z, labels;
+  int64_t nrow = 0;  // grid columns; 0: square
   if (o.interpolate > 0) {
     std::vector<torch::Tensor> keys;
     for (uint64_t s : o.seeds) keys.push_back(noise_of(s, 1));
     z = interpolation_path(keys, o.interpolate);
+  } else if (classes.size() > 1) {  // a row per class, the same noise down each column
+    nrow = std::max<int64_t>(1, o.n / int64_t(classes.size()));
+    torch::Tensor cols = noise_of(o.seed, nrow);
+    std::vector<int64_t> reps(std::size_t(cols.dim()), 1);
+    reps[0] = int64_t(classes.size());
+    z = cols.repeat(reps);
   } else {
     z = noise_of(o.seed, o.n);
   }
-  torch::Tensor imgs = gen->forward(z).to(torch::kCPU);
+  if (conditional) {
+    const int64_t per_class = classes.size() > 1 ? nrow : z.size(0);
+    labels = torch::tensor(classes, torch::kLong).repeat_interleave(per_class).to(dev);
+  }
+  torch::Tensor imgs = forward_with_labels(*gen, z, labels).to(torch::kCPU);
 
   if (o.format == "pt") {
     save_pickle(imgs, o.out);
   } else if (fs::path(o.out).extension() == ".png") {
-    save_image_grid(imgs, o.out);
+    save_image_grid(imgs, o.out, nrow);
   } else {
     fs::create_directories(o.out);
     for (int64_t i = 0; i < imgs.size(0); ++i) {

@@ -11,6 +11,7 @@
 #include "ganflow/framework/data/gan_item_list.hpp"
 #include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/plugin/host_registry.hpp"
+#include "ganflow/conditional_model.hpp"
 #include "ganflow/critic_augment.hpp"
 #include "ganflow/framework/train/learner_stage.hpp"
 #include "ganflow/loss.hpp"
@@ -56,7 +57,12 @@ class GanStage : public TrainingStage, public TrainedGenerator {
            std::vector<std::shared_ptr<Callback>> cbs)
       : TrainingStage(fit, std::move(data), std::move(cbs)), s_(s), gen_(std::move(g)), crit_(std::move(c)),
         gen_loss_(std::move(gl)), crit_loss_(std::move(cl)), smooth_g_(fit.beta), smooth_c_(fit.beta),
-        smooth_real_(fit.beta), smooth_fake_(fit.beta) {}
+        smooth_real_(fit.beta), smooth_fake_(fit.beta) {
+    auto* gen_cond = dynamic_cast<ConditionalModel*>(gen_.get());
+    auto* crit_cond = dynamic_cast<ConditionalModel*>(crit_.get());
+    n_classes_ = gen_cond ? gen_cond->n_classes() : crit_cond ? crit_cond->n_classes() : 0;
+    aux_classes_ = crit_cond ? crit_cond->aux_classes() : 0;
+  }
 
   bool is_gan() const override { return true; }
   bool gen_mode() const override { return gen_mode_; }
@@ -92,8 +98,9 @@ class GanStage : public TrainingStage, public TrainedGenerator {
         if (augment_) throw Error("more than one augmentation callback ('" + cb->name() + "' is the second); keep one", name());
         augment_ = a;
       }
-    // Every critic forward, the losses' own (gradient penalties) included, sees augmented images.
-    critic_fn_ = [this](const torch::Tensor& x) { return crit_->forward(augment_ ? augment_->augment(x) : x); };
+    // Every critic forward, the losses' own (gradient penalties) included, sees augmented images,
+    // and on conditional runs the labels of the batch being scored (crit_labels_).
+    critic_fn_ = [this](const torch::Tensor& x) { return score(x, crit_labels_).first; };
     set_mode(s_.gen_first);  // fastai v1 ignored gen_first; honoured here
   }
 
@@ -119,9 +126,28 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     active_ = gen ? opt_g_.get() : opt_c_.get();
   }
 
+  // The critic's adversarial scores of x, and an ACGAN critic's class logits (else undefined).
+  std::pair<torch::Tensor, torch::Tensor> score(const torch::Tensor& x, const torch::Tensor& labels) {
+    torch::Tensor out = forward_with_labels(*crit_, augment_ ? augment_->augment(x) : x, labels);
+    if (aux_classes_ == 0) return {out, {}};
+    const int64_t adv = out.size(1) - aux_classes_;
+    return {out.narrow(1, 0, adv), out.narrow(1, adv, aux_classes_)};
+  }
+
   void before_batch(const Batch& b) override {
+    if (n_classes_ > 0 && (!b.labels.defined() || !b.gen_labels.defined()))
+      throw Error("the generator or critic is class-conditional (n_classes " + std::to_string(n_classes_) +
+                      "), and the data's batches carry no labels: give its noise node n_classes",
+                  name());
     if (!fixed_x_.defined()) {
       fixed_x_ = b.x.narrow(0, 0, std::min<int64_t>(s_.n_samples, b.x.size(0))).clone();
+      if (n_classes_ > 0) {  // class rows, the same noise down each column
+        const int64_t cols = std::max<int64_t>(1, std::min(s_.n_samples / n_classes_, b.x.size(0)));
+        std::vector<int64_t> reps(std::size_t(b.x.dim()), 1);
+        reps[0] = n_classes_;
+        fixed_x_ = b.x.narrow(0, 0, cols).repeat(reps);
+        fixed_labels_ = torch::arange(n_classes_, b.gen_labels.options()).repeat_interleave(cols);
+      }
       if (dist()) dist()->broadcast({fixed_x_}, "the fixed sample inputs");  // rank 0's everywhere
     }
     if (s_.clip > 0) {  // WGAN: clamp every critic parameter before each training batch
@@ -130,28 +156,33 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     }
   }
 
+  // Conditional runs: the critic scores real images with their labels and fakes with the labels
+  // they were drawn for, in both modes; the losses' own critic calls use crit_labels_.
   torch::Tensor batch_loss(const Batch& b) override {
     torch::Tensor x = in_layout(b.x, settings().precision), y = in_layout(b.y, settings().precision);
     if (gen_mode_) {
-      torch::Tensor out = gen_->forward(x);
-      torch::Tensor fake_pred = critic_fn_(out);
-      torch::Tensor real_pred;  // only for losses that ask: one more critic forward
+      torch::Tensor out = forward_with_labels(*gen_, x, b.gen_labels);
+      crit_labels_ = b.gen_labels;
+      auto [fake_pred, fake_logits] = score(out, b.gen_labels);
+      torch::Tensor real_pred, real_logits;  // only for losses that ask: one more critic forward
       if (gen_loss_->needs_real_pred()) {
         torch::NoGradGuard ng;
-        real_pred = critic_fn_(y);
+        std::tie(real_pred, real_logits) = score(y, b.labels);
       }
-      return gen_loss_->forward(CriticBatch{real_pred, fake_pred, y, out, critic_fn_});
+      return gen_loss_->forward(
+          CriticBatch{real_pred, fake_pred, y, out, critic_fn_, b.labels, b.gen_labels, real_logits, fake_logits});
     }
     // Critic mode: x and y swapped; real and fake scored in separate forwards (BatchNorm sees
-    // two batches); the generator runs without a graph.
+    // two batches); the generator runs without a graph. Penalties score with the real labels.
     const torch::Tensor& real = y;
-    torch::Tensor real_pred = critic_fn_(real);
+    crit_labels_ = b.labels;
+    auto [real_pred, real_logits] = score(real, b.labels);
     torch::Tensor fake;
     {
       torch::NoGradGuard ng;
-      fake = gen_->forward(x);
+      fake = forward_with_labels(*gen_, x, b.gen_labels);
     }
-    torch::Tensor fake_pred = critic_fn_(fake);
+    auto [fake_pred, fake_logits] = score(fake, b.gen_labels);
     // The mean scores, smoothed: their gap growing is a critic memorising the real images.
     smooth_real_.add(real_pred.detach().mean());
     smooth_fake_.add(fake_pred.detach().mean());
@@ -159,7 +190,8 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     if (augment_)
       augment_->observe_real(dist() ? dist()->all_gather(real_pred.detach(), "the real scores for augmentation")
                                     : real_pred);
-    return crit_loss_->forward(CriticBatch{real_pred, fake_pred, real, fake, critic_fn_});
+    return crit_loss_->forward(
+        CriticBatch{real_pred, fake_pred, real, fake, critic_fn_, b.labels, b.gen_labels, real_logits, fake_logits});
   }
 
   void after_step(const torch::Tensor& loss) override {
@@ -211,6 +243,7 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     ck.put_tensor("smooth_real", smooth_real_.mov());
     ck.put_tensor("smooth_fake", smooth_fake_.mov());
     ck.put_tensor("fixed_x", fixed_x_);
+    if (n_classes_ > 0) ck.put_tensor("fixed_labels", fixed_labels_);
   }
 
   void load_state(const Checkpoint& ck) override {
@@ -223,6 +256,7 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     smooth_real_.restore(ck.tensor("smooth_real", device()), ck.meta.at("n_scores").get<int64_t>());
     smooth_fake_.restore(ck.tensor("smooth_fake", device()), ck.meta.at("n_scores").get<int64_t>());
     fixed_x_ = ck.tensor("fixed_x", device());
+    if (n_classes_ > 0) fixed_labels_ = ck.tensor("fixed_labels", device());
     gen_steps_ = ck.meta.at("gen_steps").get<int64_t>();
     set_mode(ck.meta.at("gen_mode").get<bool>());
   }
@@ -235,7 +269,7 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     auto draw = [&] {
       bool was_training = gen_->module().is_training();
       gen_->module().eval();
-      imgs = gen_->forward(fixed_x_);
+      imgs = forward_with_labels(*gen_, fixed_x_, fixed_labels_);
       gen_->module().train(was_training);
     };
     const WeightAverage* avg = s_.raw_samples ? nullptr : weight_average_of(*gen_);
@@ -243,6 +277,7 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     else draw();
     return imgs;
   }
+  int64_t sample_columns() const override { return n_classes_ > 0 ? fixed_x_.size(0) / n_classes_ : 0; }
 
   void finish() override {
     set_mode(true);  // as fastai: leave the generator trainable, the critic frozen
@@ -268,6 +303,9 @@ class GanStage : public TrainingStage, public TrainedGenerator {
   bool gen_mode_ = false;
   int64_t gen_steps_ = 0;
   torch::Tensor fixed_x_;
+  int64_t n_classes_ = 0, aux_classes_ = 0;  // the models'; 0: unconditional, no ACGAN head
+  torch::Tensor fixed_labels_;              // conditional runs: the class of each fixed input
+  torch::Tensor crit_labels_;               // the labels critic_fn_ scores with now
 };
 
 NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_eval, double clip, bool from_learners) {

@@ -11,6 +11,9 @@ namespace ganflow {
 
 struct Batch {
   torch::Tensor x, y;  // on the device; images are float in [-1, 1]
+  // Class-conditional GAN batches (undefined otherwise), int64 [bs] on the device: the class of
+  // each real image in y, and the class each generated image is drawn for (beside the noise x).
+  torch::Tensor labels, gen_labels;
 };
 
 class GANFLOW_API DataSource : public Node {
@@ -29,6 +32,10 @@ class GANFLOW_API NoiseSource : public Node {
  public:
   ~NoiseSource() override;
   virtual torch::Tensor sample(int64_t n, const torch::Device& device) = 0;
+  // Class-conditional noise: the number of classes the generator is asked for (0: unconditional),
+  // and labels int64 [n] in [0, n_classes()) drawn beside sample() (an Error when unconditional).
+  virtual int64_t n_classes() const { return 0; }
+  virtual torch::Tensor sample_labels(int64_t n, const torch::Device& device);
 };
 
 }  // namespace ganflow

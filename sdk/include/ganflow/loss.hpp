@@ -29,7 +29,14 @@ struct CriticBatch {
   const torch::Tensor& fake_pred;
   const torch::Tensor& real;
   const torch::Tensor& fake;
+  // Scores images with this batch's labels on conditional runs: the real labels in critic
+  // batches (gradient penalties score real or interpolated images), the generation labels in
+  // generator batches. Returns the adversarial scores only (no ACGAN class logits).
   const std::function<torch::Tensor(const torch::Tensor&)>& critic;
+  // Class-conditional runs (undefined otherwise): the real images' labels, the labels the fakes
+  // were drawn for, and an ACGAN critic's class logits [bs, n_classes] for each (undefined when
+  // the critic has no auxiliary classifier, or real_pred was not computed).
+  torch::Tensor real_labels{}, fake_labels{}, real_class_logits{}, fake_class_logits{};
 };
 
 class GANFLOW_API GenLoss : public Node {

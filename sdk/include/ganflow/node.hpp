@@ -91,6 +91,9 @@ struct GANFLOW_API NodeSpec {
   // What the node is for, where it can say: "generator", "critic", "classifier". Validation
   // refuses it on a port that names other roles; "" (the default) fits every port of its kind.
   std::string role;
+  // The int param that holds the number of classes the node is conditioned on (0: none), for
+  // class-conditional nodes; validation checks that the nodes wired into one stage agree.
+  std::string classes_param;
   std::vector<ParamSpec> params;
   std::vector<PortSpec> inputs;
   NodeFactory factory;

@@ -6,10 +6,10 @@
 
 // A change that breaks plugins built earlier bumps the major; an addition bumps the minor.
 #ifndef GANFLOW_ABI_MAJOR
-#define GANFLOW_ABI_MAJOR 2  // 2: GenLoss::forward(CriticBatch), Trainer::info
+#define GANFLOW_ABI_MAJOR 3  // 2: GenLoss::forward(CriticBatch), Trainer::info; 3: class-conditional GANs
 #endif
 #ifndef GANFLOW_ABI_MINOR
-#define GANFLOW_ABI_MINOR 3  // 1: Trainer::batch_size, WeightAverage; 2: CriticAugment; 3: SyncableBatchNorm2d
+#define GANFLOW_ABI_MINOR 0  // 3.0: Batch labels, NoiseSource::n_classes, ConditionalModel, CriticBatch labels
 #endif
 
 #define GANFLOW_DESCRIPTOR_MAGIC "GANFLOW"

@@ -58,11 +58,13 @@ class SyncBatchNorm : public torch::autograd::Function<SyncBatchNorm> {
 
 void set_batch_norm_rank_sum(RankSum sum) { installed_sum() = std::move(sum); }
 
-SyncableBatchNorm2dImpl::SyncableBatchNorm2dImpl(int64_t n) : num_features(n) { reset(); }
+SyncableBatchNorm2dImpl::SyncableBatchNorm2dImpl(int64_t n, bool a) : num_features(n), affine(a) { reset(); }
 
 void SyncableBatchNorm2dImpl::reset() {
-  weight = register_parameter("weight", torch::ones({num_features}));
-  bias = register_parameter("bias", torch::zeros({num_features}));
+  if (affine) {
+    weight = register_parameter("weight", torch::ones({num_features}));
+    bias = register_parameter("bias", torch::zeros({num_features}));
+  }
   running_mean = register_buffer("running_mean", torch::zeros({num_features}));
   running_var = register_buffer("running_var", torch::ones({num_features}));
   num_batches_tracked = register_buffer("num_batches_tracked", torch::zeros({}, torch::kLong));
@@ -70,7 +72,7 @@ void SyncableBatchNorm2dImpl::reset() {
 
 void SyncableBatchNorm2dImpl::pretty_print(std::ostream& stream) const {
   stream << "ganflow::layers::SyncableBatchNorm2d(" << num_features << ", eps=" << eps << ", momentum=" << momentum
-         << ")";
+         << (affine ? "" : ", affine=false") << ")";
 }
 
 torch::Tensor SyncableBatchNorm2dImpl::forward(const torch::Tensor& x) {
@@ -78,6 +80,10 @@ torch::Tensor SyncableBatchNorm2dImpl::forward(const torch::Tensor& x) {
   if (!installed_sum() || !is_training())
     return torch::nn::functional::detail::batch_norm(x, running_mean, running_var, weight, bias, is_training(), momentum,
                                                      eps);  // what torch::nn::BatchNorm2d runs
+  if (!affine)  // the synced backward's formulas take a weight; ones and zeros change nothing
+    return SyncBatchNorm::apply(x, torch::ones({num_features}, x.options().dtype(torch::kFloat)),
+                                torch::zeros({num_features}, x.options().dtype(torch::kFloat)), running_mean,
+                                running_var, momentum, eps);
   return SyncBatchNorm::apply(x, weight, bias, running_mean, running_var, momentum, eps);
 }
 

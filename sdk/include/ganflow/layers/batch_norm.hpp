@@ -21,13 +21,15 @@ GANFLOW_API void set_batch_norm_rank_sum(RankSum sum);
 
 class GANFLOW_API SyncableBatchNorm2dImpl : public torch::nn::Cloneable<SyncableBatchNorm2dImpl> {
  public:
-  // torch's defaults: eps 1e-5, momentum 0.1, affine, running statistics.
-  explicit SyncableBatchNorm2dImpl(int64_t num_features);
+  // torch's defaults: eps 1e-5, momentum 0.1, running statistics; affine unless asked (no
+  // weight and bias then, as torch's affine=False).
+  explicit SyncableBatchNorm2dImpl(int64_t num_features, bool affine = true);
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x);
   void pretty_print(std::ostream& stream) const override;
 
   int64_t num_features;
+  bool affine;
   double eps = 1e-5, momentum = 0.1;
   torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
 };

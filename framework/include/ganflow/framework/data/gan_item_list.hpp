@@ -1,6 +1,8 @@
 #pragma once
 // fastai GANItemList: batches (x, y) with x the generator input (noise made on the device for
-// each batch, or images of a source) and y the real images, float in [-1, 1].
+// each batch, or images of a source) and y the real images, float in [-1, 1]. With
+// class-conditional noise (n_classes > 0) also the real images' labels (checked on the host
+// to lie in [0, n_classes)) and the generation labels the noise node draws.
 #include <memory>
 #include <string>
 
@@ -29,6 +31,7 @@ class GanItemList : public LoaderDataSource {
   // from a seed of (seed, epoch, batch), so N ranks at batch b draw what one rank at batch
   // b * N draws, and a resumed run draws the same.
   bool step_noise_ = false;
+  int64_t n_classes_ = 0;  // the noise's; 0: unconditional
   int64_t epoch_ = 0, batch_ = 0;
 };
 

@@ -19,6 +19,9 @@ struct GenerateOptions {
   double truncation = 0;  // > 0: resample noise components with |z| > truncation (BigGAN)
   int64_t interpolate = 0;       // > 0: this many images from each seed of `seeds` to the next (slerp)
   std::vector<uint64_t> seeds;   // with interpolate: at least two; each seed's noise is that of --seed S --n 1
+  // Class-conditional generators: one class: every image of it; several (or none given: every
+  // class): one row per class with the same noise down each column, n / classes columns.
+  std::vector<int64_t> classes;
 };
 
 // Rebuilds the run's graph, loads the generator's trained weights and writes `n` images (or

@@ -82,6 +82,7 @@ class TrainingStage : public Stage, public Trainer {
   virtual void save_state(Checkpoint& ck) const = 0;
   virtual void load_state(const Checkpoint& ck) = 0;
   virtual torch::Tensor samples() { return {}; }  // this epoch's sample images; undefined: none
+  virtual int64_t sample_columns() const { return 0; }  // images per row of their grid; 0: square
   virtual std::optional<LossPoint> loss_point() const { return std::nullopt; }  // for the loss plot
   virtual void finish() = 0;  // training ended: the final model files
 

@@ -1,0 +1,26 @@
+#include "class_conditional.hpp"
+
+#include <torch/torch.h>
+
+#include "fd.hpp"
+
+namespace ganflow_quality {
+
+double class_agreement(const torch::Tensor& logits, const torch::Tensor& labels) {
+  return (logits.argmax(1).cpu() == labels.cpu()).to(torch::kDouble).mean().item<double>();
+}
+
+std::optional<double> intra_class_fd(const torch::Tensor& fake, const torch::Tensor& fake_labels,
+                                     const torch::Tensor& real, const torch::Tensor& real_labels) {
+  const torch::Tensor classes = std::get<0>(at::_unique(torch::cat({fake_labels.cpu(), real_labels.cpu()})));
+  const int64_t d = fake.size(1);
+  double sum = 0;
+  for (int64_t i = 0; i < classes.size(0); ++i) {
+    const torch::Tensor in_fake = fake_labels.cpu() == classes[i], in_real = real_labels.cpu() == classes[i];
+    if (in_fake.sum().item<int64_t>() <= d || in_real.sum().item<int64_t>() <= d) return std::nullopt;
+    sum += frechet_distance(fake.index({in_fake}), real.index({in_real}));
+  }
+  return classes.size(0) ? std::optional<double>(sum / double(classes.size(0))) : std::nullopt;
+}
+
+}  // namespace ganflow_quality

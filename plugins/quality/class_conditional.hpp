@@ -1,0 +1,21 @@
+#pragma once
+// The quality of a class-conditional generator beyond the unconditional metrics: whether it
+// draws the classes it is asked for (class agreement: the extractor's top-1 accuracy on
+// generated images against the requested labels), and how each class's images match that
+// class's real images (intra-class FD: the mean over classes of the per-class FD).
+#include <torch/types.h>
+
+#include <optional>
+
+namespace ganflow_quality {
+
+// logits [n, C], labels int64 [n] (CPU) -> share of rows whose argmax is the label.
+double class_agreement(const torch::Tensor& logits, const torch::Tensor& labels);
+
+// features [n, d] float64 with labels int64 [n], for the generated and the real set. nullopt
+// when a class present in either set has no more than d images in one of them (its covariance
+// would be singular): small monitors skip it; evaluate at N = 10000 has ~1000 per class.
+std::optional<double> intra_class_fd(const torch::Tensor& fake, const torch::Tensor& fake_labels,
+                                     const torch::Tensor& real, const torch::Tensor& real_labels);
+
+}  // namespace ganflow_quality
