@@ -167,8 +167,8 @@ TEST_CASE("an unknown plugin type names the plugin folders searched, a missing o
 
 TEST_CASE("a refused plugin library is named with its reason, the others still list and run", "[cli]") {
   namespace fs = std::filesystem;
-  std::string old_sdk = std::string(GANFLOW_TEST_PLUGIN_DIR) + "/gf_test_abi_major";  // built for SDK ABI 1
-  std::string refused = "refused plugin library " + old_sdk + "/libgf_test_abi_major.so: built for ganflow SDK ABI 1.0";
+  std::string old_sdk = std::string(GANFLOW_TEST_PLUGIN_DIR) + "/gf_test_abi_major";  // built for SDK ABI 2.3
+  std::string refused = "refused plugin library " + old_sdk + "/libgf_test_abi_major.so: built for ganflow SDK ABI 2.3";
   auto listed = cli("plugins", "GANFLOW_PLUGIN_PATH=" + old_sdk);
   INFO(listed.out);
   CHECK(listed.code == 0);

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "ganflow/conditional_model.hpp"
+#include "ganflow/data.hpp"
 #include "ganflow/image_io.hpp"
 #include "ganflow/model.hpp"
 #include "gan_harness.hpp"
@@ -268,4 +269,32 @@ TEST_CASE("a short conditional run on Fashion-MNIST draws the requested classes 
   const double agreement = (classifier->forward(images).argmax(1) == labels).to(torch::kDouble).mean().item<double>();
   INFO("class agreement of 500 images (50 per class) after " << kLearningBatches << " batches: " << agreement);
   CHECK(agreement >= kAgreementFloor);
+}
+
+TEST_CASE("noisy_item draws labels uniformly, or as often as each class occurs in a source", "[conditional]") {
+  std::string dir = gantest::temp_dir("cond_frequency");
+  // Classes of 2, 6 and 12 images.
+  const int counts[] = {2, 6, 12};
+  for (int k = 0; k < 3; ++k) {
+    fs::create_directories(dir + "/c" + std::to_string(k));
+    for (int i = 0; i < counts[k]; ++i)
+      ganflow::save_image(ganflow::Image(1, 8, 8, uint8_t(k)), dir + "/c" + std::to_string(k) + "/" + std::to_string(i) + ".png");
+  }
+  const std::string source =
+      R"("images": {"type": "image_folder", "params": {"root": ")" + dir + R"(", "channels": 1, "size": 8, "labels": true}})";
+  auto shares = [&](const std::string& dist) {
+    auto built = build_all("{" + source + R"(, "z": {"type": "noisy_item", "inputs": {"classes_of": "images"},
+                           "params": {"n_classes": 3, "label_dist": ")" + dist + R"("}}})");
+    auto& noise = dynamic_cast<ganflow::NoiseSource&>(*built.nodes.at("z"));
+    torch::manual_seed(9);
+    const torch::Tensor labels = noise.sample_labels(20000, torch::kCPU);
+    REQUIRE(labels.scalar_type() == torch::kLong);
+    return torch::bincount(labels, {}, 3).to(torch::kDouble) / 20000;
+  };
+  const torch::Tensor freq = shares("frequency"), uniform = shares("uniform");
+  INFO("frequency " << freq << " uniform " << uniform);
+  CHECK(torch::allclose(freq, torch::tensor({0.1, 0.3, 0.6}, torch::kDouble), 0, 0.015));
+  CHECK(torch::allclose(uniform, torch::full({3}, 1.0 / 3, torch::kDouble), 0, 0.015));
+  CHECK_THAT(graph_error(R"({"z": {"type": "noisy_item", "params": {"n_classes": 3, "label_dist": "frequency"}}})"),
+             Catch::Contains("node 'z' param 'label_dist'") && Catch::Contains("classes_of"));
 }

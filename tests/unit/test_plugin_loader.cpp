@@ -91,7 +91,7 @@ TEST_CASE("load_plugins refuses a bad library with its reason and loads the rest
   CHECK(loaded[0] == plugin("gf_test_good"));
   REQUIRE(reg.refused().size() == 2);
   CHECK_THAT(reg.refused()[0], Catch::StartsWith(plugin("gf_test_throws") + ": registration failed"));
-  CHECK_THAT(reg.refused()[1], Catch::StartsWith(plugin("gf_test_abi_major") + ": built for ganflow SDK ABI 1.0"));
+  CHECK_THAT(reg.refused()[1], Catch::StartsWith(plugin("gf_test_abi_major") + ": built for ganflow SDK ABI 2.3"));
   CHECK(reg.find("test_scaled_l1") != nullptr);
   CHECK(reg.find("test_half_registered") == nullptr);
   CHECK_THAT(reg.unknown_type_message("test_half_registered"),
