@@ -9,6 +9,7 @@
 #include <ganflow/conditional_model.hpp>
 #include <ganflow/ganflow.hpp>
 #include <ganflow/process_rank.hpp>
+#include <ganflow/unit_range.hpp>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -169,6 +170,41 @@ class SpyConditional : public ganflow::Model, public ganflow::ConditionalModel {
   ganflow::json calls_ = ganflow::json::array();
 };
 
+// A "generator" that draws perfectly: for label y, the next real image of class y of a source
+// (tests of the class-conditional metrics, which must then find the classes right).
+class ClassOracle : public ganflow::Model, public ganflow::ConditionalModel {
+ public:
+  ClassOracle(const ganflow::ItemSource& source, int64_t n_classes) : by_class_(std::size_t(n_classes)) {
+    const ganflow::ImageShape shape = source.fields().at(0);
+    for (std::size_t i = 0; i < source.size(); ++i) {
+      torch::Tensor img = torch::empty({shape.channels, shape.height, shape.width}, torch::kUInt8);
+      uint8_t* slot = img.data_ptr<uint8_t>();
+      source.read(i, &slot, 0);
+      by_class_.at(std::size_t(source.label(i))).push_back(ganflow::unit_from_pixels(img));
+    }
+    next_.assign(by_class_.size(), 0);
+  }
+  torch::nn::Module& module() override { return module_; }
+  torch::Tensor forward(const torch::Tensor&) override {
+    ganflow::refuse_without_labels(name());
+    return {};
+  }
+  torch::Tensor forward(const torch::Tensor&, const torch::Tensor& labels) override {
+    std::vector<torch::Tensor> out;
+    for (int64_t y : std::vector<int64_t>(labels.cpu().data_ptr<int64_t>(), labels.cpu().data_ptr<int64_t>() + labels.numel())) {
+      auto& images = by_class_.at(std::size_t(y));
+      out.push_back(images.at(next_[std::size_t(y)]++ % images.size()));
+    }
+    return torch::stack(out).to(labels.device());
+  }
+  int64_t n_classes() const override { return int64_t(by_class_.size()); }
+
+ private:
+  torch::nn::Module module_;
+  std::vector<std::vector<torch::Tensor>> by_class_;
+  std::vector<std::size_t> next_;
+};
+
 // A critic loss that differs by rank: base * (1 + factor * RANK), so one rank's loss alone can
 // cross a switcher's threshold (data-parallel tests).
 class RankScaledCritLoss : public ganflow::CritLoss {
@@ -231,6 +267,17 @@ GANFLOW_PLUGIN("spies", "1.0") {
     return std::make_shared<SpyConditional>(c.params().s("out"), c.input<ganflow::Model>("model"));
   };
   registry.add(std::move(scm));
+
+  ganflow::NodeSpec co("class_oracle", ganflow::NodeKind::Model,
+                       "A class-conditional generator that returns real images of each requested class (tests).");
+  co.param_int("n_classes", 10, "Classes of the source.");
+  co.input("source", {ganflow::NodeKind::Source}, "Labelled real images.");
+  co.classes_param = "n_classes";
+  co.role = "generator";
+  co.factory = [](const ganflow::BuildContext& c) {
+    return std::make_shared<ClassOracle>(*c.input<ganflow::ItemSource>("source"), c.params().i("n_classes"));
+  };
+  registry.add(std::move(co));
 
   ganflow::NodeSpec e("event_counter", ganflow::NodeKind::Callback, "Counts batch events by training() (tests).");
   e.param_string("out", "events.json", "Where to write the counts.");

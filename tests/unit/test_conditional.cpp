@@ -11,6 +11,7 @@
 #include "ganflow/conditional_model.hpp"
 #include "ganflow/data.hpp"
 #include "ganflow/image_io.hpp"
+#include "ganflow/item_source.hpp"
 #include "ganflow/model.hpp"
 #include "gan_harness.hpp"
 #include "test_support.hpp"
@@ -297,4 +298,56 @@ TEST_CASE("noisy_item draws labels uniformly, or as often as each class occurs i
   CHECK(torch::allclose(uniform, torch::full({3}, 1.0 / 3, torch::kDouble), 0, 0.015));
   CHECK_THAT(graph_error(R"({"z": {"type": "noisy_item", "params": {"n_classes": 3, "label_dist": "frequency"}}})"),
              Catch::Contains("node 'z' param 'label_dist'") && Catch::Contains("classes_of"));
+}
+
+TEST_CASE("evaluate scores a class-conditional generator per class: a perfect one gets the extractor's accuracy",
+          "[conditional][quality]") {
+  // class_oracle returns real train images of each requested class: its class agreement must be
+  // the extractor's accuracy on those images (computed here), its intra-class FD far below noise's.
+  const std::string weights = std::string(GANFLOW_SOURCE_DIR) + "/data/fmnist_classifier.pt";
+  const std::string nodes = R"({
+    "train_images": {"type": "fashion_mnist", "params": {"split": "train", "limit": 1500}},
+    "test_images": {"type": "fashion_mnist", "params": {"split": "test", "limit": 1500}},
+    "train_data": {"type": "item_list", "inputs": {"x": "train_images"}, "params": {"bs": 500, "drop_last": false}},
+    "test_data": {"type": "item_list", "inputs": {"x": "test_images"}, "params": {"bs": 500, "shuffle": false, "drop_last": false}},
+    "noise": {"type": "noisy_item", "params": {"noise_sz": 8, "n_classes": 10}},
+    "oracle": {"type": "class_oracle", "inputs": {"source": "train_images"}},
+    "extractor": {"type": "fmnist_classifier", "params": {"weights": ")" + weights + R"("}},
+    "evaluate": {"type": "evaluate", "inputs": {"generator": "oracle", "noise": "noise", "extractor": "extractor",
+                 "real": "test_data", "train": "train_data"},
+                 "params": {"n": 1500, "kid_subsets": 10, "kid_subset_size": 500}}})";
+  std::string dir = gantest::temp_dir("cond_evaluate");
+  auto built = gantest::run_graph(R"({"seed": 5, "nodes": )" + nodes + "}", dir, torch::kCPU);
+  const json report = gantest::read_json(dir + "/evaluate.json");
+  REQUIRE(report.contains("class_conditional"));
+  const double agreement = report["class_conditional"]["class_agreement"].get<double>();
+  const double icfd = report["class_conditional"]["intra_class_fd"].get<double>();
+
+  // The extractor's accuracy on the 1500 train images, by this test.
+  auto& source = dynamic_cast<ganflow::ItemSource&>(*built.nodes.at("train_images"));
+  auto& extractor = dynamic_cast<ganflow::Model&>(*built.nodes.at("extractor"));
+  torch::Tensor images = torch::empty({1500, 1, 32, 32}, torch::kUInt8);
+  std::vector<int64_t> labels;
+  for (int64_t i = 0; i < 1500; ++i) {
+    uint8_t* slot = images[i].data_ptr<uint8_t>();
+    source.read(std::size_t(i), &slot, 0);
+    labels.push_back(source.label(std::size_t(i)));
+  }
+  torch::NoGradGuard ng;
+  extractor.module().eval();
+  const double accuracy = (extractor.forward(images.to(torch::kFloat).div(127.5).sub(1)).argmax(1) ==
+                           torch::tensor(labels, torch::kLong))
+                              .to(torch::kDouble)
+                              .mean()
+                              .item<double>();
+  double noise_fd = 0;
+  for (const json& row : report["rows"])
+    if (row["set"] == "uniform noise") noise_fd = row["fd"].get<double>();
+  INFO("class agreement " << agreement << ", the extractor's accuracy on the oracle's images " << accuracy
+                          << "; intra-class FD " << icfd << ", uniform noise's FD " << noise_fd);
+  // The oracle draws about 150 of each class's 150 images: nearly the same set.
+  CHECK(std::abs(agreement - accuracy) < 0.03);
+  CHECK(agreement > 0.8);
+  CHECK(icfd > 0);
+  CHECK(icfd < 0.2 * noise_fd);
 }

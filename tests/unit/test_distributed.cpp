@@ -451,3 +451,20 @@ TEST_CASE("a multi-stage graph trains data-parallel: later ranks read what rank 
   for (const char* file : {"pretrain_gen_model.pt", "pretrain_crit_model.pt", "gan_generator.pt", "before_after.png"})
     CHECK(fs::exists(dir + "/run/" + file));
 }
+
+TEST_CASE("a class-conditional GAN trains data-parallel: 2 ranks at batch 8 with sync_bn = 1 rank at batch 16", "[dist][conditional]") {
+  const std::string dir = scratch_dir("dp_conditional");
+  json g = dp_graph(16, 20);
+  // cBN generator, projection critic: labels and generation labels are sliced like the images and noise.
+  for (const char* node : {"noise", "generator", "critic"}) g["nodes"][node]["params"]["n_classes"] = 10;
+  for (const char* net : {"generator", "critic"}) g["nodes"][net]["params"]["norm"] = "batch";
+  run_ranks(g, "data", "train", 16, false, 1, dir, "ref");
+  run_ranks(g, "data", "train", 8, true, 2, dir, "synced");
+  for (const char* file : {"train_generator.pt", "train_critic.pt", "train_generator_ema.pt"}) {
+    int compared = 0;
+    const double diff = max_relative_difference(dir + "/ref/" + file, dir + "/synced/" + file, compared);
+    INFO(file << ": max relative difference " << diff);
+    CHECK(compared >= 10);
+    CHECK(diff <= 1e-5);
+  }
+}
