@@ -12,11 +12,12 @@ double class_agreement(const torch::Tensor& logits, const torch::Tensor& labels)
 
 std::optional<double> intra_class_fd(const torch::Tensor& fake, const torch::Tensor& fake_labels,
                                      const torch::Tensor& real, const torch::Tensor& real_labels) {
-  const torch::Tensor classes = std::get<0>(at::_unique(torch::cat({fake_labels.cpu(), real_labels.cpu()})));
+  const torch::Tensor fy = fake_labels.cpu(), ry = real_labels.cpu();
+  const torch::Tensor classes = std::get<0>(at::_unique(torch::cat({fy, ry})));
   const int64_t d = fake.size(1);
   double sum = 0;
   for (int64_t i = 0; i < classes.size(0); ++i) {
-    const torch::Tensor in_fake = fake_labels.cpu() == classes[i], in_real = real_labels.cpu() == classes[i];
+    const torch::Tensor in_fake = fy == classes[i], in_real = ry == classes[i];
     if (in_fake.sum().item<int64_t>() <= d || in_real.sum().item<int64_t>() <= d) return std::nullopt;
     sum += frechet_distance(fake.index({in_fake}), real.index({in_real}));
   }

@@ -238,6 +238,9 @@ void BatchLoader::decode(Slot& s, int64_t epoch) {
       if (opt_.labels) {
         int64_t label = sources_[0]->label(idx);
         if (label < 0) throw Error("item " + std::to_string(idx) + " has no label");
+        if (opt_.n_classes > 0 && label >= opt_.n_classes)
+          throw Error("item " + std::to_string(idx) + " has label " + std::to_string(label) + ", outside [0, " +
+                      std::to_string(opt_.n_classes) + ") of n_classes");
         s.label_ptr[k] = label;
       }
       s.bad[std::size_t(k)] = 0;

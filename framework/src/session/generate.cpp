@@ -95,17 +95,11 @@ int64_t generate_images(const GenerateOptions& o, const HostRegistry& registry) 
     z = interpolation_path(keys, o.interpolate);
   } else if (classes.size() > 1) {  // a row per class, the same noise down each column
     nrow = std::max<int64_t>(1, o.n / int64_t(classes.size()));
-    torch::Tensor cols = noise_of(o.seed, nrow);
-    std::vector<int64_t> reps(std::size_t(cols.dim()), 1);
-    reps[0] = int64_t(classes.size());
-    z = cols.repeat(reps);
+    std::tie(z, labels) = class_rows(noise_of(o.seed, nrow), torch::tensor(classes, torch::kLong));
   } else {
     z = noise_of(o.seed, o.n);
   }
-  if (conditional) {
-    const int64_t per_class = classes.size() > 1 ? nrow : z.size(0);
-    labels = torch::tensor(classes, torch::kLong).repeat_interleave(per_class).to(dev);
-  }
+  if (conditional && classes.size() == 1) labels = torch::full({z.size(0)}, classes.front(), torch::kLong).to(dev);
   torch::Tensor imgs = forward_with_labels(*gen, z, labels).to(torch::kCPU);
 
   if (o.format == "pt") {

@@ -38,4 +38,10 @@ torch::Tensor interpolation_path(const std::vector<torch::Tensor>& keys, int64_t
   return torch::cat(rows);
 }
 
+std::pair<torch::Tensor, torch::Tensor> class_rows(const torch::Tensor& columns, const torch::Tensor& classes) {
+  std::vector<int64_t> reps(std::size_t(columns.dim()), 1);
+  reps[0] = classes.size(0);
+  return {columns.repeat(reps), classes.to(columns.device()).repeat_interleave(columns.size(0))};
+}
+
 }  // namespace ganflow

@@ -11,6 +11,7 @@
 #include "ganflow/framework/data/gan_item_list.hpp"
 #include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/plugin/host_registry.hpp"
+#include "ganflow/framework/session/sampling.hpp"
 #include "ganflow/conditional_model.hpp"
 #include "ganflow/critic_augment.hpp"
 #include "ganflow/framework/train/learner_stage.hpp"
@@ -140,13 +141,11 @@ class GanStage : public TrainingStage, public TrainedGenerator {
                       "), and the data's batches carry no labels: give its noise node n_classes",
                   name());
     if (!fixed_x_.defined()) {
-      fixed_x_ = b.x.narrow(0, 0, std::min<int64_t>(s_.n_samples, b.x.size(0))).clone();
       if (n_classes_ > 0) {  // class rows, the same noise down each column
         const int64_t cols = std::max<int64_t>(1, std::min(s_.n_samples / n_classes_, b.x.size(0)));
-        std::vector<int64_t> reps(std::size_t(b.x.dim()), 1);
-        reps[0] = n_classes_;
-        fixed_x_ = b.x.narrow(0, 0, cols).repeat(reps);
-        fixed_labels_ = torch::arange(n_classes_, b.gen_labels.options()).repeat_interleave(cols);
+        std::tie(fixed_x_, fixed_labels_) = class_rows(b.x.narrow(0, 0, cols), torch::arange(n_classes_, torch::kLong));
+      } else {
+        fixed_x_ = b.x.narrow(0, 0, std::min<int64_t>(s_.n_samples, b.x.size(0))).clone();
       }
       if (dist()) dist()->broadcast({fixed_x_}, "the fixed sample inputs");  // rank 0's everywhere
     }

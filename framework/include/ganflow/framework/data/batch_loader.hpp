@@ -34,6 +34,7 @@ struct LoaderOptions {
   int prefetch = 2;      // finished batches waiting in the queue
   bool skip_bad = false;
   bool labels = false;   // gather label(i) of the first column's source
+  int64_t n_classes = 0;  // > 0: each gathered label must lie in [0, n_classes)
 };
 
 // One output image column: field `field` of `source`.

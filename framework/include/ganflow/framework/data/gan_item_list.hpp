@@ -1,8 +1,8 @@
 #pragma once
 // fastai GANItemList: batches (x, y) with x the generator input (noise made on the device for
 // each batch, or images of a source) and y the real images, float in [-1, 1]. With
-// class-conditional noise (n_classes > 0) also the real images' labels (checked on the host
-// to lie in [0, n_classes)) and the generation labels the noise node draws.
+// class-conditional noise (n_classes > 0) also the real images' labels (the loader checks each
+// lies in [0, n_classes)) and the generation labels the noise node draws.
 #include <memory>
 #include <string>
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace ganflow {
@@ -22,5 +23,9 @@ torch::Tensor slerp(const torch::Tensor& a, const torch::Tensor& b, double t);
 // `steps` points from each key to the next, endpoints included and shared: for k keys of shape
 // [1, ...], (k - 1) * (steps - 1) + 1 rows.
 torch::Tensor interpolation_path(const std::vector<torch::Tensor>& keys, int64_t steps);
+// A class-conditional grid: one row per class of `classes` (int64 [k]), the noise rows of
+// `columns` ([cols, ...]) down the columns. Returns the noise [k * cols, ...] and the labels
+// [k * cols], row-major, on the noise's device.
+std::pair<torch::Tensor, torch::Tensor> class_rows(const torch::Tensor& columns, const torch::Tensor& classes);
 
 }  // namespace ganflow
