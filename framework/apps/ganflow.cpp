@@ -1,4 +1,4 @@
-// The ganflow command: run, validate, plugins, describe, generate, reference. `run` is a Session.
+// The ganflow command: run, validate, plugins, describe, generate, export, reference. `run` is a Session.
 // Exit codes: 0 ok, 2 usage or validation error, 1 runtime failure, 130 stopped by SIGINT.
 #include <c10/util/Exception.h>
 
@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "ganflow/framework/dist/launcher.hpp"
+#include "ganflow/framework/session/export_generator.hpp"
 #include "ganflow/framework/session/generate.hpp"
 #include "ganflow/framework/plugin/markdown.hpp"
 #include "ganflow/framework/session/run_context.hpp"
@@ -144,6 +145,16 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->excludes(one_class);
 
+  ExportOptions export_opts;
+  auto* export_cmd = app.add_subcommand("export", "Write a trained generator as TorchScript (torch.jit.load reads it)");
+  export_cmd->add_option("from", export_opts.from, "Run folder or checkpoint file")->required();
+  export_cmd->add_option("--out", export_opts.out, "The TorchScript file to write, e.g. generator.pt")->required();
+  export_cmd->add_option("--stage", export_opts.stage, "GAN stage (default: the last one)");
+  bool export_raw = false, export_ema = false;
+  auto* raw_flag = export_cmd->add_flag("--raw", export_raw, "The generator's own weights, not its average");
+  export_cmd->add_flag("--ema", export_ema, "The averaged weights (generator_ema); an error when the run kept none")
+      ->excludes(raw_flag);
+
   auto* reference = app.add_subcommand("reference", "Print the Markdown reference of every node type");
   reference->add_flag("--markdown", markdown, "(default) Markdown output");
 
@@ -163,6 +174,12 @@ int main(int argc, char** argv) {
     if (*generate) {
       int64_t n = generate_images(gen_opts, default_registry());
       std::cout << "wrote " << n << " images to " << gen_opts.out << "\n";
+      return 0;
+    }
+    if (*export_cmd) {
+      export_opts.which = export_raw ? WhichWeights::raw : export_ema ? WhichWeights::average : WhichWeights::preferred;
+      const std::string summary = export_generator(export_opts, default_registry());
+      std::cout << "wrote " << export_opts.out << ": " << summary << "\n";
       return 0;
     }
     if (*describe) return cmd_describe(type, as_json);

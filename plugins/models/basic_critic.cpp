@@ -8,6 +8,7 @@
 
 #include "conditional_critic.hpp"
 #include "model_params.hpp"
+#include "reshape_modules.hpp"
 
 namespace ganflow_models {
 
@@ -67,7 +68,7 @@ std::pair<torch::nn::Sequential, int64_t> build(const CriticConfig& k) {
   ganflow::layers::FastConv2d out(torch::nn::Conv2dOptions(cur_ftrs, 1, 4).padding(0).bias(k.order == BlockOrder::V2));
   init_kaiming_normal_zero_bias(*out);
   seq->push_back(out);
-  if (k.batch_mean) seq->push_back(torch::nn::Functional([](const torch::Tensor& x) { return x.mean(0).view({1}); }));
+  if (k.batch_mean) seq->push_back(BatchMean());
   else seq->push_back(torch::nn::Flatten());
   return {seq, cur_ftrs};
 }

@@ -9,16 +9,12 @@
 #include "conditional_generator.hpp"
 #include "labelled_net.hpp"
 #include "model_params.hpp"
+#include "reshape_modules.hpp"
 
 namespace ganflow_models {
 
 namespace {
 using namespace ganflow::layers;
-
-// v2's AddChannels(2): [bs, n] -> [bs, n, 1, 1]; 4-D input passes (v1 noise already has the dims).
-torch::Tensor add_unit_dims(const torch::Tensor& x) {
-  return x.dim() == 2 ? x.view({x.size(0), x.size(1), 1, 1}) : x;
-}
 
 void check_noise(const torch::Tensor& x, int64_t noise_sz, const std::string& node) {
   bool ok = (x.dim() == 2 || (x.dim() == 4 && x.size(2) == 1 && x.size(3) == 1)) && x.size(1) == noise_sz;
@@ -34,7 +30,7 @@ class BasicGenerator : public ganflow::SequentialModel {
       : SequentialModel(std::move(seq)), noise_sz_(noise_sz) {}
   torch::Tensor forward(const torch::Tensor& x) override {
     check_noise(x, noise_sz_, name());
-    return SequentialModel::forward(add_unit_dims(x));
+    return SequentialModel::forward(AddUnitDimsImpl::apply(x));  // v1 noise already has the dims
   }
 
  private:
@@ -75,7 +71,7 @@ Layout layout(const GeneratorSettings& k, int64_t noise_in) {
 torch::nn::Sequential build(const GeneratorSettings& k, int64_t noise_in) {
   const Layout l = layout(k, noise_in);
   torch::nn::Sequential seq;
-  if (k.order == BlockOrder::V2) seq->push_back(torch::nn::Functional(add_unit_dims));
+  if (k.order == BlockOrder::V2) seq->push_back(AddUnitDims());
   for (const auto& o : l.blocks) seq->push_back(conv_layer(o));
   // The output layer keeps PyTorch's default init in both fastai versions.
   seq->push_back(ganflow::layers::FastConvTranspose2d(

@@ -39,6 +39,17 @@ torch::Tensor ConditionalCritic::forward(const torch::Tensor& x, const torch::Te
   return out;
 }
 
+std::string ConditionalCritic::torchscript() const {
+  const std::string w = std::to_string(kWindow);
+  std::string src = "def forward(self, x: Tensor, labels: Tensor) -> Tensor:\n    h = self.body.forward(x)\n    out = self.head.forward(h)\n";
+  if (embed_)
+    src += "    windows = torch.im2col(h, [" + w + ", " + w + "], [1, 1], [0, 0], [1, 1])\n"
+           "    e = self.embed.forward(labels).to(h.dtype).unsqueeze(2)\n"
+           "    out = out + (windows * e).sum(1).to(out.dtype)\n";
+  if (aux_) src += "    out = torch.cat([out, self.aux.forward(h.mean([2, 3])).to(out.dtype)], 1)\n";
+  return src + "    return out\n";
+}
+
 std::shared_ptr<ganflow::Model> conditional_critic_model(torch::nn::Sequential critic, int64_t features,
                                                          int64_t n_classes, CriticConditioning c,
                                                          LabelledNetModel::InputCheck check_input) {

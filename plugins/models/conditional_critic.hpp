@@ -8,6 +8,7 @@
 // - acgan (Odena et al. 2017): class logits [bs, n_classes] from a linear layer on the
 //   average-pooled features, appended after the adversarial logits (aux_classes).
 #include <ganflow/fields.hpp>
+#include <ganflow/torchscript.hpp>
 
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/embedding.h>
@@ -19,7 +20,7 @@ namespace ganflow_models {
 
 enum class CriticConditioning { Projection, Acgan, Both };
 
-class ConditionalCritic : public LabelledNet {
+class ConditionalCritic : public LabelledNet, public ganflow::Scriptable {
  public:
   // critic: the unconditional network, whose last two modules are the output conv and the
   // flatten; features: the channels that reach the output conv.
@@ -27,6 +28,7 @@ class ConditionalCritic : public LabelledNet {
   // images [bs, C, H, W], labels int64 [bs] -> [bs, N (+ n_classes with acgan)].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& labels) override;
   int64_t aux_classes() const { return aux_ ? n_classes_ : 0; }
+  std::string torchscript() const override;
 
  private:
   int64_t n_classes_;

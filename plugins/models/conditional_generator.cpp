@@ -24,6 +24,11 @@ torch::Tensor CbnBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
   return act_.forward(cbn_->forward(h, cond));
 }
 
+std::string CbnBlockImpl::torchscript() const {
+  return std::string("def forward(self, x: Tensor, cond: Tensor) -> Tensor:\n    h = self.conv.forward(x)\n") +
+         (order_ == BlockOrder::V1 ? "    return self.cbn.forward(self.act.forward(h), cond)\n" : "    return self.act.forward(self.cbn.forward(h, cond))\n");
+}
+
 CbnGenerator::CbnGenerator(const std::vector<ConvLayerOptions>& blocks, int64_t out_ftrs, int64_t n_channels,
                            int64_t n_classes, int64_t class_dim) {
   embed_ = register_module("embed", torch::nn::Embedding(n_classes, class_dim));  // N(0, 1), as torch's
@@ -42,6 +47,14 @@ torch::Tensor CbnGenerator::forward(const torch::Tensor& z, const torch::Tensor&
   return torch::tanh(out_.forward(h));
 }
 
+std::string CbnGenerator::torchscript() const {
+  std::string src =
+      "def forward(self, z: Tensor, labels: Tensor) -> Tensor:\n"
+      "    h = z.view(z.size(0), z.size(1), 1, 1)\n    cond = self.embed.forward(labels)\n";
+  for (std::size_t i = 0; i < blocks_->size(); ++i) src += "    h = getattr(self.blocks, \"" + std::to_string(i) + "\").forward(h, cond)\n";
+  return src + "    return torch.tanh(self.out.forward(h))\n";
+}
+
 ConcatGenerator::ConcatGenerator(torch::nn::Sequential net, int64_t n_classes) : net_(std::move(net)) {
   embed_ = register_module("embed", torch::nn::Embedding(n_classes, n_classes));
   register_module("net", net_);
@@ -50,6 +63,12 @@ ConcatGenerator::ConcatGenerator(torch::nn::Sequential net, int64_t n_classes) :
 torch::Tensor ConcatGenerator::forward(const torch::Tensor& z, const torch::Tensor& labels) {
   torch::Tensor h = torch::cat({z.flatten(1), embed_->forward(labels).to(z.scalar_type())}, 1);
   return net_->forward(h.view({h.size(0), h.size(1), 1, 1}));
+}
+
+std::string ConcatGenerator::torchscript() const {
+  return "def forward(self, z: Tensor, labels: Tensor) -> Tensor:\n"
+         "    h = torch.cat([z.flatten(1), self.embed.forward(labels).to(z.dtype)], 1)\n"
+         "    return self.net.forward(h.view(h.size(0), h.size(1), 1, 1))\n";
 }
 
 }  // namespace ganflow_models

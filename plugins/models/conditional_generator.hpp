@@ -7,6 +7,7 @@
 //   cGAN), and basic_generator's own network takes the longer vector.
 #include <ganflow/layers/conditional_batch_norm.hpp>
 #include <ganflow/layers/conv_layer.hpp>
+#include <ganflow/torchscript.hpp>
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/any.h>
@@ -21,11 +22,12 @@
 namespace ganflow_models {
 
 // One block: conv -> cBN -> act (v2 order) or conv -> act -> cBN (v1).
-class CbnBlockImpl : public torch::nn::Module {
+class CbnBlockImpl : public torch::nn::Module, public ganflow::Scriptable {
  public:
   CbnBlockImpl(const ganflow::layers::ConvLayerOptions& o, int64_t class_dim);
   // cond: the class embedding of each image [bs, class_dim].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cond);
+  std::string torchscript() const override;
 
  private:
   ganflow::layers::BlockOrder order_;
@@ -35,13 +37,14 @@ class CbnBlockImpl : public torch::nn::Module {
 TORCH_MODULE(CbnBlock);
 
 // z [bs, noise_sz, 1, 1], labels int64 [bs] -> images in [-1, 1].
-class CbnGenerator : public LabelledNet {
+class CbnGenerator : public LabelledNet, public ganflow::Scriptable {
  public:
   // blocks: the inner blocks (with BatchNorm) in order; out_ftrs -> n_channels at the output;
   // class_dim: the width of the shared class embedding.
   CbnGenerator(const std::vector<ganflow::layers::ConvLayerOptions>& blocks, int64_t out_ftrs, int64_t n_channels,
                int64_t n_classes, int64_t class_dim);
   torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels) override;
+  std::string torchscript() const override;
 
  private:
   torch::nn::Embedding embed_{nullptr};
@@ -49,11 +52,12 @@ class CbnGenerator : public LabelledNet {
   torch::nn::AnyModule out_;
 };
 
-class ConcatGenerator : public LabelledNet {
+class ConcatGenerator : public LabelledNet, public ganflow::Scriptable {
  public:
   // net: basic_generator's network for noise_sz + n_classes inputs.
   ConcatGenerator(torch::nn::Sequential net, int64_t n_classes);
   torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels) override;
+  std::string torchscript() const override;
 
  private:
   torch::nn::Embedding embed_{nullptr};

@@ -6,6 +6,7 @@
 #include <ganflow/layers/conv_layer.hpp>
 #include <ganflow/layers/self_attention.hpp>
 #include <ganflow/state_dict.hpp>
+#include <ganflow/torchscript.hpp>
 
 #include <torch/torch.h>
 
@@ -34,7 +35,7 @@ SequentialBlock conv_bn_relu(int64_t ni, int64_t nf, int64_t stride = 1) {
 
 // encoder[0] = stem (full resolution); encoder[i] = stride-2 conv + conv (c -> 2c).
 // Each decoder level: upsample (c -> c/2), cat the encoder's skip (c/2), two convs (c -> c/2).
-class UnetImpl : public torch::nn::Module {
+class UnetImpl : public torch::nn::Module, public ganflow::Scriptable {
  public:
   explicit UnetImpl(const UnetConfig& k) : k_(k) {
     encoder = register_module("encoder", torch::nn::ModuleList());
@@ -77,6 +78,25 @@ class UnetImpl : public torch::nn::Module {
     h = head(torch::cat({h, x}, 1));
     if (k_.y_range.size() == 2) h = torch::sigmoid(h) * (k_.y_range[1] - k_.y_range[0]) + k_.y_range[0];
     return h;
+  }
+
+  std::string torchscript() const override {
+    std::string src = "def forward(self, x: Tensor) -> Tensor:\n    h = x\n";
+    for (std::size_t i = 0; i < encoder->size(); ++i) {
+      if (i > 0) src += "    skip" + std::to_string(i - 1) + " = h\n";
+      src += "    h = getattr(self.encoder, \"" + std::to_string(i) + "\").forward(h)\n";
+    }
+    src += "    h = self.middle.forward(h)\n";
+    for (std::size_t i = 0; i < ups->size(); ++i) {
+      const std::string n = std::to_string(i);
+      src += "    h = getattr(self.ups, \"" + n + "\").forward(h)\n    h = getattr(self.merges, \"" + n + "\").forward(torch.cat([h, skip" +
+             std::to_string(encoder->size() - 2 - i) + "], 1))\n";
+    }
+    src += "    h = self.head.forward(torch.cat([h, x], 1))\n";
+    if (k_.y_range.size() == 2)
+      src += "    h = torch.sigmoid(h) * " + ganflow::script_float(k_.y_range[1] - k_.y_range[0]) + " + " +
+             ganflow::script_float(k_.y_range[0]) + "\n";
+    return src + "    return h\n";
   }
 
   torch::nn::ModuleList encoder{nullptr}, ups{nullptr}, merges{nullptr};

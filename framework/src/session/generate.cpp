@@ -5,16 +5,12 @@
 #include <filesystem>
 
 #include "ganflow/conditional_model.hpp"
-#include "ganflow/data.hpp"
 #include "ganflow/image_grid.hpp"
 #include "ganflow/framework/session/device.hpp"
-#include "ganflow/framework/graph/executor.hpp"
-#include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/framework/session/sampling.hpp"
-#include "ganflow/framework/train/checkpoint.hpp"
-#include "ganflow/framework/graph/validate.hpp"
+#include "ganflow/framework/session/trained_weights.hpp"
 #include "ganflow/model.hpp"
-#include "ganflow/trained_generator.hpp"
+#include "ganflow/state_dict.hpp"
 #include "ganflow/unit_range.hpp"
 
 namespace fs = std::filesystem;
@@ -24,47 +20,13 @@ namespace ganflow {
 int64_t generate_images(const GenerateOptions& o, const HostRegistry& registry) {
   if (o.truncation < 0 || (o.interpolate > 0 && o.seeds.size() < 2))
     throw Error(o.truncation < 0 ? "--truncation must be > 0" : "--interpolate needs --seeds with two or more seeds");
-  std::string dir = run_dir_of(o.from);
-  Graph g = load_graph((fs::path(dir) / "graph.json").string());
-  validate_graph(g, registry);
-  // The last stage (or the one named) that offers a trained generator; built, not run.
-  BuiltGraph built = build_graph(g, registry);
-  std::string stage;
-  std::shared_ptr<TrainedGenerator> trained;
-  for (auto& name : built.order)
-    if (auto t = std::dynamic_pointer_cast<TrainedGenerator>(built.nodes.at(name)); t && (o.stage.empty() || o.stage == name))
-      stage = name, trained = t;
-  if (!trained)
-    throw Error(dir + "/graph.json: no stage that trains a generator" + (o.stage.empty() ? "" : " named '" + o.stage + "'"));
-  auto gen = trained->generator();
-  auto noise = trained->generator_noise();
+  TrainedModel t = load_trained_generator(o.from, o.stage, o.raw ? WhichWeights::raw : WhichWeights::preferred, registry);
+  const std::string& stage = t.stage;
+  auto& gen = t.generator;
+  auto& noise = t.noise;
   if (!noise) throw Error("the generator of stage '" + stage + "' does not take noise: nothing to generate from");
-
-  // The averaged weights (generator_ema) unless --raw, where the run kept them.
-  std::string weights = o.from;
-  if (fs::is_directory(o.from)) {
-    fs::path final_file = fs::path(dir) / trained->generator_file();
-    fs::path averaged = fs::path(dir) / averaged_file(trained->generator_file());
-    weights = !o.raw && fs::exists(averaged) ? averaged.string()
-              : fs::exists(final_file)       ? final_file.string()
-                                             : (fs::path(dir) / "checkpoints" / (stage + "_last.pt")).string();
-  }
-  // A checkpoint (its average or generator entry) or a state-dict file (ganflow's or torch.save'd).
-  c10::IValue v = load_pickle(weights);
-  StateDict sd;
-  if (v.isGenericDict() && v.toGenericDict().contains("generator")) {
-    Checkpoint ck = Checkpoint::load(weights);
-    std::string entry = "generator";
-    for (const auto& item : v.toGenericDict())
-      if (!o.raw && item.key().toStringRef().rfind("average:", 0) == 0) entry = item.key().toStringRef();
-    sd = ck.state(entry);
-  } else {
-    sd = load_state_dict_file(weights);
-  }
   torch::Device dev = resolve_device(o.device);
-  load_state_dict(gen->module(), sd, weights);
   gen->module().to(dev);
-  gen->module().eval();
   torch::NoGradGuard ng;
   // One seed's noise, truncated when asked (the resampling continues the seed's stream).
   auto noise_of = [&](uint64_t seed, int64_t n) {

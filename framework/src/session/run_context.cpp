@@ -45,7 +45,7 @@ std::string HostRunContext::resume_checkpoint(const std::string& stage) const {
 
 std::string run_dir_of(const std::string& from) {
   if (fs::is_directory(from)) return from;
-  if (!fs::exists(from)) throw Error("--resume '" + from + "': no such run folder or checkpoint");
+  if (!fs::exists(from)) throw Error("'" + from + "': no such run folder or checkpoint");
   // <run>/checkpoints/<file>, or a final model file <run>/<file>
   const fs::path parent = fs::path(from).parent_path();
   return (parent.filename() == "checkpoints" ? parent.parent_path() : parent).string();

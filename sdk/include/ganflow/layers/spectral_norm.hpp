@@ -28,6 +28,12 @@ class GANFLOW_API SpectralNormConvImpl : public torch::nn::Module {
 
   torch::Tensor weight_orig, bias, weight_u, weight_v;
   double eps = 1e-12;
+  // The wrapped convolution's geometry (the TorchScript exporter writes it out).
+  int dims() const { return dims_; }
+  const std::vector<int64_t>& stride() const { return stride_; }
+  const std::vector<int64_t>& padding() const { return padding_; }
+  const std::vector<int64_t>& dilation() const { return dilation_; }
+  int64_t groups() const { return groups_; }
 
  private:
   void adopt(const torch::Tensor& weight, const torch::Tensor& bias_in);

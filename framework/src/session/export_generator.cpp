@@ -1,0 +1,18 @@
+#include "ganflow/framework/session/export_generator.hpp"
+
+#include <torch/csrc/jit/api/module.h>
+
+#include "ganflow/conditional_model.hpp"
+#include "ganflow/torchscript.hpp"
+
+namespace ganflow {
+
+std::string export_generator(const ExportOptions& o, const HostRegistry& registry) {
+  TrainedModel t = load_trained_generator(o.from, o.stage, o.which, registry);
+  save_torchscript(t.generator->module(), o.out, t.generator->name());
+  std::string input = !t.noise ? "images" : dynamic_cast<ConditionalModel*>(t.generator.get()) ? "z, labels" : "z";
+  return "stage '" + t.stage + "' generator '" + t.generator->name() + "' (" + t.weights +
+         (t.entry.empty() ? "" : " [" + t.entry + "]") + "), forward(" + input + ")";
+}
+
+}  // namespace ganflow

@@ -1,0 +1,63 @@
+#include "ganflow/framework/session/trained_weights.hpp"
+
+#include <filesystem>
+
+#include "ganflow/framework/graph/executor.hpp"
+#include "ganflow/framework/graph/validate.hpp"
+#include "ganflow/framework/session/run_context.hpp"
+#include "ganflow/framework/train/checkpoint.hpp"
+#include "ganflow/state_dict.hpp"
+#include "ganflow/trained_generator.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganflow {
+
+TrainedModel load_trained_generator(const std::string& from, const std::string& stage_name, WhichWeights which,
+                                    const HostRegistry& registry) {
+  std::string dir = run_dir_of(from);
+  Graph g = load_graph((fs::path(dir) / "graph.json").string());
+  validate_graph(g, registry);
+  // The last stage (or the one named) that offers a trained generator; built, not run.
+  BuiltGraph built = build_graph(g, registry);
+  TrainedModel t;
+  std::shared_ptr<TrainedGenerator> trained;
+  for (auto& name : built.order)
+    if (auto s = std::dynamic_pointer_cast<TrainedGenerator>(built.nodes.at(name)); s && (stage_name.empty() || stage_name == name))
+      t.stage = name, trained = s;
+  if (!trained)
+    throw Error(dir + "/graph.json: no stage that trains a generator" + (stage_name.empty() ? "" : " named '" + stage_name + "'"));
+  t.generator = trained->generator();
+  t.noise = trained->generator_noise();
+
+  const bool average_ok = which != WhichWeights::raw;
+  t.weights = from;
+  if (fs::is_directory(from)) {
+    fs::path final_file = fs::path(dir) / trained->generator_file();
+    fs::path averaged = fs::path(dir) / averaged_file(trained->generator_file());
+    t.weights = average_ok && fs::exists(averaged) ? averaged.string()
+                : fs::exists(final_file)           ? final_file.string()
+                                                   : (fs::path(dir) / "checkpoints" / (t.stage + "_last.pt")).string();
+  }
+  // A checkpoint (its average or generator entry) or a state-dict file (ganflow's or torch.save'd).
+  c10::IValue v = load_pickle(t.weights);
+  StateDict sd;
+  if (v.isGenericDict() && v.toGenericDict().contains("generator")) {
+    Checkpoint ck = Checkpoint::load(t.weights);
+    t.entry = "generator";
+    for (const auto& item : v.toGenericDict())
+      if (average_ok && item.key().toStringRef().rfind("average:", 0) == 0) t.entry = item.key().toStringRef();
+    sd = ck.state(t.entry);
+  } else {
+    sd = load_state_dict_file(t.weights);
+  }
+  const bool averaged = t.entry.rfind("average:", 0) == 0 || t.weights.size() > 7 &&
+                                                                  t.weights.compare(t.weights.size() - 7, 7, "_ema.pt") == 0;
+  if (which == WhichWeights::average && !averaged)
+    throw Error(t.weights + ": the run kept no averaged generator weights (no generator_ema callback); drop --ema");
+  load_state_dict(t.generator->module(), sd, t.weights);
+  t.generator->module().eval();
+  return t;
+}
+
+}  // namespace ganflow
