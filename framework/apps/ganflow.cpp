@@ -1,4 +1,4 @@
-// The ganflow command: run, validate, plugins, describe, generate, export, reference. `run` is a Session.
+// The ganflow command: run, validate, plugins, describe, generate, export, evaluate, reference. `run` is a Session.
 // Exit codes: 0 ok, 2 usage or validation error, 1 runtime failure, 130 stopped by SIGINT.
 #include <c10/util/Exception.h>
 
@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "ganflow/framework/dist/launcher.hpp"
+#include "ganflow/framework/session/evaluate_run.hpp"
 #include "ganflow/framework/session/export_generator.hpp"
 #include "ganflow/framework/session/generate.hpp"
 #include "ganflow/framework/plugin/markdown.hpp"
@@ -155,6 +156,31 @@ int main(int argc, char** argv) {
   export_cmd->add_flag("--ema", export_ema, "The averaged weights (generator_ema); an error when the run kept none")
       ->excludes(raw_flag);
 
+  EvaluateOptions eval_opts;
+  auto* evaluate = app.add_subcommand("evaluate", "FID of a trained generator against a folder of real images, in a "
+                                                  "TorchScript feature network's space");
+  evaluate->add_option("from", eval_opts.from, "Run folder or checkpoint file")->required();
+  evaluate->add_option("--real", eval_opts.real, "Folder of real images (PNG/JPEG, grey or RGB, any size)")->required();
+  evaluate->add_option("--features", eval_opts.features, "TorchScript feature network, e.g. StyleGAN's Inception")
+      ->required();
+  evaluate->add_option("--n", eval_opts.n, "Images per set (default 10000)")->check(CLI::Range(int64_t(2), int64_t(1000000)));
+  evaluate->add_option("--bs", eval_opts.bs, "Images per batch")->check(CLI::Range(int64_t(1), int64_t(100000)));
+  evaluate->add_option("--stats", eval_opts.stats,
+                       "Reference statistics .npz (mu, sigma): read when it exists, else written "
+                       "(default: <run>/fid_reference_<hash>.npz)");
+  evaluate->add_option("--generated-stats", eval_opts.generated_stats,
+                       "Also write the generated set's statistics (.npz, pytorch-fid's format) here");
+  evaluate->add_option("--input-size", eval_opts.input_size, "Side the network takes (0: as given; Inception 299)");
+  evaluate->add_option("--channels", eval_opts.channels, "Channels the network takes (1 or 3)")->check(CLI::IsMember({1, 3}));
+  evaluate->add_option("--input-range", eval_opts.input_range, "Value range the network takes")
+      ->check(CLI::IsMember({"-1..1", "0..1", "0..255"}));
+  evaluate->add_option("--resize", eval_opts.resize, "Resize method")
+      ->check(CLI::IsMember({"bilinear", "bicubic", "nearest", "area"}));
+  evaluate->add_option("--stage", eval_opts.stage, "GAN stage (default: the last one)");
+  evaluate->add_option("--device", eval_opts.device, "cpu, cuda, cuda:N or auto");
+  bool eval_raw = false;
+  evaluate->add_flag("--raw", eval_raw, "The generator's own weights, not its average (generator_ema)");
+
   auto* reference = app.add_subcommand("reference", "Print the Markdown reference of every node type");
   reference->add_flag("--markdown", markdown, "(default) Markdown output");
 
@@ -180,6 +206,12 @@ int main(int argc, char** argv) {
       export_opts.which = export_raw ? WhichWeights::raw : export_ema ? WhichWeights::average : WhichWeights::preferred;
       const std::string summary = export_generator(export_opts, default_registry());
       std::cout << "wrote " << export_opts.out << ": " << summary << "\n";
+      return 0;
+    }
+    if (*evaluate) {
+      eval_opts.which = eval_raw ? WhichWeights::raw : WhichWeights::preferred;
+      const double fid = evaluate_run(eval_opts, default_registry());
+      std::cout << "FID " << fid << "\n";
       return 0;
     }
     if (*describe) return cmd_describe(type, as_json);

@@ -2,6 +2,7 @@
 // floor and the corrupted-real and noise baselines scored by the same code (protocol: docs/quality.md).
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -27,7 +28,7 @@ struct EvaluateSettings {  // read from the params declared in register_evaluate
 class EvaluateStage : public ganflow::Stage {
  public:
   EvaluateStage(EvaluateSettings s, std::shared_ptr<ganflow::Model> gen, std::shared_ptr<ganflow::WeightAverage> average,
-                std::shared_ptr<ganflow::NoiseSource> noise, std::shared_ptr<FmnistClassifier> extractor,
+                std::shared_ptr<ganflow::NoiseSource> noise, std::shared_ptr<FeatureExtractor> extractor,
                 std::shared_ptr<ganflow::DataSource> real, std::shared_ptr<ganflow::DataSource> train)
       : s_(s), gen_(std::move(gen)), average_(std::move(average)), noise_(std::move(noise)),
         extractor_(std::move(extractor)), real_(std::move(real)), train_(std::move(train)) {}
@@ -35,8 +36,8 @@ class EvaluateStage : public ganflow::Stage {
   void run(ganflow::RunContext& ctx) override {
     torch::Device dev = ctx.device();
     gen_->module().to(dev);
-    ctx.log(name() + ": extractor " + describe_extractor(*extractor_));
-    auto features = [&](const torch::Tensor& images) { return extract_features(*extractor_, images, s_.bs); };
+    ctx.log(name() + ": extractor " + extractor_->describe());
+    auto features = [&](const torch::Tensor& images) { return extractor_->extract(images, s_.bs); };
     // A class-conditional generator is also scored per class, against the real labels.
     const bool conditional = dynamic_cast<ganflow::ConditionalModel*>(gen_.get()) != nullptr;
     torch::Tensor real_labels, gen_labels;
@@ -64,11 +65,15 @@ class EvaluateStage : public ganflow::Stage {
             " real test images; seed " + std::to_string(seed) + (average_ ? "; the generator's averaged (EMA) weights" : ""));
     for (const auto& line : format_table(rows)) ctx.log(line);
     ganflow::json per_class;
-    if (conditional) {
-      const double agreement = class_agreement(generated_set.logits, gen_labels);
+    if (conditional) {  // agreement needs the extractor's class logits; torchscript_features has none
+      const bool logits = generated_set.logits.defined();
+      const double agreement = logits ? class_agreement(generated_set.logits, gen_labels) : std::nan("");
       const std::optional<double> icfd = intra_class_fd(generated_set.features, gen_labels, ref.set.features, real_labels);
-      per_class = {{"class_agreement", agreement}, {"intra_class_fd", icfd ? ganflow::json(*icfd) : ganflow::json(nullptr)}};
-      ctx.log(name() + ": class-conditional: class agreement " + std::to_string(agreement) + ", intra-class FD " +
+      per_class = {{"class_agreement", logits ? ganflow::json(agreement) : ganflow::json(nullptr)},
+                   {"intra_class_fd", icfd ? ganflow::json(*icfd) : ganflow::json(nullptr)}};
+      ctx.log(name() + ": class-conditional: class agreement " +
+              (logits ? std::to_string(agreement) : std::string("n/a (the feature network has no class head)")) +
+              ", intra-class FD " +
               (icfd ? std::to_string(*icfd) : std::string("n/a (a class has too few images for its covariance)")));
     }
 
@@ -80,13 +85,9 @@ class EvaluateStage : public ganflow::Stage {
                          {"noise_std", s_.noise_std},
                          {"generator_weights", average_ ? "averaged (EMA)" : "trained"},
                          {"mode_min_share", s_.q.min_share},
-                         {"extractor",
-                          {{"weights", extractor_->weights()},
-                           {"sha256", extractor_->sha256()},
-                           {"verified", extractor_->verified()},
-                           {"test_accuracy", extractor_->recorded_accuracy()},
-                           {"feature_dim", extractor_->feature_dim()}}},
+                         {"extractor", extractor_->identity()},
                          {"rows", ganflow::json::array()}};
+    out["extractor"]["verified"] = extractor_->verified();
     if (conditional) out["class_conditional"] = per_class;
     for (const auto& r : rows) out["rows"].push_back(to_json(r));
     fs::path file = fs::path(ctx.run_dir()) / (name() + ".json");
@@ -101,7 +102,7 @@ class EvaluateStage : public ganflow::Stage {
   std::shared_ptr<ganflow::Model> gen_;
   std::shared_ptr<ganflow::WeightAverage> average_;
   std::shared_ptr<ganflow::NoiseSource> noise_;
-  std::shared_ptr<FmnistClassifier> extractor_;
+  std::shared_ptr<FeatureExtractor> extractor_;
   std::shared_ptr<ganflow::DataSource> real_, train_;
 };
 }  // namespace
@@ -109,7 +110,7 @@ class EvaluateStage : public ganflow::Stage {
 void register_evaluate_stage(ganflow::Registry& r) {
   ganflow::NodeSpec s("evaluate", ganflow::NodeKind::Stage,
                       "Quality table (docs/quality.md): N generated vs N real test images in the feature space of a "
-                      "frozen fmnist_classifier -- FD, KID, class-histogram KL and modes, precision/recall -- with "
+                      "frozen fmnist_classifier or torchscript_features -- FD, KID, class-histogram KL and modes, precision/recall -- with "
                       "the real-vs-real floor (train vs test) and blurred-real, noisy-real and uniform-noise "
                       "baselines scored by the same code. A class-conditional generator also gets class agreement "
                       "(the extractor's top-1 accuracy against the requested labels) and intra-class FD (the mean of "
@@ -131,8 +132,9 @@ void register_evaluate_stage(ganflow::Registry& r) {
       .range(0, 10);
   s.input("generator", {ganflow::NodeKind::Model}, "The generator to evaluate (after the stages that train it).");
   s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
-  s.input("extractor", {ganflow::NodeKind::Model}, "fmnist_classifier with verified weights (the feature space).");
-  s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier"});
+  s.input("extractor", {ganflow::NodeKind::Model},
+          "The feature space: fmnist_classifier with verified weights, or torchscript_features (no class columns).");
+  s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier", "features"});
   s.input("real", {ganflow::NodeKind::Data}, "Real reference images: the test split (item_list, shuffle false).");
   s.input("train", {ganflow::NodeKind::Data}, "Real images disjoint from `real` (train split): floor and baselines.");
   s.input("after", {ganflow::NodeKind::Stage}, "Stages that must run first (the GAN training).", false, true);

@@ -8,11 +8,12 @@
 namespace ganflow_quality {
 
 namespace {
-void check_rows(const torch::Tensor& x, const char* which) {
-  if (x.dim() != 2) throw ganflow::Error(std::string("Fréchet distance: the ") + which + " features must be [n, d]");
+// which: "first", "second" or "" (one set).
+void check_rows(const torch::Tensor& x, const std::string& which) {
+  const std::string set = which.empty() ? "the" : "the " + which;
+  if (x.dim() != 2) throw ganflow::Error("Fréchet distance: " + set + " features must be [n, d]");
   if (x.size(0) <= x.size(1))
-    throw ganflow::Error(std::string("Fréchet distance needs more samples than feature dimensions: the ") + which +
-                         " set has N = " + std::to_string(x.size(0)) + " <= d = " + std::to_string(x.size(1)) +
+    throw ganflow::Error("Fréchet distance needs more samples than feature dimensions: " + set + " set has N = " + std::to_string(x.size(0)) + " <= d = " + std::to_string(x.size(1)) +
                          ", so its covariance is singular; use N > " + std::to_string(x.size(1)) +
                          " (the protocol uses N = 10000), or KID for small N");
 }
@@ -29,22 +30,31 @@ torch::Tensor sqrt_psd(const torch::Tensor& s) {
 }
 }  // namespace
 
-double frechet_distance(const torch::Tensor& a_in, const torch::Tensor& b_in) {
-  check_rows(a_in, "first");
-  check_rows(b_in, "second");
-  if (a_in.size(1) != b_in.size(1))
-    throw ganflow::Error("Fréchet distance: feature dimensions differ (" + std::to_string(a_in.size(1)) + " vs " +
-                         std::to_string(b_in.size(1)) + ")");
+GaussianStats gaussian_stats(const torch::Tensor& features) {
+  check_rows(features, "");
   torch::NoGradGuard ng;
-  torch::Tensor a = a_in.to(torch::kCPU, torch::kDouble), b = b_in.to(torch::kCPU, torch::kDouble);
-  torch::Tensor mu_a = a.mean(0), mu_b = b.mean(0);
-  torch::Tensor s_a = covariance(a, mu_a), s_b = covariance(b, mu_b);
-  torch::Tensor r = sqrt_psd(s_a);
-  torch::Tensor m = r.mm(s_b).mm(r);
+  torch::Tensor x = features.to(torch::kCPU, torch::kDouble);
+  torch::Tensor mu = x.mean(0);
+  return {mu, covariance(x, mu), x.size(0)};
+}
+
+double frechet_distance(const GaussianStats& a, const GaussianStats& b) {
+  if (a.mu.size(0) != b.mu.size(0))
+    throw ganflow::Error("Fréchet distance: feature dimensions differ (" + std::to_string(a.mu.size(0)) + " vs " +
+                         std::to_string(b.mu.size(0)) + ")");
+  torch::NoGradGuard ng;
+  torch::Tensor r = sqrt_psd(a.sigma);
+  torch::Tensor m = r.mm(b.sigma).mm(r);
   m = (m + m.t()) / 2;  // symmetric up to rounding; eigvalsh wants it exactly
   double tr_sqrt = at::linalg_eigvalsh(m, "L").clamp_min(0).sqrt().sum().item<double>();
-  double diff = (mu_a - mu_b).pow(2).sum().item<double>();
-  return diff + s_a.trace().item<double>() + s_b.trace().item<double>() - 2 * tr_sqrt;
+  double diff = (a.mu - b.mu).pow(2).sum().item<double>();
+  return diff + a.sigma.trace().item<double>() + b.sigma.trace().item<double>() - 2 * tr_sqrt;
+}
+
+double frechet_distance(const torch::Tensor& a, const torch::Tensor& b) {
+  check_rows(a, "first");
+  check_rows(b, "second");
+  return frechet_distance(gaussian_stats(a), gaussian_stats(b));
 }
 
 namespace {

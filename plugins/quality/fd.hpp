@@ -11,4 +11,14 @@ namespace ganflow_quality {
 // n <= d rows (singular covariance).
 double frechet_distance(const torch::Tensor& a, const torch::Tensor& b);
 
+// A feature set's Gaussian: mean [d] and unbiased covariance [d, d], float64 on the CPU (what
+// pytorch-fid stores as mu and sigma).
+struct GaussianStats {
+  torch::Tensor mu, sigma;
+  int64_t n = 0;
+};
+// Throws ganflow::Error when the set has n <= d rows.
+GaussianStats gaussian_stats(const torch::Tensor& features);
+double frechet_distance(const GaussianStats& a, const GaussianStats& b);
+
 }  // namespace ganflow_quality

@@ -1,26 +1,36 @@
 #pragma once
-// Running images through the frozen extractor: features (float64, CPU) and class logits.
+// The feature space of the quality metrics: a frozen network that turns images into feature rows
+// (fmnist_classifier, with class logits; torchscript_features, any TorchScript network).
+#include <ganflow/node.hpp>
+
 #include <torch/types.h>
 
 #include <memory>
 #include <string>
 
-#include "fmnist_classifier.hpp"
-
 namespace ganflow_quality {
 
 struct FeatureSet {
   torch::Tensor features;  // [n, d] float64 on the CPU
-  torch::Tensor logits;    // [n, 10] float32 on the CPU
+  torch::Tensor logits;    // [n, classes] float32 on the CPU; undefined when the network has no class head
 };
 
-// In eval mode, without gradients, `bs` images at a time, on the images' device.
-FeatureSet extract_features(FmnistClassifier& extractor, const torch::Tensor& images, int64_t bs);
+class FeatureExtractor {
+ public:
+  virtual ~FeatureExtractor();
+  // images [n, C, H, W] in [-1, 1] on any device; in eval mode, without gradients, `bs` at a time.
+  virtual FeatureSet extract(const torch::Tensor& images, int64_t bs) = 0;
+  virtual int64_t feature_dim() const = 0;
+  // For logs: the weights, their hash, how images are prepared.
+  virtual std::string describe() const = 0;
+  // For reports and statistics files: everything that makes two feature spaces the same.
+  virtual ganflow::json identity() const = 0;
+  // False when the weights' recorded hash did not match (reports say so).
+  virtual bool verified() const { return true; }
+};
 
-// The extractor on input `port`: an fmnist_classifier with loaded weights, else an Error.
-std::shared_ptr<FmnistClassifier> require_extractor(const ganflow::BuildContext& c, const std::string& port);
-
-// "sha256 <first 12 hex> (verified|UNVERIFIED), test accuracy x" for logs and reports.
-std::string describe_extractor(const FmnistClassifier& e);
+// The extractor on input `port`: a torchscript_features node, or an fmnist_classifier with
+// loaded weights; else an Error.
+std::shared_ptr<FeatureExtractor> require_extractor(const ganflow::BuildContext& c, const std::string& port);
 
 }  // namespace ganflow_quality

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -97,6 +98,31 @@ void FmnistClassifier::load_weights(const std::string& path, const std::string& 
     throw ganflow::Error(e.message(), node, "weights");
   }
   weights_ = file;
+}
+
+FeatureSet FmnistClassifier::extract(const torch::Tensor& images, int64_t bs) {
+  torch::NoGradGuard ng;
+  net_->to(images.device());
+  net_->eval();
+  std::vector<torch::Tensor> f, l;
+  for (int64_t s = 0; s < images.size(0); s += bs) {
+    torch::Tensor feat = features(images.narrow(0, s, std::min(bs, images.size(0) - s)));
+    l.push_back(logits_from_features(feat).to(torch::kCPU, torch::kFloat));
+    f.push_back(feat.to(torch::kCPU, torch::kDouble));
+  }
+  return {torch::cat(f), torch::cat(l)};
+}
+
+std::string FmnistClassifier::describe() const {
+  char acc[32];
+  std::snprintf(acc, sizeof acc, "%.4f", accuracy_);
+  return weights_ + " sha256 " + sha256_.substr(0, 12) + (verified_ ? " (verified)" : " (UNVERIFIED)") +
+         ", recorded test accuracy " + (std::isnan(accuracy_) ? std::string("unknown") : acc) + ", feature_dim " +
+         std::to_string(feature_dim_);
+}
+
+ganflow::json FmnistClassifier::identity() const {
+  return {{"network", "fmnist_classifier"}, {"weights", weights_}, {"sha256", sha256_}, {"feature_dim", feature_dim_}};
 }
 
 namespace {

@@ -11,6 +11,8 @@
 #include "ganflow/model.hpp"
 #include "ganflow/node.hpp"
 
+#include "features.hpp"
+
 namespace ganflow_quality {
 
 struct ClassifierNet : torch::nn::Module {
@@ -19,7 +21,7 @@ struct ClassifierNet : torch::nn::Module {
   torch::nn::Sequential head{nullptr};  // features -> 10 logits
 };
 
-class FmnistClassifier : public ganflow::Model {
+class FmnistClassifier : public ganflow::Model, public FeatureExtractor {
  public:
   enum class Output { Logits, Features };
   FmnistClassifier(int64_t feature_dim, Output output);
@@ -28,13 +30,17 @@ class FmnistClassifier : public ganflow::Model {
   torch::Tensor forward(const torch::Tensor& x) override;
   torch::Tensor features(const torch::Tensor& x) { return net_->body->forward(x); }
   torch::Tensor logits_from_features(const torch::Tensor& f) { return net_->head->forward(f); }
-  int64_t feature_dim() const { return feature_dim_; }
+  int64_t feature_dim() const override { return feature_dim_; }
+  FeatureSet extract(const torch::Tensor& images, int64_t bs) override;
+  // "<weights> sha256 <first 12 hex> (verified|UNVERIFIED), recorded test accuracy x, feature_dim d".
+  std::string describe() const override;
+  ganflow::json identity() const override;
 
   // Loads `path` (a state-dict pickle as the learner stage writes it) after checking its SHA-256
   // against the record file (JSON with "sha256"), unless `verify` is false.
   void load_weights(const std::string& path, const std::string& record, bool verify, const std::string& node);
   bool has_weights() const { return !weights_.empty(); }
-  bool verified() const { return verified_; }
+  bool verified() const override { return verified_; }
   const std::string& weights() const { return weights_; }
   const std::string& sha256() const { return sha256_; }
   double recorded_accuracy() const { return accuracy_; }  // NaN when the record has none

@@ -27,7 +27,7 @@ struct MonitorSettings {  // read from the params declared in register_quality_m
 class QualityMonitor : public ganflow::Callback {
  public:
   QualityMonitor(MonitorSettings s, std::shared_ptr<ganflow::Model> gen, std::shared_ptr<ganflow::WeightAverage> average,
-                 std::shared_ptr<ganflow::NoiseSource> noise, std::shared_ptr<FmnistClassifier> extractor,
+                 std::shared_ptr<ganflow::NoiseSource> noise, std::shared_ptr<FeatureExtractor> extractor,
                  std::shared_ptr<ganflow::DataSource> real)
       : s_(s), gen_(std::move(gen)), average_(std::move(average)), noise_(std::move(noise)),
         extractor_(std::move(extractor)), real_(std::move(real)) {}
@@ -43,10 +43,9 @@ class QualityMonitor : public ganflow::Callback {
     const bool conditional = dynamic_cast<ganflow::ConditionalModel*>(gen_.get()) != nullptr;
     if (!real_features_.defined()) {
       real_features_ =
-          extract_features(*extractor_,
-                           collect_images(*real_, s_.n, dev, name(), "real", conditional ? &real_labels_ : nullptr), s_.bs)
+          extractor_->extract(collect_images(*real_, s_.n, dev, name(), "real", conditional ? &real_labels_ : nullptr), s_.bs)
               .features;
-      std::string line = name() + ": extractor " + describe_extractor(*extractor_);
+      std::string line = name() + ": extractor " + extractor_->describe();
       if (extractor_->verified()) t.info(line);
       else t.warn(line);
     }
@@ -55,10 +54,10 @@ class QualityMonitor : public ganflow::Callback {
     with_average(average_, [&] {
       fake = generate_images(*gen_, *noise_, s_.n, s_.bs, s_.seed, dev, conditional ? &fake_labels : nullptr);
     });
-    FeatureSet fs = extract_features(*extractor_, fake, s_.bs);
+    FeatureSet fs = extractor_->extract(fake, s_.bs);
     const torch::Tensor& f = fs.features;
     if (conditional) {
-      t.record("class_agreement", class_agreement(fs.logits, fake_labels));
+      if (fs.logits.defined()) t.record("class_agreement", class_agreement(fs.logits, fake_labels));
       if (auto icfd = intra_class_fd(f, fake_labels, real_features_, real_labels_)) t.record("intra_class_fd", *icfd);
     }
     double fd = frechet_distance(f, real_features_);
@@ -92,7 +91,7 @@ class QualityMonitor : public ganflow::Callback {
   std::shared_ptr<ganflow::Model> gen_;
   std::shared_ptr<ganflow::WeightAverage> average_;  // its averaged weights are measured, when wired
   std::shared_ptr<ganflow::NoiseSource> noise_;
-  std::shared_ptr<FmnistClassifier> extractor_;
+  std::shared_ptr<FeatureExtractor> extractor_;
   std::shared_ptr<ganflow::DataSource> real_;
   torch::Tensor real_features_, real_labels_;  // the labels: class-conditional generators only
   double best_fd_ = std::numeric_limits<double>::infinity();
@@ -117,8 +116,9 @@ void register_quality_monitor(ganflow::Registry& r) {
   f.add("keep_best", &S::keep_best, true, "Write the `best` checkpoint when FD improves.");
   s.input("generator", {ganflow::NodeKind::Model}, "The generator being trained.");
   s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
-  s.input("extractor", {ganflow::NodeKind::Model}, "fmnist_classifier with verified weights.");
-  s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier"});
+  s.input("extractor", {ganflow::NodeKind::Model},
+          "The feature space: fmnist_classifier with verified weights, or torchscript_features (no class agreement).");
+  s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier", "features"});
   s.input("real", {ganflow::NodeKind::Data}, "Real images (the test split); the first n are used.");
   declare_average_input(s);
   s.factory = [f](const ganflow::BuildContext& c) {

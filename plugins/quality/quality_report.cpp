@@ -19,7 +19,7 @@ QualityRow score_set(const std::string& name, const FeatureSet& set, const Refer
   r.n = set.features.size(0);
   r.fd = frechet_distance(set.features, ref.set.features);
   r.kid = kid(set.features, ref.set.features, s.kid_subsets, s.kid_subset_size, s.seed);
-  r.hist = class_histogram(set.logits, s.min_share);
+  if (set.logits.defined()) r.hist = class_histogram(set.logits, s.min_share);
   r.pr = precision_recall(ref.set.features, ref.radii, set.features, s.k);
   return r;
 }
@@ -31,9 +31,13 @@ std::vector<std::string> format_table(const std::vector<QualityRow>& rows) {
                 "modes", "precision", "recall");
   out.push_back(line);
   for (const auto& r : rows) {
-    std::snprintf(line, sizeof line, "%-22s %7lld %11.3f %11.5f +- %7.5f %7.4f %5lld %9.4f %7.4f", r.name.c_str(),
-                  (long long)r.n, r.fd, r.kid.mean, r.kid.std, r.hist.kl_uniform, (long long)r.hist.modes,
-                  r.pr.precision, r.pr.recall);
+    char kl[16] = "    n/a", modes[16] = "  n/a";
+    if (r.hist) {
+      std::snprintf(kl, sizeof kl, "%7.4f", r.hist->kl_uniform);
+      std::snprintf(modes, sizeof modes, "%5lld", (long long)r.hist->modes);
+    }
+    std::snprintf(line, sizeof line, "%-22s %7lld %11.3f %11.5f +- %7.5f %s %s %9.4f %7.4f", r.name.c_str(),
+                  (long long)r.n, r.fd, r.kid.mean, r.kid.std, kl, modes, r.pr.precision, r.pr.recall);
     out.push_back(line);
   }
   return out;
@@ -47,9 +51,9 @@ ganflow::json to_json(const QualityRow& r) {
           {"kid_std", r.kid.std},
           {"kid_subsets", r.kid.subsets},
           {"kid_subset_size", r.kid.subset_size},
-          {"kl_uniform", r.hist.kl_uniform},
-          {"modes", r.hist.modes},
-          {"class_counts", r.hist.counts},
+          {"kl_uniform", r.hist ? ganflow::json(r.hist->kl_uniform) : ganflow::json(nullptr)},
+          {"modes", r.hist ? ganflow::json(r.hist->modes) : ganflow::json(nullptr)},
+          {"class_counts", r.hist ? ganflow::json(r.hist->counts) : ganflow::json(nullptr)},
           {"precision", r.pr.precision},
           {"recall", r.pr.recall}};
 }

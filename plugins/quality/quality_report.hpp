@@ -11,6 +11,7 @@
 #include "ganflow/params.hpp"
 #include "kid.hpp"
 #include "precision_recall.hpp"
+#include <optional>
 
 namespace ganflow_quality {
 
@@ -30,7 +31,7 @@ struct QualityRow {
   int64_t n = 0;
   double fd = 0;
   KidResult kid;
-  ClassHistogram hist;
+  std::optional<ClassHistogram> hist;  // none when the feature network has no class logits
   PrecisionRecall pr;
 };
 

@@ -9,4 +9,11 @@ std::string exception_message(const std::exception& e) {
   return e.what();
 }
 
+std::string exception_line(const std::exception& e) {
+  const std::string text = exception_message(e);
+  const std::size_t begin = text.find_first_not_of("\n ");
+  if (begin == std::string::npos) return text;
+  return text.substr(begin, text.find('\n', begin) - begin);
+}
+
 }  // namespace ganflow

@@ -19,11 +19,13 @@
 #include <sstream>
 
 #include "ganflow/error.hpp"
+#include "ganflow/exception_message.hpp"
 #include "ganflow/layers/batch_norm.hpp"
 #include "ganflow/layers/conditional_batch_norm.hpp"
 #include "ganflow/layers/dense_res_block.hpp"
 #include "ganflow/layers/self_attention.hpp"
 #include "ganflow/layers/spectral_norm.hpp"
+#include "ganflow/scripted_module.hpp"
 #include "layers/options_variant.hpp"
 
 namespace ganflow {
@@ -175,12 +177,6 @@ std::string forward_source(const nn::Module& m, const std::string& path) {
   throw Error("module '" + path + "' (" + m.name() + ") has no TorchScript form; derive it from ganflow::Scriptable");
 }
 
-std::string first_line(const std::string& text) {
-  std::size_t begin = text.find_first_not_of("\n ");
-  if (begin == std::string::npos) return text;
-  return text.substr(begin, text.find('\n', begin) - begin);
-}
-
 std::string class_name(const nn::Module& m) {
   std::string s;
   for (char ch : m.name()) s += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
@@ -189,6 +185,7 @@ std::string class_name(const nn::Module& m) {
 
 torch::jit::Module convert(const nn::Module& m, const std::string& path,
                            const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
+  if (const auto* s = dynamic_cast<const ScriptedModuleImpl*>(&m)) return s->script().deepcopy();  // already TorchScript
   const std::string src = forward_source(m, path);
   torch::jit::Module out(c10::QualifiedName("__torch__.ganflow." + class_name(m)), cu, /*shouldMangle=*/true);
   out.register_attribute("training", c10::BoolType::get(), m.is_training());
@@ -203,7 +200,7 @@ torch::jit::Module convert(const nn::Module& m, const std::string& path,
       out.define(src);
     } catch (const std::exception& e) {  // torch::jit::ErrorReport: the message, then the source around it
       throw Error("module '" + (path.empty() ? "<root>" : path) + "' (" + m.name() +
-                  "): its TorchScript does not compile: " + first_line(e.what()));
+                  "): its TorchScript does not compile: " + exception_line(e));
     }
   }
   return out;
@@ -227,7 +224,7 @@ void save_torchscript(const torch::nn::Module& module, const std::string& file, 
   try {
     m.save(tmp);
   } catch (const std::exception& e) {
-    throw Error(file + ": cannot write: " + first_line(e.what()), node);
+    throw Error(file + ": cannot write: " + exception_line(e), node);
   }
   fs::rename(tmp, file);
 }

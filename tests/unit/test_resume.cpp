@@ -453,3 +453,27 @@ TEST_CASE("a class-conditional GAN resumes bit-equal, and generate draws the cla
   REQUIRE(run({"generate", dir + "/straight", "--class", "12", "--out", dir + "/bad.png"}, dir + "/bad.log") != 0);
   CHECK_THAT(slurp(dir + "/bad.log"), Catch::Contains("--class 12 is outside the generator's classes [0, 10)"));
 }
+
+TEST_CASE("a GAN of torchscript_model networks written in PyTorch resumes bit-equal after SIGKILL", "[resume][torchscript]") {
+  std::string dir = gantest::temp_dir("resume_torchscript");
+  auto made = ganflow::test::run_python("make_scripted_models.py", {dir, "16"});
+  INFO(made.output);
+  REQUIRE(made.exit_code == 0);
+  json g = gantest::tiny_dcgan({"resume_torchscript", 11, 256, 16, 16, 16, 2},
+                               {{"epochs", 2}, {"max_batches", 8}, {"checkpoint_every", 2}, {"n_samples", 16}});
+  g["deterministic"] = true;
+  g["device"] = "cpu";
+  g["nodes"]["images"]["params"]["size"] = 16;
+  g["nodes"]["images"]["params"]["fit"] = "resize";
+  g["nodes"]["generator"] = {{"type", "torchscript_model"}, {"params", {{"file", dir + "/res_generator.pt"}}}};
+  g["nodes"]["critic"] = {{"type", "torchscript_model"}, {"params", {{"file", dir + "/res_critic.pt"}}}};
+  std::string log = straight_killed_resumed(g, dir, "train");
+  INFO(log);
+  CHECK_THAT(log, Catch::Contains("train: resumed from"));
+  require_same_weights(dir + "/straight/train_generator.pt", dir + "/killed/train_generator.pt");
+  require_same_weights(dir + "/straight/train_critic.pt", dir + "/killed/train_critic.pt");
+  // The state dicts carry the scripts' own names (BatchNorm buffers included).
+  auto sd = ganflow::load_pickle(dir + "/straight/train_generator.pt").toGenericDict();
+  CHECK(sd.contains("up1.bn1.running_mean"));
+  CHECK(sd.contains("fc.weight"));
+}

@@ -6,11 +6,14 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "ganflow/conditional_model.hpp"
+#include "ganflow/item_source.hpp"
 #include "ganflow/layers/sequential_block.hpp"
 #include "ganflow/model.hpp"
+#include "ganflow/scripted_module.hpp"
 #include "ganflow/state_dict.hpp"
 #include "ganflow/torchscript.hpp"
 #include "gan_harness.hpp"
@@ -205,4 +208,141 @@ TEST_CASE("a class-conditional generator exports as forward(z, labels) and draws
   auto r = run_ganflow("export " + dir + "/run --out " + dir + "/ema.pt --ema");
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("_ema.pt") && Catch::Contains("forward(z, labels)"));
+}
+
+namespace {
+// The networks of tests/python/make_scripted_models.py (noise 16 -> [1, 16, 16]; critic -> [1]) in a fresh folder.
+std::string scripted_models(const std::string& tag) {
+  const std::string dir = scratch_dir(tag);
+  auto r = run_python("make_scripted_models.py", {dir, "16"});
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  return dir;
+}
+
+std::string script_node(const std::string& file, const std::string& input_shape, const std::string& output_shape) {
+  return R"({"type": "torchscript_model", "params": {"file": ")" + file + R"(", "input_shape": )" + input_shape +
+         R"(, "output_shape": )" + output_shape + "}}";
+}
+}  // namespace
+
+TEST_CASE("ScriptedModule shares the script's tensors: an optimiser step and train/eval reach what the script computes",
+          "[torchscript]") {
+  const std::string dir = scripted_models("scripted_module");
+  ganflow::ScriptedModule net(dir + "/res_generator.pt", "gen", "file");
+  CHECK(net->n_inputs() == 1);
+  CHECK(net->named_parameters().size() == net->script().named_parameters().size());
+  CHECK(net->named_buffers().find("bn.running_mean"));
+  net->eval();
+  CHECK_FALSE(net->script().is_training());
+  const torch::Tensor z = torch::randn({4, 16, 1, 1});
+  torch::Tensor before = net->forward({z}).detach();
+  torch::optim::SGD opt(net->parameters(), 0.1);
+  net->forward({z}).square().mean().backward();
+  int64_t with_grad = 0;
+  for (const auto& p : net->parameters()) with_grad += p.grad().defined();
+  CHECK(with_grad == int64_t(net->parameters().size()));
+  opt.step();
+  CHECK_FALSE(torch::allclose(net->forward({z}), before));
+  // Train mode: BatchNorm normalises with the batch and moves the running statistics the optimiser's module sees.
+  net->train();
+  CHECK(net->script().is_training());
+  const torch::Tensor mean_before = net->named_buffers()["bn.running_mean"].clone();
+  net->forward({z});
+  CHECK_FALSE(torch::equal(net->named_buffers()["bn.running_mean"], mean_before));
+}
+
+TEST_CASE("torchscript_model refuses a file that is not TorchScript, a module without forward, the wrong arity and a "
+          "shape that does not fit, naming the node and file",
+          "[torchscript]") {
+  const std::string dir = scripted_models("scripted_errors");
+  auto error_of = [&](const std::string& file, const std::string& extra = "", const std::string& in = "[1, 16, 16]",
+                      const std::string& out = "[1]") {
+    std::string node = script_node(dir + "/" + file, in, out);
+    if (!extra.empty()) node.insert(node.size() - 2, ", " + extra);
+    std::string e = build_error(R"({"critic": )" + node + "}");
+    CHECK(e.find('\n') == std::string::npos);
+    return e;
+  };
+  CHECK_THAT(error_of("missing.pt"), Catch::Contains("critic") && Catch::Contains("missing.pt: no such file"));
+  CHECK_THAT(error_of("state_dict.pt"),
+             Catch::Contains("critic") && Catch::Contains("state_dict.pt: not a TorchScript file"));
+  CHECK_THAT(error_of("no_forward.pt"), Catch::Contains("no_forward.pt: the TorchScript module has no forward method"));
+  CHECK_THAT(error_of("res_critic.pt", R"("n_classes": 3)"),
+             Catch::Contains("res_critic.pt: its forward takes 1 inputs; with n_classes it must take (x, labels)"));
+  CHECK_THAT(error_of("res_critic.pt", "", "[1, 16, 16]", "[1, 1]"),
+             Catch::Contains("critic") && Catch::Contains("output_shape") &&
+                 Catch::Contains("res_critic.pt: forward of [2, 1, 16, 16] gives [2, 1], the graph expects [2, 1, 1]"));
+  CHECK_THAT(error_of("res_critic.pt", "", "[3, 16, 16]"),
+             Catch::Contains("input_shape") && Catch::Contains("res_critic.pt: forward failed"));
+  CHECK(error_of("res_critic.pt").empty());
+}
+
+namespace {
+// n real images of `src` ([-1, 1], one channel, side `size`).
+torch::Tensor real_images(const ganflow::ItemSource& src, int64_t n, int64_t size) {
+  auto out = torch::empty({n, 1, size, size}, torch::kUInt8);
+  for (int64_t i = 0; i < n; ++i) {
+    uint8_t* slot = out[i].data_ptr<uint8_t>();
+    src.read(std::size_t(i), &slot, 0);
+  }
+  return out.to(torch::kFloat32).div(127.5).sub(1);
+}
+
+double mean_image_distance(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.mean(0) - b.mean(0)).pow(2).mean().sqrt().item<double>();
+}
+}  // namespace
+
+TEST_CASE("torchscript_model trains a generator and a critic written in PyTorch, and the result exports and loads back in "
+          "Python",
+          "[torchscript][learning]") {
+  const std::string dir = scripted_models("scripted_train");
+  json g = gantest::tiny_dcgan({"scripted", 3, 2048, 32, 16, 16, 1},
+                               {{"epochs", 5}, {"log_every", 20}, {"switch_eval", false}});  // 320 steps
+  g["nodes"]["images"]["params"]["size"] = 16;
+  g["nodes"]["images"]["params"]["fit"] = "resize";
+  g["nodes"]["generator"] = json::parse(script_node(dir + "/res_generator.pt", "[16, 1, 1]", "[1, 16, 16]"));
+  g["nodes"]["critic"] = json::parse(script_node(dir + "/res_critic.pt", "[1, 16, 16]", "[1]"));
+  g["device"] = "cpu";
+  g["threads"] = 1;
+  auto built = gantest::run_graph(g.dump(), dir + "/run", torch::kCPU);
+
+  // The losses: finite at every logged step.
+  int64_t steps = 0;
+  std::ifstream metrics(dir + "/run/metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);) {
+    json rec = json::parse(line);
+    if (rec.value("kind", "") != "step") continue;
+    ++steps;
+    for (const auto& [key, value] : rec.items())
+      if (value.is_number_float()) CHECK(std::isfinite(value.get<double>()));
+  }
+  CHECK(steps >= 10);
+
+  // What it draws, before training (the scripted file itself) and after, on batch statistics
+  // as trained: the mean image moves towards the data's.
+  torch::NoGradGuard ng;
+  const torch::Tensor real = real_images(dynamic_cast<ganflow::ItemSource&>(*built.nodes.at("images")), 512, 16);
+  torch::jit::Module initial = torch::jit::load(dir + "/res_generator.pt");
+  initial.train();
+  auto& trained = dynamic_cast<ganflow::Model&>(*built.nodes.at("generator"));
+  trained.module().train();
+  torch::manual_seed(5);
+  const torch::Tensor z = torch::randn({512, 16, 1, 1});
+  const double d_before = mean_image_distance(initial.forward({z}).toTensor(), real);
+  const double d_after = mean_image_distance(trained.forward(z), real);
+  INFO("mean-image RMS distance to real: before " << d_before << ", after " << d_after);
+  CHECK(d_after < 0.5 * d_before);
+
+  // Exported again: Python loads it with torch.jit.load and draws what generate draws.
+  auto r = run_ganflow("export " + dir + "/run --out " + dir + "/trained.pt");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  r = run_ganflow("generate " + dir + "/run --n 6 --seed 5 --format pt --out " + dir + "/x.pt");
+  REQUIRE(r.exit_code == 0);
+  auto py = run_python("check_export.py", {dir + "/trained.pt", dir + "/x.pt", "5", "6", "16", "-1"});
+  INFO(py.output);
+  CHECK(py.exit_code == 0);
+  CHECK_THAT(py.output, Catch::Contains("OK"));
 }

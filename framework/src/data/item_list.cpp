@@ -10,7 +10,7 @@ std::vector<LoaderColumn> item_columns(const std::shared_ptr<ItemSource>& x, Ite
       throw Error("target = image needs a paired source (two images per item); '" + x->name() + "' has one", "", "target");
     return {{x, 0}, {x, 1}};
   }
-  if (x->label(0) < 0)
+  if (target == ItemList::Target::Label && x->label(0) < 0)
     throw Error("target = label needs a labelled source; '" + x->name() + "' has no labels (image_folder: set labels)", "",
                 "target");
   return {{x, 0}};
@@ -32,7 +32,9 @@ ItemList::ItemList(std::shared_ptr<ItemSource> x, Target target, LoaderOptions o
 
 void ItemList::to_batch(const HostBatch& host, const torch::Device& device, Batch& out) {
   out.x = images_to_device(host.images.front(), device);
-  out.y = target_ == Target::Label ? labels_to_device(host.labels, device) : images_to_device(host.images.back(), device);
+  if (target_ == Target::None) out.y = torch::Tensor();
+  else if (target_ == Target::Label) out.y = labels_to_device(host.labels, device);
+  else out.y = images_to_device(host.images.back(), device);
 }
 
 NodeSpec item_list_spec() {
@@ -41,8 +43,10 @@ NodeSpec item_list_spec() {
   s.input("x", {NodeKind::Source}, "The source.");
   Fields<ItemListSettings> f(s);
   f.add_enum("target", &ItemListSettings::target,
-             {{"label", ItemList::Target::Label}, {"image", ItemList::Target::Image}}, "label",
-             "label: y = class labels [bs] (e.g. image_folder with labels); image: y = the second image of a paired source.");
+             {{"label", ItemList::Target::Label}, {"image", ItemList::Target::Image}, {"none", ItemList::Target::None}},
+             "label",
+             "label: y = class labels [bs] (e.g. image_folder with labels); image: y = the second image of a paired "
+             "source; none: images alone (real images for the quality stages).");
   f.nest(&ItemListSettings::loader, loader_fields(s));
   s.factory = [f](const BuildContext& c) {
     ItemListSettings k = f.read(c.params());

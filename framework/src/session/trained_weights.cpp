@@ -1,8 +1,9 @@
 #include "ganflow/framework/session/trained_weights.hpp"
 
 #include <filesystem>
+#include <fstream>
 
-#include "ganflow/framework/graph/executor.hpp"
+#include "ganflow/framework/graph/graph.hpp"
 #include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/framework/train/checkpoint.hpp"
@@ -14,13 +15,20 @@ namespace fs = std::filesystem;
 namespace ganflow {
 
 TrainedModel load_trained_generator(const std::string& from, const std::string& stage_name, WhichWeights which,
-                                    const HostRegistry& registry) {
+                                    const HostRegistry& registry, const json& extra_nodes) {
   std::string dir = run_dir_of(from);
-  Graph g = load_graph((fs::path(dir) / "graph.json").string());
+  const std::string graph_file = (fs::path(dir) / "graph.json").string();
+  std::ifstream in(graph_file);
+  if (!in) throw Error(graph_file + ": cannot read the run's graph");
+  json graph = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (graph.is_discarded() || !graph.contains("nodes")) throw Error(graph_file + ": not a ganflow graph");
+  graph["nodes"].update(extra_nodes);
+  Graph g = parse_graph(graph.dump(), graph_file);
   validate_graph(g, registry);
   // The last stage (or the one named) that offers a trained generator; built, not run.
-  BuiltGraph built = build_graph(g, registry);
   TrainedModel t;
+  t.built = build_graph(g, registry);
+  const BuiltGraph& built = t.built;
   std::shared_ptr<TrainedGenerator> trained;
   for (auto& name : built.order)
     if (auto s = std::dynamic_pointer_cast<TrainedGenerator>(built.nodes.at(name)); s && (stage_name.empty() || stage_name == name))

@@ -9,5 +9,8 @@
 namespace ganflow {
 
 GANFLOW_API std::string exception_message(const std::exception& e);
+// Its first non-empty line: TorchScript's compile and load errors go on with the source around
+// the problem.
+GANFLOW_API std::string exception_line(const std::exception& e);
 
 }  // namespace ganflow

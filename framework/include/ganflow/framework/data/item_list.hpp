@@ -10,7 +10,7 @@ namespace ganflow {
 
 class ItemList : public LoaderDataSource {
  public:
-  enum class Target { Label, Image };
+  enum class Target { Label, Image, None };
   ItemList(std::shared_ptr<ItemSource> x, Target target, LoaderOptions options, int threads, std::string node);
 
  protected:

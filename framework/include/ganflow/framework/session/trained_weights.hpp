@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ganflow/data.hpp"
+#include "ganflow/framework/graph/executor.hpp"
 #include "ganflow/framework/plugin/host_registry.hpp"
 #include "ganflow/model.hpp"
 
@@ -22,11 +23,13 @@ struct TrainedModel {
   std::shared_ptr<NoiseSource> noise;   // nullptr for an image-to-image generator
   std::string weights;                  // the file the weights came from
   std::string entry;                    // its entry when a checkpoint ("generator", "average:<node>"), else ""
+  BuiltGraph built;                     // every node of the graph, built (the stages not run)
 };
 
 // `from`: a run folder (its final weights, else its last checkpoint) or one checkpoint / state-dict
-// file of a run; `stage`: the GAN stage ("": the last one that trains a generator).
+// file of a run; `stage`: the GAN stage ("": the last one that trains a generator);
+// `extra_nodes`: nodes added to the run's graph (`ganflow evaluate`'s fid stage and its inputs).
 TrainedModel load_trained_generator(const std::string& from, const std::string& stage, WhichWeights which,
-                                    const HostRegistry& registry);
+                                    const HostRegistry& registry, const json& extra_nodes = json::object());
 
 }  // namespace ganflow

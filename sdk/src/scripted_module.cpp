@@ -1,0 +1,74 @@
+#include "ganflow/scripted_module.hpp"
+
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/serialization/import.h>
+
+#include <filesystem>
+
+#include "ganflow/error.hpp"
+#include "ganflow/exception_message.hpp"
+
+namespace ganflow {
+
+namespace {
+// The same tensors under the same names, child by child.
+void mirror(const torch::jit::Module& script, torch::nn::Module& into) {
+  for (const auto& p : script.named_parameters(/*recurse=*/false))
+    into.register_parameter(p.name, p.value, /*requires_grad=*/p.value.is_floating_point());
+  for (const auto& b : script.named_buffers(/*recurse=*/false)) into.register_buffer(b.name, b.value);
+  for (const auto& c : script.named_children()) {
+    auto child = std::make_shared<torch::nn::Module>("ganflow::ScriptedModule." + c.name);
+    mirror(c.value, *child);
+    into.register_module(c.name, child);
+  }
+}
+}  // namespace
+
+ScriptedModuleImpl::ScriptedModuleImpl(const std::string& file, const std::string& node, const std::string& param)
+    : torch::nn::Module("ganflow::ScriptedModule"), file_(file), node_(node) {
+  if (!std::filesystem::is_regular_file(file)) throw Error(file + ": no such file", node, param);
+  try {
+    script_ = std::make_shared<torch::jit::Module>(torch::jit::load(file, torch::kCPU));
+  } catch (const std::exception& e) {
+    throw Error(file + ": not a TorchScript file (" + exception_line(e) + ")", node, param);
+  }
+  if (!script_->find_method("forward"))
+    throw Error(file + ": the TorchScript module has no forward method", node, param);
+  mirror(*script_, *this);
+  train(script_->is_training());
+}
+
+ScriptedModuleImpl::~ScriptedModuleImpl() = default;
+
+std::size_t ScriptedModuleImpl::n_inputs() const {
+  std::size_t n = 0;
+  for (const auto& a : script_->get_method("forward").function().getSchema().arguments())
+    n += a.name() != "self" && !a.default_value();
+  return n;
+}
+
+bool ScriptedModuleImpl::takes_argument(const std::string& name) const {
+  for (const auto& a : script_->get_method("forward").function().getSchema().arguments())
+    if (a.name() == name) return true;
+  return false;
+}
+
+torch::Tensor ScriptedModuleImpl::forward(const std::vector<torch::Tensor>& inputs, const std::map<std::string, bool>& flags) {
+  c10::IValue out;
+  try {
+    torch::jit::Kwargs kwargs;
+    for (const auto& [name, value] : flags) kwargs.emplace(name, value);
+    out = script_->get_method("forward")(std::vector<c10::IValue>(inputs.begin(), inputs.end()), kwargs);
+  } catch (const std::exception& e) {
+    throw Error(file_ + ": forward failed: " + exception_line(e), node_);
+  }
+  if (!out.isTensor()) throw Error(file_ + ": forward returned " + out.tagKind() + ", not a tensor", node_);
+  return out.toTensor();
+}
+
+void ScriptedModuleImpl::train(bool on) {
+  script_->train(on);
+  torch::nn::Module::train(on);
+}
+
+}  // namespace ganflow

@@ -1,0 +1,145 @@
+// FID on any dataset: `ganflow evaluate RUN --real FOLDER --features NET.pt` against PyTorch and
+// pytorch-fid's formula (tests/python/check_fid.py), the reference statistics cache and its
+// identity check, and the quality nodes (evaluate, quality_monitor) on a torchscript_features
+// network, which has no class logits.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "gan_harness.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using ganflow::json;
+using namespace ganflow::test;
+
+namespace {
+constexpr int64_t kReal = 40;  // real images; the feature network has 16 features
+
+// A feature network and kReal real images (tests/python/make_feature_net.py), and a tiny
+// trained run of 32x32 grey images, in `dir`.
+void prepare(const std::string& dir) {
+  auto r = run_python("make_feature_net.py", {dir, std::to_string(kReal)});
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  json g = gantest::tiny_dcgan({"fid", 3, 128, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 4}});
+  g["device"] = "cpu";
+  g["threads"] = 1;
+  std::ofstream(dir + "/graph_in.json") << g.dump(2);
+  r = run_ganflow("run " + dir + "/graph_in.json --out " + dir + "/run");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+}
+
+std::string evaluate_args(const std::string& dir, const std::string& extra = "", int input_size = 24) {
+  return "evaluate " + dir + "/run --real " + dir + "/real --features " + dir + "/feature_net.pt --n " +
+         std::to_string(kReal) + " --bs 16 --input-size " + std::to_string(input_size) + " --input-range 0..1 " + extra;
+}
+
+std::string fid_line(const std::string& output) {
+  const auto at = output.rfind("FID ");
+  return at == std::string::npos ? "" : output.substr(at, output.find('\n', at) - at);
+}
+}  // namespace
+
+TEST_CASE("ganflow evaluate measures FID against an image folder in a TorchScript network's space, as pytorch-fid would",
+          "[quality][torchscript]") {
+  const std::string dir = scratch_dir("fid_verb");
+  prepare(dir);
+  auto r = run_ganflow(evaluate_args(dir, "--generated-stats " + dir + "/gen.npz"));
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("reference statistics of 40 real images written to " + dir + "/run/fid_reference_"));
+  const std::string first = fid_line(r.output);
+  REQUIRE_FALSE(first.empty());
+  std::string ref;
+  for (const auto& e : fs::directory_iterator(dir + "/run"))
+    if (e.path().filename().string().rfind("fid_reference_", 0) == 0) ref = e.path().string();
+  REQUIRE_FALSE(ref.empty());
+
+  auto py = run_python("check_fid.py", {dir + "/feature_net.pt", dir + "/real", "24", ref, dir + "/gen.npz", dir + "/run/fid.json"});
+  INFO(py.output);
+  CHECK(py.exit_code == 0);
+  CHECK_THAT(py.output, Catch::Contains("OK"));
+
+  // A second evaluation reads the statistics back and gets the same FID.
+  r = run_ganflow(evaluate_args(dir));
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("reference statistics from " + ref + " (cached)"));
+  CHECK(fid_line(r.output) == first);
+
+  // Another resize method: statistics of its own by default; the first file named explicitly is refused.
+  r = run_ganflow(evaluate_args(dir, "--resize bicubic"));
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("real images written to") && !Catch::Contains(ref));
+  r = run_ganflow(evaluate_args(dir, "--resize bicubic --stats " + ref));
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains(ref + " was made with") && Catch::Contains("delete it or name another file"));
+  // A size the network cannot take: its forward fails when the node is built, naming the file.
+  r = run_ganflow(evaluate_args(dir, "", 20));
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("feature_net.pt: forward failed"));
+
+  // A truncated statistics file and a missing real folder: one-line errors naming them.
+  fs::copy_file(ref, dir + "/cut.npz");
+  fs::resize_file(dir + "/cut.npz", fs::file_size(ref) / 2);
+  r = run_ganflow(evaluate_args(dir, "--stats " + dir + "/cut.npz"));
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains(dir + "/cut.npz"));
+  r = run_ganflow("evaluate " + dir + "/run --real " + dir + "/nowhere --features " + dir + "/feature_net.pt");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("nowhere': no such folder"));
+}
+
+TEST_CASE("evaluate and quality_monitor score in a torchscript_features space, class columns n/a", "[quality][torchscript]") {
+  const std::string dir = scratch_dir("fid_nodes");
+  auto r = run_python("make_feature_net.py", {dir, std::to_string(kReal)});
+  REQUIRE(r.exit_code == 0);
+  json g = gantest::tiny_dcgan({"fid_nodes", 3, 128, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 4}});
+  g["device"] = "cpu";
+  g["threads"] = 1;
+  auto& n = g["nodes"];
+  n["real"] = {{"type", "image_folder"}, {"params", {{"root", dir + "/real"}, {"size", 32}, {"channels", 1}}}};
+  n["real_data"] = {{"type", "item_list"}, {"inputs", {{"x", "real"}}}, {"params", {{"bs", 16}, {"shuffle", false}, {"target", "none"}}}};
+  n["features"] = {{"type", "torchscript_features"},
+                   {"params", {{"file", dir + "/feature_net.pt"}, {"input_size", 24}, {"input_range", "0..1"}}}};
+  n["monitor"] = {{"type", "quality_monitor"},
+                  {"inputs", {{"generator", "generator"}, {"noise", "noise"}, {"extractor", "features"}, {"real", "real_data"}}},
+                  {"params", {{"n", 32}, {"bs", 16}, {"kid_subset_size", 16}}}};
+  n["train"]["inputs"]["callbacks"] = json::array({"monitor"});
+  n["evaluate"] = {{"type", "evaluate"},
+                   {"inputs",
+                    {{"generator", "generator"}, {"noise", "noise"}, {"extractor", "features"}, {"real", "real_data"},
+                     {"train", "real_data"}, {"after", json::array({"train"})}}},
+                   {"params", {{"n", 32}, {"bs", 16}, {"kid_subset_size", 16}}}};
+  std::ofstream(dir + "/graph_in.json") << g.dump(2);
+  r = run_ganflow("run " + dir + "/graph_in.json --out " + dir + "/run");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("extractor " + dir + "/feature_net.pt sha256 "));
+
+  int64_t epoch_rows = 0;
+  std::ifstream metrics(dir + "/run/metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);) {
+    json rec = json::parse(line);
+    if (rec.value("kind", "") != "epoch") continue;
+    ++epoch_rows;
+    REQUIRE(rec.contains("fd"));
+    CHECK(std::isfinite(rec["fd"].get<double>()));
+    CHECK_FALSE(rec.contains("class_agreement"));
+  }
+  CHECK(epoch_rows == 1);
+  const json report = gantest::read_json(dir + "/run/evaluate.json");
+  REQUIRE(report["rows"].size() == 5);
+  for (const auto& row : report["rows"]) {
+    CHECK(row["kl_uniform"].is_null());
+    CHECK(std::isfinite(row["fd"].get<double>()));
+  }
+  CHECK(report["extractor"]["network"] == "torchscript");
+  CHECK(report["extractor"]["input_size"] == 24);
+}
