@@ -1,6 +1,7 @@
 #include "ganflow/scripted_module.hpp"
 
 #include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/passes/subgraph_rewrite.h>
 #include <torch/csrc/jit/serialization/import.h>
 
 #include <filesystem>
@@ -11,6 +12,19 @@
 namespace ganflow {
 
 namespace {
+// Every aten::conv_transpose2d of `m`'s methods (and its submodules') becomes `to` (ganflow's
+// fast path, layers/conv_transpose_op.cpp), or back.
+void route_conv_transpose(torch::jit::Module& m, bool fast) {
+  const std::string args = "(%x, %w, %b, %s, %p, %op, %g, %d)";
+  auto graph = [&](const char* op) {
+    return "graph" + args + ":\n  %r = " + op + args + "\n  return (%r)";
+  };
+  torch::jit::SubgraphRewriter rewriter;
+  rewriter.RegisterRewritePattern(graph(fast ? "aten::conv_transpose2d" : "ganflow::conv_transpose2d"),
+                                  graph(fast ? "ganflow::conv_transpose2d" : "aten::conv_transpose2d"));
+  for (const auto& sub : m.modules()) rewriter.runOnModule(sub);
+}
+
 // The same tensors under the same names, child by child.
 void mirror(const torch::jit::Module& script, torch::nn::Module& into) {
   for (const auto& p : script.named_parameters(/*recurse=*/false))
@@ -34,11 +48,18 @@ ScriptedModuleImpl::ScriptedModuleImpl(const std::string& file, const std::strin
   }
   if (!script_->find_method("forward"))
     throw Error(file + ": the TorchScript module has no forward method", node, param);
+  route_conv_transpose(*script_, /*fast=*/true);
   mirror(*script_, *this);
   train(script_->is_training());
 }
 
 ScriptedModuleImpl::~ScriptedModuleImpl() = default;
+
+torch::jit::Module ScriptedModuleImpl::portable_copy() const {
+  torch::jit::Module copy = script_->clone();  // its own types and methods: the script keeps the fast op
+  route_conv_transpose(copy, /*fast=*/false);
+  return copy;
+}
 
 std::size_t ScriptedModuleImpl::n_inputs() const {
   std::size_t n = 0;

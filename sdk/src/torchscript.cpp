@@ -185,7 +185,7 @@ std::string class_name(const nn::Module& m) {
 
 torch::jit::Module convert(const nn::Module& m, const std::string& path,
                            const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
-  if (const auto* s = dynamic_cast<const ScriptedModuleImpl*>(&m)) return s->script().deepcopy();  // already TorchScript
+  if (const auto* s = dynamic_cast<const ScriptedModuleImpl*>(&m)) return s->portable_copy();  // already TorchScript
   const std::string src = forward_source(m, path);
   torch::jit::Module out(c10::QualifiedName("__torch__.ganflow." + class_name(m)), cu, /*shouldMangle=*/true);
   out.register_attribute("training", c10::BoolType::get(), m.is_training());

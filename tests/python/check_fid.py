@@ -4,7 +4,9 @@
   ([-1, 1] -> 3 channels -> bilinear resize to SIZE, align_corners false -> [0, 1]);
 - the FD ganflow reported equals pytorch-fid's formula (scipy.linalg.sqrtm) on the two
   statistics files, relative difference <= 1e-3.
-Usage: check_fid.py NET REAL_DIR SIZE REF_NPZ GEN_NPZ FID_JSON"""
+It also writes the reference statistics as pytorch-fid would (np.savez: mu and sigma alone) and
+compressed (np.savez_compressed) to OUT_DIR/plain.npz and OUT_DIR/compressed.npz, for ganflow to read.
+Usage: check_fid.py NET REAL_DIR SIZE REF_NPZ GEN_NPZ FID_JSON OUT_DIR"""
 import glob
 import json
 import os
@@ -31,7 +33,7 @@ def pytorch_fid_distance(mu1, sigma1, mu2, sigma2, eps=1e-6):
 
 
 def main():
-    net, real_dir, size, ref, gen, fid_json = sys.argv[1:7]
+    net, real_dir, size, ref, gen, fid_json, out_dir = sys.argv[1:8]
     size = int(size)
     c = Checker()
     images = [np.asarray(Image.open(p).convert("L")) for p in sorted(glob.glob(os.path.join(real_dir, "*.png")))]
@@ -51,6 +53,8 @@ def main():
     with open(fid_json) as fh:
         got = json.load(fh)["fd"]
     c.true(f"FD {got} vs pytorch-fid's {want}: relative difference <= 1e-3", abs(got - want) <= 1e-3 * abs(want))
+    np.savez(os.path.join(out_dir, "plain.npz"), mu=stats["mu"], sigma=stats["sigma"])
+    np.savez_compressed(os.path.join(out_dir, "compressed.npz"), mu=stats["mu"], sigma=stats["sigma"])
     c.finish()
 
 

@@ -1,6 +1,7 @@
 """Networks ganflow does not ship, written and scripted in PyTorch, for the torchscript_model
 tests: a residual generator (noise [bs, NZ, 1, 1] -> [bs, 1, 16, 16] in [-1, 1], nearest
-upsampling, BatchNorm) and a residual critic ([bs, 1, 16, 16] -> [bs, 1]); plus the bad inputs:
+upsampling, BatchNorm), a residual critic ([bs, 1, 16, 16] -> [bs, 1]) and a DCGAN generator of
+transposed convolutions (dcgan_generator.pt); plus the bad inputs:
 a torch.save'd state dict (not TorchScript) and a scripted module without forward.
 Usage: make_scripted_models.py OUT_DIR NZ"""
 import sys
@@ -55,6 +56,14 @@ class ResCritic(nn.Module):
         return self.fc(h.flatten(1))
 
 
+def dcgan_generator(nz: int) -> nn.Module:
+    """A DCGAN generator of stock transposed convolutions: noise [bs, NZ, 1, 1] -> [bs, 1, 16, 16]."""
+    return nn.Sequential(
+        nn.ConvTranspose2d(nz, 32, 4, 1, 0, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+        nn.ConvTranspose2d(32, 16, 4, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+        nn.ConvTranspose2d(16, 1, 4, 2, 1), nn.Tanh())
+
+
 class NoForward(nn.Module):
     def __init__(self):
         super().__init__()
@@ -70,6 +79,7 @@ def main():
     torch.manual_seed(0)
     torch.jit.script(ResGenerator(nz)).save(f"{out}/res_generator.pt")
     torch.jit.script(ResCritic()).save(f"{out}/res_critic.pt")
+    torch.jit.script(dcgan_generator(nz)).save(f"{out}/dcgan_generator.pt")
     torch.save(ResCritic().state_dict(), f"{out}/state_dict.pt")
     torch.jit.script(NoForward()).save(f"{out}/no_forward.pt")
     print("OK")

@@ -252,6 +252,57 @@ TEST_CASE("ScriptedModule shares the script's tensors: an optimiser step and tra
   CHECK_FALSE(torch::equal(net->named_buffers()["bn.running_mean"], mean_before));
 }
 
+namespace {
+// How often `op` appears in the forward graphs of `m` and its submodules.
+int64_t op_count(const torch::jit::Module& m, const std::string& op) {
+  int64_t n = 0;
+  for (const auto& sub : m.modules())
+    if (auto method = sub.find_method("forward")) {
+      const std::string g = method->graph()->toString();
+      for (auto at = g.find(op); at != std::string::npos; at = g.find(op, at + 1)) ++n;
+    }
+  return n;
+}
+}  // namespace
+
+TEST_CASE("an imported network's transposed convolutions take ganflow's fast path, and its export needs no ganflow",
+          "[torchscript]") {
+  const std::string dir = scripted_models("scripted_fast_path");
+  ganflow::ScriptedModule net(dir + "/dcgan_generator.pt", "gen", "file");
+  CHECK(op_count(net->script(), "ganflow::conv_transpose2d") == 3);
+  CHECK(op_count(net->script(), "aten::conv_transpose2d") == 0);
+  // The same forward and gradients as the file run by torch::jit::load alone.
+  torch::jit::Module stock = torch::jit::load(dir + "/dcgan_generator.pt");
+  REQUIRE(op_count(stock, "aten::conv_transpose2d") == 3);
+  const torch::Tensor z = torch::randn({4, 16, 1, 1});
+  const torch::Tensor y = net->forward({z}), want = stock.forward({z}).toTensor();
+  CHECK(torch::allclose(y, want, 1e-4, 1e-5));
+  (y * want.detach()).sum().backward();
+  stock.forward({z}).toTensor().mul(want.detach()).sum().backward();
+  int64_t compared = 0;
+  const auto stock_params = stock.named_parameters();
+  for (const auto& p : stock_params) {
+    INFO(p.name);
+    const torch::Tensor* mine = net->named_parameters().find(p.name);
+    REQUIRE(mine);
+    CHECK(torch::allclose(mine->grad(), p.value.grad(), 1e-4, 1e-5));
+    ++compared;
+  }
+  CHECK(compared == 8);  // three convolutions (the last with a bias) and two BatchNorms
+
+  // Exported: aten's op again, in a file Python loads without ganflow; the network keeps the fast op.
+  torch::jit::Module exported = ganflow::to_torchscript(*net, "gen");
+  CHECK(op_count(exported, "ganflow::") == 0);
+  CHECK(op_count(exported, "aten::conv_transpose2d") == 3);
+  CHECK(op_count(net->script(), "ganflow::conv_transpose2d") == 3);
+  exported.save(dir + "/exported.pt");
+  auto r = run_shell(shell_quote(test_python()) + " -c \"import torch; g = torch.jit.load('" + dir +
+                     "/exported.pt'); print(tuple(g(torch.randn(2, 16, 1, 1)).shape))\"");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("(2, 1, 16, 16)"));
+}
+
 TEST_CASE("torchscript_model refuses a file that is not TorchScript, a module without forward, the wrong arity and a "
           "shape that does not fit, naming the node and file",
           "[torchscript]") {

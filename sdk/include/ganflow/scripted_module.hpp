@@ -4,6 +4,7 @@
 // registered under their dotted names on a tree of plain modules that mirrors the script's,
 // holding the very same tensors, so the optimiser's steps, state-dict loads, checkpoints and
 // device moves act on what the script computes with; train()/eval() set the script's mode.
+// Its transposed convolutions run on ganflow's fast CPU path, as FastConvTranspose2d's do.
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
@@ -35,7 +36,11 @@ class GANFLOW_API ScriptedModuleImpl : public torch::nn::Module {
   // Whether its forward has an argument of this name.
   bool takes_argument(const std::string& name) const;
   void train(bool on = true) override;
+  // The script as it runs: its transposed convolutions take ganflow's fast CPU path
+  // (layers/conv_transpose.hpp) through the op ganflow::conv_transpose2d.
   const torch::jit::Module& script() const { return *script_; }
+  // A copy with the current weights that needs no ganflow: aten's transposed convolution back.
+  torch::jit::Module portable_copy() const;
   const std::string& file() const { return file_; }
 
  private:

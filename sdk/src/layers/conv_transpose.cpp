@@ -77,27 +77,42 @@ torch::Tensor conv_transpose2d_1x1_input(const torch::Tensor& x, const torch::Te
   return bias.defined() ? y + cast(bias).view({1, -1, 1, 1}) : y;
 }
 
+ConvTransposePath conv_transpose_path(const torch::Tensor& input, const torch::Tensor& weight, torch::IntArrayRef stride,
+                                      torch::IntArrayRef padding, torch::IntArrayRef output_padding, int64_t groups,
+                                      torch::IntArrayRef dilation) {
+  // output_padding >= stride (allowed with dilation) has no convolution it is the gradient of.
+  bool representable = input.dim() == 4 && output_padding.size() == 2 && stride.size() == 2 &&
+                       output_padding[0] < stride[0] && output_padding[1] < stride[1];
+  if (!fast_conv_applies(input) || !representable) return ConvTransposePath::stock;
+  bool plain = groups == 1 && detail::all_equal(dilation, 1) && detail::all_equal(output_padding, 0);
+  if (plain && detail::all_equal(padding, 0) && input.size(2) == 1 && input.size(3) == 1) return ConvTransposePath::matmul;
+  if (weight.size(1) > 2) return ConvTransposePath::via_conv;  // output channels per group
+  return groups == 1 ? ConvTransposePath::via_conv_unfold_weight_grad : ConvTransposePath::stock;
+}
+
 ConvTransposePath conv_transpose_path(const FastConvTranspose2dImpl& m, const torch::Tensor& input) {
   const auto& o = m.options;
-  bool cpu = fast_conv_applies(input) && detail::option_if<torch::enumtype::kZeros>(o.padding_mode());
-  // output_padding >= stride (allowed with dilation) has no convolution it is the gradient of.
-  bool representable = o.output_padding()->at(0) < o.stride()->at(0) && o.output_padding()->at(1) < o.stride()->at(1);
-  if (!cpu || !representable) return ConvTransposePath::stock;
-  const auto& pad = detail::option_get<torch::ExpandingArray<2>>(o.padding());
-  bool plain = o.groups() == 1 && detail::all_equal(*o.dilation(), 1) && detail::all_equal(*o.output_padding(), 0);
-  if (plain && detail::all_equal(*pad, 0) && input.size(2) == 1 && input.size(3) == 1) return ConvTransposePath::matmul;
-  if (o.out_channels() / o.groups() > 2) return ConvTransposePath::via_conv;
-  return o.groups() == 1 ? ConvTransposePath::via_conv_unfold_weight_grad : ConvTransposePath::stock;
+  if (!detail::option_if<torch::enumtype::kZeros>(o.padding_mode())) return ConvTransposePath::stock;
+  return conv_transpose_path(input, m.weight, *o.stride(), *detail::option_get<torch::ExpandingArray<2>>(o.padding()),
+                             *o.output_padding(), o.groups(), *o.dilation());
+}
+
+torch::Tensor fast_conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                    torch::IntArrayRef stride, torch::IntArrayRef padding,
+                                    torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation) {
+  const ConvTransposePath path = conv_transpose_path(x, weight, stride, padding, output_padding, groups, dilation);
+  if (path == ConvTransposePath::stock)
+    return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation);
+  if (path == ConvTransposePath::matmul) return conv_transpose2d_1x1_input(x, weight, bias);
+  return conv_transpose2d_via_conv(x, weight, bias, stride, padding, output_padding, groups, dilation,
+                                   path == ConvTransposePath::via_conv ? WeightGrad::convolution : WeightGrad::unfold);
 }
 
 torch::Tensor FastConvTranspose2dImpl::forward(const torch::Tensor& input) {
-  ConvTransposePath path = conv_transpose_path(*this, input);
-  if (path == ConvTransposePath::stock) return torch::nn::ConvTranspose2dImpl::forward(input);
-  if (path == ConvTransposePath::matmul) return conv_transpose2d_1x1_input(input, weight, bias);
+  if (conv_transpose_path(*this, input) == ConvTransposePath::stock) return torch::nn::ConvTranspose2dImpl::forward(input);
   auto pad = detail::option_get<torch::ExpandingArray<2>>(options.padding());
-  return conv_transpose2d_via_conv(input, weight, bias, *options.stride(), *pad, *options.output_padding(),
-                                   options.groups(), *options.dilation(),
-                                   path == ConvTransposePath::via_conv ? WeightGrad::convolution : WeightGrad::unfold);
+  return fast_conv_transpose2d(input, weight, bias, *options.stride(), *pad, *options.output_padding(), options.groups(),
+                               *options.dilation());
 }
 
 }  // namespace ganflow::layers

@@ -34,6 +34,17 @@ TORCH_MODULE(FastConvTranspose2d);
 //   oneDNN's weight gradient makes via_conv slower than stock there); otherwise stock.
 enum class ConvTransposePath { stock, matmul, via_conv, via_conv_unfold_weight_grad };
 GANFLOW_API ConvTransposePath conv_transpose_path(const FastConvTranspose2dImpl& module, const torch::Tensor& input);
+// The same rule for torch::conv_transpose2d's arguments (zero padding mode).
+GANFLOW_API ConvTransposePath conv_transpose_path(const torch::Tensor& input, const torch::Tensor& weight,
+                                                  torch::IntArrayRef stride, torch::IntArrayRef padding,
+                                                  torch::IntArrayRef output_padding, int64_t groups,
+                                                  torch::IntArrayRef dilation);
+// torch::conv_transpose2d through the path the rule picks. Registered as the TorchScript op
+// ganflow::conv_transpose2d, which ScriptedModule puts in place of aten::conv_transpose2d.
+GANFLOW_API torch::Tensor fast_conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight,
+                                                const torch::Tensor& bias, torch::IntArrayRef stride,
+                                                torch::IntArrayRef padding, torch::IntArrayRef output_padding,
+                                                int64_t groups, torch::IntArrayRef dilation);
 
 // How the fast path computes the weight gradient: the convolution primitive (oneDNN), or
 // unfold(grad_y) and one matrix product (groups 1 and output_padding < stride only; faster
