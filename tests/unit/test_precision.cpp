@@ -9,6 +9,7 @@
 
 #include "ganflow/framework/train/autocast_scope.hpp"
 #include "ganflow/framework/train/loss_scaler.hpp"
+#include "ganflow/framework/train/precision.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
 #include "ganflow/model.hpp"
 #include "gan_harness.hpp"
@@ -257,4 +258,41 @@ TEST_CASE("a learner stage trains in bf16 with channels-last, its model staying 
     CHECK(p.scalar_type() == at::kFloat);
     if (p.dim() == 4) CHECK(p.is_contiguous(torch::MemoryFormat::ChannelsLast));
   }
+}
+
+TEST_CASE("precision auto chooses bf16 where the hardware has native bf16 and fp32 elsewhere, saying why", "[precision]") {
+  using ganflow::choose_precision;
+  ganflow::CpuIsa avx2;
+  avx2.avx2 = true;
+  ganflow::CpuIsa zen4 = avx2, spr = avx2;
+  zen4.avx512f = zen4.avx512_bf16 = true;
+  spr.avx512f = spr.avx512_bf16 = spr.amx_bf16 = true;
+  CHECK(choose_precision(kCpu, spr, false).precision == "bf16");
+  CHECK_THAT(choose_precision(kCpu, spr, false).reason, Catch::Contains("AMX-BF16"));
+  CHECK(choose_precision(kCpu, zen4, false).precision == "bf16");
+  CHECK_THAT(choose_precision(kCpu, zen4, false).reason, Catch::Contains("AVX512-BF16"));
+  CHECK(choose_precision(kCpu, avx2, false).precision == "fp32");
+  CHECK_THAT(choose_precision(kCpu, avx2, false).reason, Catch::Contains("(AVX2)") && Catch::Contains("emulated"));
+  const torch::Device gpu(torch::kCUDA, 0);
+  CHECK(choose_precision(gpu, avx2, true).precision == "bf16");
+  CHECK(choose_precision(gpu, spr, false).precision == "fp32");
+
+  // This machine: the test reads the CPU's flags itself; a run with auto logs the choice and
+  // trains step for step as the explicit precision does.
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line) && line.rfind("flags", 0) != 0) {
+  }
+  const bool native_bf16 = line.find(" amx_bf16") != std::string::npos || line.find(" avx512_bf16") != std::string::npos;
+  const std::string want = native_bf16 ? "bf16" : "fp32";
+  const std::string dir_auto = gantest::temp_dir("precision_auto"), dir_explicit = gantest::temp_dir("precision_explicit");
+  gantest::run_graph(tiny_gan({{"precision", "auto"}, {"max_batches", 3}}), dir_auto, kCpu);
+  gantest::run_graph(tiny_gan({{"precision", want}, {"max_batches", 3}}), dir_explicit, kCpu);
+  std::ifstream log(dir_auto + "/log.txt");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains("train: precision auto -> " + want + " on cpu ("));
+  auto a = step_records(dir_auto), b = step_records(dir_explicit);
+  REQUIRE(a.size() == 3);
+  REQUIRE(b.size() == 3);
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i]["train_loss"].get<double>() == b[i]["train_loss"].get<double>());
 }

@@ -1,5 +1,6 @@
 #include "ganflow/framework/train/precision.hpp"
 
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/torch.h>
 
 namespace ganflow {
@@ -7,16 +8,33 @@ namespace ganflow {
 Fields<PrecisionSettings> precision_fields(NodeSpec& spec) {
   Fields<PrecisionSettings> f(spec);
   const PrecisionSettings d;
-  f.add_enum("precision", &PrecisionSettings::precision, {"fp32", "bf16", "fp16"}, d.precision,
+  f.add_enum("precision", &PrecisionSettings::precision, {"fp32", "bf16", "fp16", "auto"}, d.precision,
              "Mixed precision: forward and loss under autocast in bf16 or fp16 (fp16 with dynamic loss "
-             "scaling; CUDA only), weights and optimiser state stay fp32.");
+             "scaling; CUDA only), weights and optimiser state stay fp32. auto: bf16 where the hardware "
+             "has native bf16 (a CPU with AMX or AVX512-BF16, a CUDA GPU with bf16 cuDNN), else fp32; "
+             "the stage logs which and why.");
   f.add("channels_last", &PrecisionSettings::channels_last, d.channels_last,
         "Models' 4-D weights and the image batches in channels-last layout (NHWC: faster convolutions on tensor cores).");
   return f;
 }
 
+PrecisionChoice choose_precision(const torch::Device& device, const CpuIsa& isa, bool cuda_bf16) {
+  if (device.is_cuda())
+    return cuda_bf16 ? PrecisionChoice{"bf16", "the GPU's cuDNN runs bf16 convolutions"}
+                     : PrecisionChoice{"fp32", "the GPU's cuDNN has no bf16 convolutions"};
+  if (isa.amx_bf16) return {"bf16", "the CPU has AMX-BF16"};
+  if (isa.avx512_bf16) return {"bf16", "the CPU has AVX512-BF16"};
+  return {"fp32", "the CPU has no native bf16 (" + isa.describe() + "): bf16 would be emulated"};
+}
+
+PrecisionChoice choose_precision(const torch::Device& device) {
+  const bool cuda_bf16 = device.is_cuda() && at::detail::getCUDAHooks().supportsBFloat16ConvolutionWithCuDNNv8();
+  return choose_precision(device, cpu_isa(), cuda_bf16);
+}
+
 std::optional<at::ScalarType> autocast_dtype_for(const PrecisionSettings& s, const torch::Device& device,
                                                  const std::string& node) {
+  if (s.precision == "auto") return choose_precision(device).precision == "bf16" ? std::optional(at::kBFloat16) : std::nullopt;
   if (s.precision == "bf16") return at::kBFloat16;
   if (s.precision != "fp16") return std::nullopt;
   if (!device.is_cuda())

@@ -57,6 +57,10 @@ void TrainingStage::run(RunContext& ctx) {
   dist_ = host ? host->dist() : nullptr;
   device_ = ctx.device();
   autocast_ = autocast_dtype_for(s_.precision, device_, name());
+  if (s_.precision.precision == "auto") {
+    const PrecisionChoice c = choose_precision(device_);
+    ctx.log(name() + ": precision auto -> " + c.precision + " on " + device_.str() + " (" + c.reason + ")");
+  }
   scaler_ = LossScaler(s_.precision.precision == "fp16");
   prepare(device_);
   const std::vector<Optim*> scheduled = optimizers();  // once: not a vector per batch

@@ -7,19 +7,32 @@
 #include <optional>
 
 #include "ganflow/fields.hpp"
+#include "ganflow/framework/train/cpu_isa.hpp"
 
 namespace ganflow {
 
 struct PrecisionSettings {
-  std::string precision = "fp32";  // fp32 | bf16 | fp16
+  std::string precision = "fp32";  // fp32 | bf16 | fp16 | auto
   bool channels_last = false;
 };
+
+// What `precision: auto` runs on a device, and why (logged by the stage).
+struct PrecisionChoice {
+  std::string precision;  // fp32 | bf16
+  std::string reason;
+};
+// bf16 on a CPU with AMX-BF16 or AVX512-BF16 (native bf16 dot products: measured 1.5-1.7x fp32
+// for the default DCGAN on an AVX512-BF16 EPYC) and on a CUDA device whose cuDNN runs bf16
+// convolutions; fp32 elsewhere, where bf16 is emulated and slower.
+PrecisionChoice choose_precision(const torch::Device& device, const CpuIsa& isa, bool cuda_bf16);
+// The same for this machine.
+PrecisionChoice choose_precision(const torch::Device& device);
 
 // Declares precision and channels_last on a stage spec.
 Fields<PrecisionSettings> precision_fields(NodeSpec& spec);
 
-// The autocast dtype on `device` (nullopt for fp32). fp16 on a CPU is an Error naming
-// `node` and the param: LibTorch's CPU autocast has no fp16.
+// The autocast dtype on `device` (nullopt for fp32; auto as choose_precision). fp16 on a CPU is
+// an Error naming `node` and the param: LibTorch's CPU autocast has no fp16.
 std::optional<at::ScalarType> autocast_dtype_for(const PrecisionSettings& s, const torch::Device& device,
                                                  const std::string& node);
 
