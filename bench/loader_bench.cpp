@@ -18,6 +18,7 @@
 #include "ganflow/framework/graph/executor.hpp"
 #include "ganflow/framework/session/session.hpp"
 #include "ganflow/framework/graph/validate.hpp"
+#include "ganflow/framework/session/steady_heap.hpp"
 #include "ganflow/item_source.hpp"
 
 using namespace ganflow;
@@ -25,10 +26,10 @@ using namespace ganflow;
 namespace {
 
 // What a user's graph holds: labelled images and the learner batches built on them.
-BuiltGraph build(const std::string& root, int64_t bs, int threads) {
+BuiltGraph build(const std::string& root, int64_t bs, int threads, int64_t size) {
   json nodes = {
       {"images",
-       {{"type", "image_folder"}, {"params", {{"root", root}, {"channels", 3}, {"size", 64}, {"labels", true}}}}},
+       {{"type", "image_folder"}, {"params", {{"root", root}, {"channels", 3}, {"size", size}, {"labels", true}}}}},
       {"data", {{"type", "item_list"}, {"inputs", {{"x", "images"}}}, {"params", {{"bs", bs}, {"threads", threads}}}}}};
   Graph g = parse_graph(json{{"name", "loader_bench"}, {"seed", 1}, {"nodes", nodes}}.dump());
   validate_graph(g, default_registry());  // the registry a Session runs with
@@ -82,12 +83,15 @@ int main(int argc, char** argv) {
   app.add_option("--root", root)->required();
   app.add_option("--threads", threads, "loader threads, or DataLoader workers");
   app.add_option("--bs", bs);
+  int64_t size = 64;
+  app.add_option("--size", size, "image side the images are loaded at (the files' own: no resize)");
   CLI11_PARSE(app, argc, argv);
+  steady_heap();  // the ganflow program's malloc policy, for every runner of this program
   // One intra-op thread everywhere: the float conversion is not what is measured.
   at::set_num_threads(1);
   const torch::Device cpu(torch::kCPU);
 
-  BuiltGraph g = build(root, bs, threads);
+  BuiltGraph g = build(root, bs, threads, size);
   auto source = std::dynamic_pointer_cast<ItemSource>(g.nodes.at("images"));
   auto data = std::dynamic_pointer_cast<DataSource>(g.nodes.at("data"));
 

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <unistd.h>  // getpid
 
+#include "ganflow/framework/data/device_batch.hpp"
 #include "ganflow/data.hpp"
 #include "ganflow/framework/data/gan_item_list.hpp"
 #include "ganflow/image_grid.hpp"
@@ -215,4 +216,30 @@ TEST_CASE("a GAN stage counts skipped bad items in its epoch rows and logs the f
   std::string log((std::istreambuf_iterator<char>(log_file)), std::istreambuf_iterator<char>());
   CHECK_THAT(log, Catch::Contains("warning: train: skipped 1 bad item in epoch 0; the first: ") &&
                       Catch::Contains("zz_broken.png") && Catch::Contains("skipped 1 bad item in epoch 1"));
+}
+
+TEST_CASE("the loader's float batches are reused once released, and never while a batch or a view holds them",
+          "[data][loader]") {
+  ganflow::BatchBuffers buffers;
+  const torch::Device cpu(torch::kCPU);
+  const torch::Tensor u8 = torch::randint(0, 256, {4, 3, 8, 8}, torch::kUInt8);
+  const torch::Tensor want = ganflow::images_to_device(u8, cpu);
+  torch::Tensor a = buffers.images(u8, cpu), b = buffers.images(u8, cpu);
+  CHECK(torch::equal(a, want));
+  CHECK(a.data_ptr() != b.data_ptr());  // a is still held: b has a buffer of its own
+  const void* a_memory = a.data_ptr();
+  torch::Tensor view = a.narrow(0, 0, 2);
+  a = torch::Tensor();
+  torch::Tensor c = buffers.images(u8 + 1, cpu);
+  CHECK(c.data_ptr() != a_memory);  // a's memory is still seen through the view
+  CHECK(torch::equal(view, want.narrow(0, 0, 2)));
+  view = torch::Tensor();
+  torch::Tensor d = buffers.images(u8, cpu);
+  CHECK(d.data_ptr() == a_memory);  // released: reused, and converted as images_to_device does
+  CHECK(torch::equal(d, want));
+  CHECK(torch::equal(c, ganflow::images_to_device(u8 + 1, cpu)));
+  // Another shape (an epoch's last, smaller batch) gets a buffer of its own shape.
+  torch::Tensor e = buffers.images(u8.narrow(0, 0, 3), cpu);
+  CHECK(e.size(0) == 3);
+  CHECK(torch::equal(e, want.narrow(0, 0, 3)));
 }

@@ -13,6 +13,28 @@ torch::Tensor images_to_device(const torch::Tensor& u8, const torch::Device& dev
   return unit_from_pixels(u8.to(device, torch::kUInt8, /*non_blocking=*/true));
 }
 
+torch::Tensor BatchBuffers::images(const torch::Tensor& u8, const torch::Device& device) {
+  if (!device.is_cpu()) return images_to_device(u8, device);
+  constexpr std::size_t kKept = 6;  // x and y of the batch in use, the one being made, and spares
+  auto unused = [](const torch::Tensor& t) { return t.use_count() == 1 && t.storage().use_count() == 1; };
+  for (auto& t : pool_)
+    if (unused(t) && t.sizes() == u8.sizes()) {
+      t.copy_(u8);  // the same conversion as unit_from_pixels, in place
+      return t.div_(127.5).sub_(1.0);
+    }
+  torch::Tensor t = images_to_device(u8, device);
+  if (pool_.size() < kKept) {
+    pool_.push_back(t);
+  } else {
+    for (auto& slot : pool_)
+      if (unused(slot)) {
+        slot = t;  // another shape (the last, smaller batch of an epoch) takes a free slot
+        break;
+      }
+  }
+  return t;
+}
+
 torch::Tensor labels_to_device(const torch::Tensor& labels, const torch::Device& device) {
   return labels.to(device, torch::kLong, /*non_blocking=*/true, /*copy=*/true);
 }

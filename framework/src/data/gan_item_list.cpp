@@ -77,7 +77,7 @@ template <class F> auto with_seed(uint64_t seed, const torch::Device& device, F 
 }  // namespace
 
 void GanItemList::to_batch(const HostBatch& host, const torch::Device& device, Batch& out) {
-  out.y = images_to_device(host.images.back(), device);
+  out.y = buffers_.images(host.images.back(), device);
   if (n_classes_ > 0) out.labels = labels_to_device(host.labels, device);
   // The noise, and the generation labels of a conditional run.
   auto draw = [&](int64_t n) {
@@ -85,7 +85,7 @@ void GanItemList::to_batch(const HostBatch& host, const torch::Device& device, B
     return std::pair{z, n_classes_ > 0 ? noise_->sample_labels(n, device) : torch::Tensor()};
   };
   if (!noise_) {
-    out.x = images_to_device(host.images.front(), device);
+    out.x = buffers_.images(host.images.front(), device);
   } else if (!step_noise_) {
     std::tie(out.x, out.gen_labels) = draw(host.size);
   } else {

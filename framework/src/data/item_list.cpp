@@ -31,10 +31,10 @@ ItemList::ItemList(std::shared_ptr<ItemSource> x, Target target, LoaderOptions o
       target_(target) {}
 
 void ItemList::to_batch(const HostBatch& host, const torch::Device& device, Batch& out) {
-  out.x = images_to_device(host.images.front(), device);
+  out.x = buffers_.images(host.images.front(), device);
   if (target_ == Target::None) out.y = torch::Tensor();
   else if (target_ == Target::Label) out.y = labels_to_device(host.labels, device);
-  else out.y = images_to_device(host.images.back(), device);
+  else out.y = buffers_.images(host.images.back(), device);
 }
 
 NodeSpec item_list_spec() {

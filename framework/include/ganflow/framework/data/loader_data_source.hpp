@@ -30,6 +30,7 @@ class LoaderDataSource : public DataSource {
   // Turns a host batch into the device batch (x, y).
   virtual void to_batch(const HostBatch& host, const torch::Device& device, Batch& out) = 0;
   const BatchLoader& loader() const { return loader_; }
+  BatchBuffers buffers_;  // to_batch's float images
 
  private:
   BatchLoader loader_;
