@@ -13,10 +13,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "ganflow/framework/train/cpu_isa.hpp"
 #include "ganflow/layers/conv2d.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
 #include "layer_bench.hpp"
@@ -119,6 +121,14 @@ int main(int argc, char** argv) {
   torch::Tensor cx = torch::randn({64, 256, 32, 32}), cw = torch::randn({256, 256, 3, 3});
   double conv_gflops =
       2.0 * 64 * 256 * 256 * 9 * 32 * 32 / median_ms(5, [] {}, [&] { torch::conv2d(cx, cw, {}, 1, 1); }) / 1e6;
+  std::string model = "unknown";
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);)
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  std::printf("cpu: %s, ISA: %s\n", model.c_str(), ganflow::cpu_isa().describe().c_str());
   std::printf("%lld threads, batch %lld, median of %lld\n", (long long)threads, (long long)bs, (long long)reps);
   std::printf("peak: sgemm 2048^3 %.1f GFLOP/s, conv 3x3 256->256 32x32 (oneDNN) %.1f GFLOP/s\n\n", gemm_gflops,
               conv_gflops);
