@@ -45,7 +45,6 @@ namespace nn = torch::nn;
 using layers::detail::option_get;
 using layers::detail::option_if;
 
-std::string num(double v) { return script_float(v); }
 // An int list literal, [a, b].
 std::string ints(c10::IntArrayRef v) {
   std::string s = "[";
@@ -83,16 +82,16 @@ std::string batch_norm_source(const torch::Tensor& weight, const torch::Tensor& 
                               double eps) {
   if (!running)
     return returns("torch.batch_norm(x, " + optional_self(weight, "weight") + ", " + optional_self(bias, "bias") +
-                   ", None, None, True, " + num(momentum) + ", " + num(eps) + ", False)");
+                   ", None, None, True, " + script_float(momentum) + ", " + script_float(eps) + ", False)");
   return kForward + "    if self.training:\n        self.num_batches_tracked.add_(1)\n" +
          "    return torch.batch_norm(x, " + optional_self(weight, "weight") + ", " + optional_self(bias, "bias") +
-         ", self.running_mean, self.running_var, self.training, " + num(momentum) + ", " + num(eps) + ", False)\n";
+         ", self.running_mean, self.running_var, self.training, " + script_float(momentum) + ", " + script_float(eps) + ", False)\n";
 }
 
 // W / sigma with sigma from the stored vectors; training runs one power iteration first (as
 // SpectralNormConvImpl::normalized_weight).
 std::string spectral_norm_source(const layers::SpectralNormConvImpl& s) {
-  const std::string eps = num(s.eps);
+  const std::string eps = script_float(s.eps);
   const std::string conv = s.dims() == 1 ? "torch.conv1d" : "torch.conv2d";
   return kForward + "    mat = self.weight_orig.reshape(self.weight_orig.size(0), -1)\n" +
          "    u = self.weight_u\n    v = self.weight_v\n    if self.training:\n" +
@@ -150,7 +149,7 @@ std::string forward_source(const nn::Module& m, const std::string& path) {
   }
   if (dynamic_cast<const nn::ReLUImpl*>(&m)) return returns("torch.relu(x)");
   if (const auto* l = dynamic_cast<const nn::LeakyReLUImpl*>(&m))
-    return returns("torch.leaky_relu(x, " + num(l->options.negative_slope()) + ")");
+    return returns("torch.leaky_relu(x, " + script_float(l->options.negative_slope()) + ")");
   if (dynamic_cast<const nn::TanhImpl*>(&m)) return returns("torch.tanh(x)");
   if (dynamic_cast<const nn::SigmoidImpl*>(&m)) return returns("torch.sigmoid(x)");
   if (dynamic_cast<const nn::IdentityImpl*>(&m)) return returns("x");
@@ -168,9 +167,9 @@ std::string forward_source(const nn::Module& m, const std::string& path) {
                    (o.count_include_pad() ? "True" : "False") + ")");
   }
   if (const auto* d = dynamic_cast<const nn::DropoutImpl*>(&m))
-    return returns("torch.dropout(x, " + num(d->options.p()) + ", self.training)");
+    return returns("torch.dropout(x, " + script_float(d->options.p()) + ", self.training)");
   if (const auto* d = dynamic_cast<const nn::Dropout2dImpl*>(&m))
-    return returns("torch.feature_dropout(x, " + num(d->options.p()) + ", self.training)");
+    return returns("torch.feature_dropout(x, " + script_float(d->options.p()) + ", self.training)");
   if (dynamic_cast<const nn::FunctionalImpl*>(&m))
     throw Error("module '" + path + "' is a Functional (a C++ function TorchScript cannot see); make it a module "
                 "that derives from ganflow::Scriptable");
