@@ -1,10 +1,17 @@
-// The ganflow command: run, validate, plugins, describe, generate, export, evaluate, reference. `run` is a Session.
+// The ganflow command: run, validate, plugins, describe, generate, export, evaluate, board, report, reference.
+// `run` is a Session; `board` and `report` are framework/board/, linked into this program only.
 // Exit codes: 0 ok, 2 usage or validation error, 1 runtime failure, 130 stopped by SIGINT.
 #include <c10/util/Exception.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
+
+#include "board_server.hpp"
+#include "run_report.hpp"
 
 #include "ganflow/framework/dist/launcher.hpp"
 #include "ganflow/framework/session/evaluate_run.hpp"
@@ -53,7 +60,33 @@ int cmd_run(SessionOptions o, bool dry_run, int nproc, int argc, char** argv) {
     return 0;
   }
   HostRunContext::install_signal_handlers();
-  return session.run() ? 0 : 130;
+  // The log's last line says how the run ended (`ganflow board` reads it): "run finished",
+  // "run failed: ...", or the stop line the session writes itself.
+  const char* rank = std::getenv("RANK");
+  auto end_line = [&](const std::string& line) {
+    if ((rank && std::string(rank) != "0") || !std::filesystem::is_directory(session.run_dir())) return;
+    std::ofstream(std::filesystem::path(session.run_dir()) / "log.txt", std::ios::app) << line << "\n";
+  };
+  bool finished = false;
+  try {
+    finished = session.run();
+  } catch (const c10::Error& e) {
+    std::string what = e.what_without_backtrace();
+    end_line("run failed: torch: " + what.substr(0, what.find('\n')));
+    throw;
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    end_line("run failed: " + what.substr(0, what.find('\n')));
+    throw;
+  }
+  if (finished) end_line("run finished");
+  return finished ? 0 : 130;
+}
+
+// The kind of a node type for the board's graph diagram ("" for a type no plugin registers).
+std::string kind_of(const std::string& type) {
+  const NodeSpec* spec = default_registry().find(type);
+  return spec ? to_string(spec->kind) : "";
 }
 
 int cmd_plugins(bool as_json) {
@@ -181,6 +214,19 @@ int main(int argc, char** argv) {
   bool eval_raw = false;
   evaluate->add_flag("--raw", eval_raw, "The generator's own weights, not its average (generator_ema)");
 
+  board::BoardOptions board_opts;
+  auto* board_cmd = app.add_subcommand("board", "Serve a page that shows and compares the runs in a folder (loss curves, "
+                                                "epoch values, samples, graph, log), live while they train");
+  board_cmd->add_option("runs_dir", board_opts.runs_dir, "Folder of run folders, or one run folder (default runs)");
+  board_cmd->add_option("--port", board_opts.port, "TCP port (default 6006)")->check(CLI::Range(1, 65535));
+  board_cmd->add_option("--host", board_opts.host, "Address to listen on (default 127.0.0.1; 0.0.0.0 serves every interface)");
+
+  std::string report_run, report_out = "report.html";
+  auto* report_cmd = app.add_subcommand("report", "Write one run's board view as one self-contained HTML file "
+                                                  "(opens from disk, no server, no network)");
+  report_cmd->add_option("run", report_run, "Run folder")->required();
+  report_cmd->add_option("--out", report_out, "HTML file to write (default report.html)");
+
   auto* reference = app.add_subcommand("reference", "Print the Markdown reference of every node type");
   reference->add_flag("--markdown", markdown, "(default) Markdown output");
 
@@ -215,6 +261,16 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*describe) return cmd_describe(type, as_json);
+    if (*board_cmd) {
+      board_opts.kind_of = kind_of;
+      board::serve_board(board_opts);
+      return 0;
+    }
+    if (*report_cmd) {
+      const std::string summary = board::write_report(report_run, report_out, kind_of);
+      std::cout << "wrote " << report_out << ": " << summary << "\n";
+      return 0;
+    }
     if (*reference) {
       std::cout << reference_markdown(default_registry());
       return 0;
