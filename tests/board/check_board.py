@@ -160,6 +160,10 @@ def main():
     done = subprocess.run([GANFLOW, "run", graph, "--out", os.path.join(runs, "finished")], capture_output=True, text=True)
     check(done.returncode == 0, "a tiny training run finishes (" + done.stderr.strip()[-300:] + ")")
     log("finished run trained")
+    # A run that fails at run time (8 images, batches of 16: no batch): exit 1, "failed".
+    failed = subprocess.run([GANFLOW, "run", graph, "--out", os.path.join(runs, "failed"), "--set", "images.limit=8"],
+                            capture_output=True, text=True)
+    check(failed.returncode == 1, "a failing run exits 1: " + failed.stderr.strip())
 
     # Damaged copies: a half-written last metrics line and a corrupt grid; no samples folder.
     broken = os.path.join(runs, "broken")
@@ -218,6 +222,8 @@ def main():
     names = {r["name"]: r for r in listing["runs"]}
     check("elsewhere" not in names, "a run symlinked from outside is not listed")
     check(names["finished"]["status"] == "finished", "the finished run is 'finished'")
+    check(names["failed"]["status"] == "failed" and "no batch" in names["failed"]["status_detail"],
+          "the failed run is 'failed', with its error: " + names["failed"]["status_detail"])
     check(names["finished"]["best_fd"] is not None, "the quality monitor's best FD is in the list")
     broken_api = json.loads(http_get(port, "/api/runs/broken")[1])
     check(any("half-written" in p for p in broken_api["problems"]), "a half-written metrics line is a problem, not an error")
