@@ -1,6 +1,6 @@
 #pragma once
 // The board's own page (page/board.html, board.js, board.css), embedded into the program at
-// build time (board/embed_page.cmake writes page_assets.cpp), and chart.js, read from the
+// build time (board/embed_page.cmake writes board_page.cpp), and chart.js, read from the
 // system's copy (Debian's libjs-chart.js) at run time. The installed program needs no share/
 // folder for its page, and nothing is fetched from the network.
 #include <string>
