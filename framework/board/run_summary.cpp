@@ -1,10 +1,14 @@
 #include "run_summary.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -19,8 +23,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A run that wrote nothing for this long, with no end line in its log, is no longer running.
-constexpr double kQuietSeconds = 60;
+// A run with no end line in its log is running while a process on this machine holds its log
+// or metrics open, or (a run written from another machine to a shared folder) while it wrote
+// something within this many seconds. Step records reach metrics.jsonl in blocks, so a long
+// epoch can be quiet for minutes.
+constexpr double kQuietSeconds = 300;
 constexpr std::size_t kLogTailLines = 200;
 
 std::string read_file(const fs::path& p) {
@@ -58,6 +65,44 @@ double last_modified(const fs::path& dir) {
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Every file some process on this machine holds open (/proc/*/fd), read at most once a second
+// (handlers run on several threads). Processes of other users are not visible to a non-root
+// board; their runs fall back to the modification time.
+std::set<std::string> open_files() {
+  static std::mutex mutex;
+  static std::set<std::string> files;
+  static std::chrono::steady_clock::time_point read_at{};
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - read_at < std::chrono::seconds(1)) return files;
+  read_at = now;
+  files.clear();
+  const std::string self = std::to_string(::getpid());
+  std::error_code ec;
+  for (fs::directory_iterator p("/proc", ec), end; !ec && p != end; p.increment(ec)) {
+    const std::string pid = p->path().filename().string();
+    // Not this process: the board itself opens the files it reads.
+    if (pid.empty() || !std::isdigit(static_cast<unsigned char>(pid[0])) || pid == self) continue;
+    std::error_code fd_ec;
+    for (fs::directory_iterator fd(p->path() / "fd", fd_ec), fd_end; !fd_ec && fd != fd_end; fd.increment(fd_ec)) {
+      std::error_code link_ec;
+      fs::path target = fs::read_symlink(fd->path(), link_ec);
+      if (!link_ec) files.insert(target.string());
+    }
+  }
+  return files;
+}
+
+bool held_open(const fs::path& dir) {
+  const std::set<std::string> files = open_files();
+  std::error_code ec;
+  for (const char* f : {"log.txt", "metrics.jsonl"}) {
+    const fs::path p = fs::canonical(dir / f, ec);
+    if (!ec && files.count(p.string())) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> split_lines(const std::string& text) {
@@ -182,6 +227,7 @@ Status run_status(const fs::path& dir, const std::vector<std::string>& log, doub
     if (l.rfind("stopped; checkpoint in", 0) == 0) return {"stopped", "stopped (Ctrl-C); resume with ganflow run --resume"};
   }
   const double quiet = now_seconds() - modified;
+  if (held_open(dir)) return {"running", "a process has its log open; files written " + std::to_string(int(quiet)) + " s ago"};
   if (quiet < kQuietSeconds) return {"running", "files written " + std::to_string(int(quiet)) + " s ago"};
   // Runs logged before the end lines existed: finished when every trained stage left its
   // final model files beside its last checkpoint.

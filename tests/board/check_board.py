@@ -230,7 +230,9 @@ def main():
     check(len(broken_api["steps"]) > 0, "the other metrics lines of that run still load")
 
     wait_for("the live run's first epoch", lambda: epoch_rows(live_dir) >= 1, timeout=60)
-    check(json.loads(http_get(port, "/api/runs/live")[1])["status"] == "running", "the live run is 'running'")
+    live_api = json.loads(http_get(port, "/api/runs/live")[1])
+    check(live_api["status"] == "running" and "a process has its log open" in live_api["status_detail"],
+          "the live run is 'running': " + live_api["status_detail"])
 
     d = chrome()
     try:
