@@ -15,7 +15,7 @@ namespace ganflow_models {
 namespace {
 using namespace ganflow::layers;
 
-void check_images(const torch::Tensor& x, int64_t n_channels, int64_t size, const std::string& node) {
+void check_basic_critic_input(const torch::Tensor& x, int64_t n_channels, int64_t size, const std::string& node) {
   if (x.dim() != 4 || x.size(1) != n_channels || x.size(2) != size || x.size(3) != size)
     throw ganflow::Error("expected images [bs, " + std::to_string(n_channels) + ", " + std::to_string(size) + ", " +
                              std::to_string(size) + "], got " + c10::str(x.sizes()),
@@ -27,7 +27,7 @@ class BasicCritic : public ganflow::SequentialModel {
   BasicCritic(torch::nn::Sequential seq, int64_t n_channels, int64_t size)
       : SequentialModel(std::move(seq)), n_channels_(n_channels), size_(size) {}
   torch::Tensor forward(const torch::Tensor& x) override {
-    check_images(x, n_channels_, size_, name());
+    check_basic_critic_input(x, n_channels_, size_, name());
     return SequentialModel::forward(x);
   }
 
@@ -80,7 +80,7 @@ std::shared_ptr<ganflow::Model> make_critic(const CriticConfig& k) {
   const int64_t n_channels = k.n_channels, size = k.size;
   return conditional_critic_model(seq, features, k.n_classes, k.conditioning,
                                   [=](const torch::Tensor& x, const std::string& node) {
-                                    check_images(x, n_channels, size, node);
+                                    check_basic_critic_input(x, n_channels, size, node);
                                   });
 }
 }  // namespace

@@ -15,7 +15,7 @@ namespace ganflow_models {
 namespace {
 using namespace ganflow::layers;
 
-void check_images(const torch::Tensor& x, int64_t n_channels, int64_t n_blocks, const std::string& node) {
+void check_gan_critic_input(const torch::Tensor& x, int64_t n_channels, int64_t n_blocks, const std::string& node) {
   if (x.dim() != 4 || x.size(1) != n_channels)
     throw ganflow::Error("expected images [bs, " + std::to_string(n_channels) + ", H, W], got " + c10::str(x.sizes()),
                          node);
@@ -34,7 +34,7 @@ class GanCritic : public ganflow::SequentialModel {
   GanCritic(torch::nn::Sequential seq, int64_t n_channels, int64_t n_blocks)
       : SequentialModel(std::move(seq)), n_channels_(n_channels), n_blocks_(n_blocks) {}
   torch::Tensor forward(const torch::Tensor& x) override {
-    check_images(x, n_channels_, n_blocks_, name());
+    check_gan_critic_input(x, n_channels_, n_blocks_, name());
     return SequentialModel::forward(x);
   }
 
@@ -91,7 +91,7 @@ void register_gan_critic(ganflow::Registry& registry) {
     const int64_t n_channels = k.n_channels, n_blocks = k.n_blocks;
     return conditional_critic_model(seq, features, k.n_classes, k.conditioning,
                                     [=](const torch::Tensor& x, const std::string& node) {
-                                      check_images(x, n_channels, n_blocks, node);
+                                      check_gan_critic_input(x, n_channels, n_blocks, node);
                                     });
   };
   s.role = "critic";

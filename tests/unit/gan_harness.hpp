@@ -28,12 +28,23 @@ inline ganflow::HostRegistry& registry() {
   return *reg;
 }
 
+// The quality tests' feature network (Fashion-MNIST classifier, data/).
+inline const std::string kClassifierWeights = std::string(GANFLOW_SOURCE_DIR) + "/data/fmnist_classifier.pt";
+
 inline std::string temp_dir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() / ("ganflow_test_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
 }
+
+// A temp_dir removed again when the test ends.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name) : path(temp_dir(name)) {}
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string str() const { return path.string(); }
+};
 
 // The tests' DCGAN on Fashion-MNIST 32x32x1: basic_generator / basic_critic, BCE through
 // adaptive_loss, fixed_gan_switcher(n_crit, 1), Adam 2e-4 betas (0.5, 0.99) without weight

@@ -21,6 +21,7 @@ using namespace ganflow;
 
 namespace {
 using gantest::registry;  // builtins and every plugin of the build tree
+using gantest::TempDir;
 
 BuiltGraph build(const json& nodes) {
   Graph g = parse_graph(json{{"seed", 11}, {"nodes", nodes}}.dump());
@@ -28,7 +29,7 @@ BuiltGraph build(const json& nodes) {
   return build_graph(g, registry());
 }
 
-std::string build_error(const json& nodes) {
+std::string graph_error(const json& nodes) {
   try {
     build(nodes);
   } catch (const std::exception& e) {
@@ -36,16 +37,6 @@ std::string build_error(const json& nodes) {
   }
   return "";
 }
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("ganflow_test_item_lists_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 // n RGB images, each one flat colour (i * 20), in class folders a/ and b/.
 void write_folder(const fs::path& root, int n) {
@@ -124,7 +115,7 @@ TEST_CASE("gan_item_list: paired source as x and y (crappy -> original)", "[data
   // Unstamped, a flat colour survives the downscale and JPEG round trip closely.
   CHECK((b.x - b.y).abs().mean().item<float>() < 0.05f);
   data->stop();
-  CHECK_THAT(build_error({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}}}}},
+  CHECK_THAT(graph_error({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}}}}},
                           {"data", {{"type", "gan_item_list"}, {"inputs", {{"x", "imgs"}, {"y", "imgs"}}}}}}),
              Catch::Contains("same single-image source"));
 }
@@ -149,10 +140,10 @@ TEST_CASE("item_list: labels for critic pretraining, paired images for the gener
   }
   data->stop();
 
-  CHECK_THAT(build_error({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}}}}},
+  CHECK_THAT(graph_error({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}}}}},
                           {"data", {{"type", "item_list"}, {"inputs", {{"x", "imgs"}}}}}}),
              Catch::Contains("labelled source"));
-  CHECK_THAT(build_error({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}}}}},
+  CHECK_THAT(graph_error({{"imgs", {{"type", "image_folder"}, {"params", {{"root", (dir.path / "imgs").string()}}}}},
                           {"data", {{"type", "item_list"}, {"inputs", {{"x", "imgs"}}}, {"params", {{"target", "image"}}}}}}),
              Catch::Contains("paired source"));
 }

@@ -24,6 +24,7 @@ using namespace ganflow;
 
 namespace {
 using gantest::registry;  // builtins and every plugin of the build tree
+using gantest::TempDir;
 
 BuiltGraph build(const std::string& nodes) {
   Graph g = parse_graph(R"({"seed": 5, "nodes": )" + nodes + "}");
@@ -36,7 +37,7 @@ std::shared_ptr<ItemSource> source(const std::string& type, const json& params) 
   return std::dynamic_pointer_cast<ItemSource>(build(nodes.dump()).nodes.at("s"));
 }
 
-std::string build_error(const std::string& type, const json& params) {
+std::string source_error(const std::string& type, const json& params) {
   try {
     source(type, params);
   } catch (const std::exception& e) {
@@ -54,17 +55,6 @@ std::vector<Image> read_item(const ItemSource& s, std::size_t i, uint64_t seed =
   s.read(i, ptrs.data(), seed);
   return out;
 }
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("ganflow_test_sources_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string str() const { return path.string(); }
-};
 
 // A w x h image whose pixels encode (value, x): distinct per file and asymmetric, so flips show.
 Image pattern(int c, int h, int w, int value) {
@@ -132,7 +122,7 @@ TEST_CASE("fashion_mnist: 28 -> 32 padding, labels 0..9, class filter, limit", "
 
   auto small = source("fashion_mnist", {{"split", "test"}, {"size", 16}, {"fit", "resize"}, {"limit", 3}});
   CHECK(small->fields()[0].height == 16);
-  CHECK_THAT(build_error("fashion_mnist", {{"split", "test"}, {"size", 16}}), Catch::Contains("fit = resize"));
+  CHECK_THAT(source_error("fashion_mnist", {{"split", "test"}, {"size", 16}}), Catch::Contains("fit = resize"));
 }
 
 TEST_CASE("fashion_mnist: bad IDX files are named", "[data]") {
@@ -141,25 +131,25 @@ TEST_CASE("fashion_mnist: bad IDX files are named", "[data]") {
   json params = {{"root", dir.str()}, {"split", "test"}};
   write_gz(labels, idx(0x801, {4}, 4));
 
-  SECTION("missing") { CHECK_THAT(build_error("fashion_mnist", params), Catch::Contains(images.string()) && Catch::Contains("not found")); }
+  SECTION("missing") { CHECK_THAT(source_error("fashion_mnist", params), Catch::Contains(images.string()) && Catch::Contains("not found")); }
   SECTION("bad magic") {
     write_gz(images, idx(0x1234, {4, 28, 28}, 4 * 784));
-    CHECK_THAT(build_error("fashion_mnist", params),
+    CHECK_THAT(source_error("fashion_mnist", params),
                Catch::Contains(images.string()) && Catch::Contains("bad IDX magic number 0x00001234, expected 0x00000803"));
   }
   SECTION("truncated data") {
     write_gz(images, idx(0x803, {4, 28, 28}, 3 * 784));
-    CHECK_THAT(build_error("fashion_mnist", params), Catch::Contains(images.string()) && Catch::Contains("truncated IDX data"));
+    CHECK_THAT(source_error("fashion_mnist", params), Catch::Contains(images.string()) && Catch::Contains("truncated IDX data"));
   }
   SECTION("truncated gzip stream") {
     write_gz(images, idx(0x803, {4, 28, 28}, 4 * 784));
     auto size = fs::file_size(images);
     fs::resize_file(images, size / 2);
-    CHECK_THAT(build_error("fashion_mnist", params), Catch::Contains(images.string()));
+    CHECK_THAT(source_error("fashion_mnist", params), Catch::Contains(images.string()));
   }
   SECTION("counts differ") {
     write_gz(images, idx(0x803, {5, 28, 28}, 5 * 784));
-    CHECK_THAT(build_error("fashion_mnist", params), Catch::Contains("5 images") && Catch::Contains("4 labels"));
+    CHECK_THAT(source_error("fashion_mnist", params), Catch::Contains("5 images") && Catch::Contains("4 labels"));
   }
   SECTION("good") {
     write_gz(images, idx(0x803, {4, 28, 28}, 4 * 784));
@@ -187,9 +177,9 @@ TEST_CASE("image_folder: sizes, grey/RGB, labels from sub-folders in a given cla
   CHECK(l->label(2) == 1);
   auto r = source("image_folder", {{"root", dir.str()}, {"labels", true}, {"classes", {"real"}}});
   CHECK(r->size() == 2);
-  CHECK_THAT(build_error("image_folder", {{"root", dir.str()}, {"labels", true}, {"classes", {"nope"}}}),
+  CHECK_THAT(source_error("image_folder", {{"root", dir.str()}, {"labels", true}, {"classes", {"nope"}}}),
              Catch::Contains("class 'nope'"));
-  CHECK_THAT(build_error("image_folder", {{"root", dir.str()}, {"channels", 2}}), Catch::Contains("param 'channels'"));
+  CHECK_THAT(source_error("image_folder", {{"root", dir.str()}, {"channels", 2}}), Catch::Contains("param 'channels'"));
 }
 
 TEST_CASE("image_folder: resize crop / pad / squish keep the expected pixels", "[data]") {
@@ -219,12 +209,12 @@ TEST_CASE("image_folder: random crop and flip are deterministic per seed and var
 
 TEST_CASE("image_folder: missing folder, empty folder, bad files", "[data]") {
   TempDir dir("badfolder");
-  CHECK_THAT(build_error("image_folder", {{"root", (dir.path / "nope").string()}}),
+  CHECK_THAT(source_error("image_folder", {{"root", (dir.path / "nope").string()}}),
              Catch::Contains("node 's' param 'root'") && Catch::Contains((dir.path / "nope").string()) &&
                  Catch::Contains("does not exist"));
   fs::create_directories(dir.path / "empty");
   std::ofstream(dir.path / "empty/readme.txt") << "no images";
-  CHECK_THAT(build_error("image_folder", {{"root", (dir.path / "empty").string()}}), Catch::Contains("no PNG or JPEG images"));
+  CHECK_THAT(source_error("image_folder", {{"root", (dir.path / "empty").string()}}), Catch::Contains("no PNG or JPEG images"));
 
   fs::create_directories(dir.path / "bad");
   std::ofstream(dir.path / "bad/garbage.png") << "this is not an image at all";
@@ -251,9 +241,9 @@ TEST_CASE("paired_image_folder: matched by name, one random draw for x and y", "
     CHECK(item[0].data == convert_channels(item[1], 1).data);  // the same crop and flip on both
   }
   save_image(pattern(3, 24, 24, 9), (dir.path / "x/extra.png").string());
-  CHECK_THAT(build_error("paired_image_folder", {{"x_root", (dir.path / "x").string()}, {"y_root", (dir.path / "y").string()}}),
+  CHECK_THAT(source_error("paired_image_folder", {{"x_root", (dir.path / "x").string()}, {"y_root", (dir.path / "y").string()}}),
              Catch::Contains("1 image(s)") && Catch::Contains((dir.path / "y/extra.png").string()));
-  CHECK_THAT(build_error("paired_image_folder", {{"x_root", (dir.path / "x").string()}, {"y_root", (dir.path / "none").string()}}),
+  CHECK_THAT(source_error("paired_image_folder", {{"x_root", (dir.path / "x").string()}, {"y_root", (dir.path / "none").string()}}),
              Catch::Contains("param 'y_root'"));
 }
 

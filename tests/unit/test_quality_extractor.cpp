@@ -9,20 +9,19 @@
 
 #include "ganflow/data.hpp"
 #include "ganflow/model.hpp"
-#include "test_quality_support.hpp"
+#include "gan_harness.hpp"
 #include "test_support.hpp"
 
 using namespace ganflow;
 using ganflow::test::run_python;
 using ganflow::test::save_tensors;
 using ganflow::test::scratch_dir;
-using quality_test::build_error;
-using quality_test::build_node;
-using quality_test::build_one;
+using ganflow::test::build_error;
+using ganflow::test::build_node;
+using ganflow::test::build_one;
 namespace fs = std::filesystem;
 
 namespace {
-const std::string kWeights = std::string(GANFLOW_SOURCE_DIR) + "/data/fmnist_classifier.pt";
 const std::string kRecord = std::string(GANFLOW_SOURCE_DIR) + "/data/fmnist_classifier.json";
 
 std::string extractor_json(const std::string& weights, const std::string& extra = "") {
@@ -36,17 +35,17 @@ TEST_CASE("the in-tree extractor matches its record: sha256, and its test accura
   json rec = json::parse(f);
   CHECK(rec.at("sha256").get<std::string>().size() == 64);
   // Builds only if the file's SHA-256 (computed by the plugin) equals the recorded one (sha256sum's).
-  auto e = build_node<Model>(extractor_json(kWeights, R"(, "output": "features")"), "e");
+  auto e = build_node<Model>(extractor_json(gantest::kClassifierWeights, R"(, "output": "features")"), "e");
   torch::NoGradGuard ng;
   e->module().eval();
   auto feats = e->forward(torch::zeros({2, 1, 32, 32}));
   CHECK(feats.sizes() == torch::IntArrayRef({2, rec.at("feature_dim").get<int64_t>()}));
 
   // Top-1 accuracy on the whole test split, prepared as the training graph prepared it.
-  auto built = quality_test::build_nodes(R"({
+  auto built = ganflow::test::build_nodes(R"({
     "test": {"type": "fashion_mnist", "params": {"split": "test", "size": 32}},
     "data": {"type": "item_list", "inputs": {"x": "test"}, "params": {"bs": 1000, "target": "label", "shuffle": false, "drop_last": false}},
-    "e": {"type": "fmnist_classifier", "params": {"weights": ")" + kWeights + R"("}}})");
+    "e": {"type": "fmnist_classifier", "params": {"weights": ")" + gantest::kClassifierWeights + R"("}}})");
   auto data = std::dynamic_pointer_cast<DataSource>(built.nodes.at("data"));
   auto classifier = std::dynamic_pointer_cast<Model>(built.nodes.at("e"));
   REQUIRE((data && classifier));
@@ -67,7 +66,7 @@ TEST_CASE("the in-tree extractor matches its record: sha256, and its test accura
 TEST_CASE("a modified extractor is refused unless verify = false", "[quality]") {
   std::string dir = scratch_dir("quality_hash");
   // The same record beside a state dict with one weight nudged: a different file, same claims.
-  std::ifstream in(kWeights, std::ios::binary);
+  std::ifstream in(gantest::kClassifierWeights, std::ios::binary);
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto sd = torch::pickle_load(bytes).toGenericDict();
   c10::Dict<std::string, torch::Tensor> changed;

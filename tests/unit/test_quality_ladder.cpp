@@ -17,7 +17,6 @@ using ganflow::json;
 namespace fs = std::filesystem;
 
 namespace {
-const std::string kWeights = std::string(GANFLOW_SOURCE_DIR) + "/data/fmnist_classifier.pt";
 
 std::string common_nodes(int64_t limit) {
   std::string l = std::to_string(limit);
@@ -28,7 +27,7 @@ std::string common_nodes(int64_t limit) {
     "train_data": {"type": "item_list", "inputs": {"x": "train_images"}, "params": {"bs": 250, "drop_last": false}},
     "noise": {"type": "noisy_item", "params": {"noise_sz": 32}},
     "generator": {"type": "basic_generator", "params": {"out_size": 32, "n_channels": 1, "noise_sz": 32, "n_features": 16}},
-    "extractor": {"type": "fmnist_classifier", "params": {"weights": ")" + kWeights + R"("}},)";
+    "extractor": {"type": "fmnist_classifier", "params": {"weights": ")" + gantest::kClassifierWeights + R"("}},)";
 }
 // The GAN around common_nodes' generator: the nodes a `train` stage needs besides it.
 std::string gan_nodes() {

@@ -4,16 +4,15 @@
 #include <torch/torch.h>
 
 #include "ganflow/metric.hpp"
-#include "test_quality_support.hpp"
 #include "test_support.hpp"
 
 using namespace ganflow;
 using ganflow::test::run_python;
 using ganflow::test::save_tensors;
 using ganflow::test::scratch_dir;
-using quality_test::build_error;
-using quality_test::build_node;
-using quality_test::build_one;
+using ganflow::test::build_error;
+using ganflow::test::build_node;
+using ganflow::test::build_one;
 
 namespace {
 double metric_value(const std::string& type, const std::string& params, const torch::Tensor& a, const torch::Tensor& b) {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "gan_harness.hpp"
+#include "test_support.hpp"
 #include "ganflow/callback.hpp"
 #include "ganflow/framework/train/checkpoint.hpp"
 #include "ganflow/image_io.hpp"
@@ -16,6 +17,7 @@
 
 namespace fs = std::filesystem;
 using namespace ganflow;
+using ganflow::test::build_error;
 
 namespace {
 // Saves the GAN stage's full checkpoint before its first batch: what the GAN starts from.
@@ -106,19 +108,6 @@ int64_t count(const std::string& text, const std::string& what) {
   int64_t n = 0;
   for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
   return n;
-}
-
-// The error building `nodes` gives with every plugin family of this build ("" if it builds).
-std::string build_error(const std::string& nodes) {
-  try {
-    gantest::registry();
-    Graph g = parse_graph(R"({"nodes": )" + nodes + "}");
-    validate_graph(g, gantest::registry());
-    build_graph(g, gantest::registry());
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
 }
 
 std::size_t pngs(const std::string& dir) {

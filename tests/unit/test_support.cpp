@@ -14,29 +14,15 @@
 #include <unistd.h>
 
 #include "ganflow/framework/graph/graph.hpp"
-#include "ganflow/framework/plugin/plugin_loader.hpp"
 #include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/state_dict.hpp"
+#include "gan_harness.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ganflow::test {
 
-const HostRegistry& plugin_registry() {
-  static HostRegistry reg = [] {
-    HostRegistry r;
-    const std::string dir = std::string(GANFLOW_BINARY_DIR) + "/lib/ganflow/plugins/";
-    for (const char* lib : {"ganflow_models", "ganflow_losses", "ganflow_switchers", "ganflow_callbacks",
-                            "ganflow_metrics", "ganflow_augment", "ganflow_data"}) {
-      std::string path = dir + "lib" + lib + ".so";
-      if (!fs::exists(path))
-        throw std::runtime_error(path + " is missing: build the plugin targets (ninja " + lib + ") first");
-      load_plugin_library(path, r);
-    }
-    return r;
-  }();
-  return reg;
-}
+const HostRegistry& plugin_registry() { return gantest::registry(); }
 
 BuiltGraph build_nodes(const std::string& nodes_json) {
   Graph g = parse_graph(R"({"name": "test", "nodes": )" + nodes_json + "}");

@@ -15,7 +15,7 @@
 
 namespace ganflow::test {
 
-// The registry with every plugin family of this build (build dir/lib/ganflow/plugins), loaded once.
+// The framework's own node types and every plugin library of this build (gan_harness.hpp).
 const HostRegistry& plugin_registry();
 
 // Parses `{"nodes": <nodes_json>}`, validates it and builds every node.
