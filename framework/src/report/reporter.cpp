@@ -117,7 +117,8 @@ void Reporter::step_record(const json& row) {
   json rec = row;
   rec["stage"] = stage_;
   rec["kind"] = "step";
-  jsonl_ << rec.dump() << "\n";
+  // Flushed (one per log_every steps): `ganflow board` draws a running run's curves from the file.
+  jsonl_ << rec.dump() << "\n" << std::flush;
 }
 
 }  // namespace ganflow
