@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "ganflow/error.hpp"
+#include "ganflow/framework/graph/graph.hpp"
+#include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/image_io.hpp"
 
 namespace ganflow::board {
@@ -25,8 +27,8 @@ namespace {
 
 // A run with no end line in its log is running while a process on this machine holds its log
 // or metrics open, or (a run written from another machine to a shared folder) while it wrote
-// something within this many seconds. Step records reach metrics.jsonl in blocks, so a long
-// epoch can be quiet for minutes.
+// something within this many seconds. A step record comes every log_every steps, so a slow
+// run can be quiet for minutes.
 constexpr double kQuietSeconds = 300;
 constexpr std::size_t kLogTailLines = 200;
 
@@ -170,8 +172,9 @@ void input_refs(const json& v, std::vector<std::string>& out) {
   }
 }
 
-// Nodes with their kind and inputs, in an order where every node comes after its inputs, and
-// the stages in that order (the order the executor runs them).
+// Nodes with their kind, inputs and depth (the longest path from a node without inputs, for
+// the drawing), in the executor's build order, and the stages in that order (the order they
+// run). A graph the framework cannot order (a file edited by hand) falls back to (depth, name).
 json graph_diagram(const json& g, const KindOf& kind_of) {
   json out = {{"name", g.value("name", "")}, {"doc", g.value("doc", "")}, {"nodes", json::array()},
               {"stages", json::array()}};
@@ -193,10 +196,17 @@ json graph_diagram(const json& g, const KindOf& kind_of) {
       if (r != n && deps.count(r)) d = std::max(d, depth_of(r, guard + 1) + 1);
     return depth[n] = d;
   };
-  std::vector<std::pair<int, std::string>> order;
-  for (auto& [name, _] : deps) order.emplace_back(depth_of(name, 0), name);
-  std::sort(order.begin(), order.end());
-  for (auto& [d, name] : order) {
+  std::vector<std::pair<int, std::string>> by_depth;
+  for (auto& [name, _] : deps) by_depth.emplace_back(depth_of(name, 0), name);
+  std::sort(by_depth.begin(), by_depth.end());
+  std::vector<std::string> order;
+  try {
+    order = build_order(parse_graph(g.dump()));
+  } catch (const std::exception&) {
+    for (auto& [d, name] : by_depth) order.push_back(name);
+  }
+  for (auto& name : order) {
+    const int d = depth_of(name, 0);
     const json& node = g["nodes"][name];
     const std::string type = node.is_object() ? node.value("type", "") : "";
     std::string kind = kind_of ? kind_of(type) : "";
