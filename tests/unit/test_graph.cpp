@@ -156,6 +156,24 @@ TEST_CASE("overrides given with --set are typed by the param's declared type", "
   CHECK_THROWS_WITH(apply_overrides(bad, {"size"}, test_registry()), Catch::Contains("expected node.param=value"));
 }
 
+TEST_CASE("top-level --set values that are not of their key's type are refused by name", "[graph]") {
+  Graph g = parse_graph(kGood);
+  apply_overrides(g, {"seed=18446744073709551615", "threads=3", "deterministic=false", "dist_timeout_s=86400"}, test_registry());
+  CHECK(g.seed == 18446744073709551615ull);
+  CHECK(g.threads == 3);
+  CHECK_FALSE(g.deterministic);
+  CHECK(g.dist_timeout_s == 86400);
+  CHECK_THROWS_WITH(apply_overrides(g, {"seed=abc"}, test_registry()), "--set seed=abc: seed must be an integer >= 0");
+  CHECK_THROWS_WITH(apply_overrides(g, {"seed=-1"}, test_registry()), Catch::Contains("seed must be an integer >= 0"));
+  CHECK_THROWS_WITH(apply_overrides(g, {"seed=18446744073709551616"}, test_registry()), Catch::Contains("seed must be"));
+  CHECK_THROWS_WITH(apply_overrides(g, {"threads=2x"}, test_registry()), Catch::Contains("--set threads=2x: threads must be"));
+  CHECK_THROWS_WITH(apply_overrides(g, {"deterministic=maybe"}, test_registry()), Catch::Contains("deterministic must be true or false"));
+  CHECK_THROWS_WITH(apply_overrides(g, {"dist_timeout_s=0"}, test_registry()), Catch::Contains("dist_timeout_s must be"));
+  // The refused values left the graph as it was.
+  CHECK(g.seed == 18446744073709551615ull);
+  CHECK(g.threads == 3);
+}
+
 TEST_CASE("build order puts inputs first and stages run in dependency order", "[graph]") {
   Graph g = parse_graph(kGood);
   validate_graph(g, test_registry());

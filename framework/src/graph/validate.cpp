@@ -1,5 +1,9 @@
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <limits>
+#include <optional>
 #include <set>
 
 #include "ganflow/framework/graph/suggest.hpp"
@@ -52,6 +56,17 @@ void check_class_counts(const Graph& g, const HostRegistry& registry, std::vecto
   }
 }
 
+// The whole of `text` as a decimal integer in [lo, hi]; nullopt for anything else ("abc", "-1",
+// "3x", out of range).
+std::optional<unsigned long long> whole_integer(const std::string& text, unsigned long long lo, unsigned long long hi) {
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (errno == ERANGE || *end != '\0' || v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
 }  // namespace
 
 void apply_overrides(Graph& g, const std::vector<std::string>& sets, const HostRegistry& registry) {
@@ -65,17 +80,21 @@ void apply_overrides(Graph& g, const std::vector<std::string>& sets, const HostR
     std::string key = s.substr(0, eq), value = s.substr(eq + 1);
     auto dot = key.find('.');
     if (dot == std::string::npos) {
-      if (key == "seed") g.seed = std::stoull(value);
-      else if (key == "threads") g.threads = std::stoi(value);
-      else if (key == "device") g.device = value;
-      else if (key == "deterministic") g.deterministic = value == "true" || value == "1";
-      else if (key == "name") g.name = value;
+      if (key == "seed") {
+        if (auto v = whole_integer(value, 0, std::numeric_limits<uint64_t>::max())) g.seed = *v;
+        else errors.push_back("--set " + s + ": seed must be an integer >= 0");
+      } else if (key == "threads") {
+        if (auto v = whole_integer(value, 0, std::numeric_limits<int>::max())) g.threads = int(*v);
+        else errors.push_back("--set " + s + ": threads must be an integer >= 0 (0: all cores)");
+      } else if (key == "device") g.device = value;
+      else if (key == "deterministic") {
+        if (value == "true" || value == "1") g.deterministic = true;
+        else if (value == "false" || value == "0") g.deterministic = false;
+        else errors.push_back("--set " + s + ": deterministic must be true or false");
+      } else if (key == "name") g.name = value;
       else if (key == "dist_timeout_s") {
-        char* end = nullptr;
-        long v = std::strtol(value.c_str(), &end, 10);
-        if (value.empty() || *end != '\0' || v < 1 || v > 86400)
-          errors.push_back("--set " + s + ": dist_timeout_s must be an integer in [1, 86400]");
-        else g.dist_timeout_s = int(v);
+        if (auto v = whole_integer(value, 1, 86400)) g.dist_timeout_s = int(*v);
+        else errors.push_back("--set " + s + ": dist_timeout_s must be an integer in [1, 86400]");
       }
       else errors.push_back("--set " + s + ": unknown top-level key '" + key +
                             "' (seed, threads, device, deterministic, name, dist_timeout_s)");
