@@ -257,6 +257,7 @@ TEST_CASE("ScriptedModule shares the script's tensors: an optimiser step and tra
   CHECK(net->named_buffers().find("bn.running_mean"));
   net->eval();
   CHECK_FALSE(net->script().is_training());
+  torch::manual_seed(0);
   const torch::Tensor z = torch::randn({4, 16, 1, 1});
   torch::Tensor before = net->forward({z}).detach();
   torch::optim::SGD opt(net->parameters(), 0.1);
@@ -307,7 +308,11 @@ TEST_CASE("an imported network's transposed convolutions take ganflow's fast pat
     INFO(p.name);
     const torch::Tensor* mine = net->named_parameters().find(p.name);
     REQUIRE(mine);
-    CHECK(torch::allclose(mine->grad(), p.value.grad(), 1e-4, 1e-5));
+    // The two ops sum in different orders, and BatchNorm over 4 images amplifies that: the
+    // error scales with the gradient's largest entry, not with each entry (an unseeded run
+    // once failed elementwise 1e-5 on entries near zero).
+    const double scale = p.value.grad().abs().max().item<double>();
+    CHECK(torch::allclose(mine->grad(), p.value.grad(), 1e-4, 1e-4 * scale));
     ++compared;
   }
   CHECK(compared == 8);  // three convolutions (the last with a bias) and two BatchNorms
