@@ -1,9 +1,8 @@
-// The one translation unit with the implementations of stb_image (PNG and JPEG decoding) and
-// stb_image_write. stb_image keeps its failure reason in a thread-local, so concurrent decodes
-// are safe. Built without UBSan's shift-base check under GANFLOW_SANITIZE (sdk/CMakeLists.txt).
+// The one translation unit with the implementations of stb_image (PNG decoding; JPEG decoding
+// is libjpeg-turbo's, in image_io.cpp) and stb_image_write. stb_image keeps its failure reason in
+// a thread-local, so concurrent decodes are safe. Built without UBSan's shift-base check under GANFLOW_SANITIZE (sdk/CMakeLists.txt).
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STBI_WRITE_NO_STDIO
 #include <stb/stb_image.h>

@@ -120,6 +120,15 @@ TEST_CASE("bad image files give one Error naming the file", "[data]") {
     write_bytes(dir / "corrupt.jpg", bad);
     CHECK_THAT(load_error(dir / "corrupt.jpg"), Catch::Contains("corrupt.jpg") && Catch::Contains("JPEG"));
   }
+  SECTION("corrupt JPEG scan data") {  // markers intact, entropy-coded data scrambled: libjpeg warns, we refuse
+    auto bad = jpg;
+    std::size_t sos = 2;
+    while (sos + 1 < bad.size() && !(bad[sos] == 0xff && bad[sos + 1] == 0xda)) ++sos;
+    REQUIRE(sos + 40 < bad.size());
+    for (std::size_t i = sos + 20; i + 10 < bad.size(); ++i) bad[i] ^= 0x5a;
+    write_bytes(dir / "scan.jpg", bad);
+    CHECK_THAT(load_error(dir / "scan.jpg"), Catch::Contains("scan.jpg") && Catch::Contains("JPEG"));
+  }
   SECTION("garbage bytes with a .png name") {
     write_bytes(dir / "garbage.png", std::vector<uint8_t>(100, 0x42));
     CHECK_THAT(load_error(dir / "garbage.png"), Catch::Contains("garbage.png") && Catch::Contains("not a PNG or JPEG"));
