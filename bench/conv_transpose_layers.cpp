@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
   // The output-channel sweep behind the rule's threshold (an RGB output layer among them).
   for (int64_t c : {2, 3, 4, 8, 16}) layers.push_back({64, c, 16, 4, 2, 1});
   layers.push_back({32, 3, 32, 4, 2, 1});
-  std::printf("batch %lld, %lld threads, median of %lld: forward + backward ms\n", (long long)bs, (long long)threads,
-              (long long)reps);
+  std::printf("%s\nbatch %lld, %lld threads, median of %lld: forward + backward ms\n", layer_bench::machine().c_str(),
+              (long long)bs, (long long)threads, (long long)reps);
   std::printf("%-34s %8s %10s %12s %8s   %s\n", "layer", "stock", "conv-wgrad", "unfold-wgrad", "matmul",
               "stock / best other");
   for (const Layer& l : layers) {

@@ -1,6 +1,6 @@
 #pragma once
-// What the layer benchmarks (conv_transpose_layers, step_roofline) share: their options and
-// the median of a set of timings.
+// What the layer benchmarks (conv_transpose_layers, conv2d_layers, step_roofline) share: their
+// options, the heap the ganflow program runs with, the machine line and the median of timings.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -8,14 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "ganflow/cpu_isa.hpp"
+#include "ganflow/framework/session/steady_heap.hpp"
+#include "ganflow/layers/fast_conv.hpp"
+
 namespace layer_bench {
 
 struct Options {
   int64_t bs = 64, reps = 20, threads = 2;
 };
 
-// Reads --bs --reps --threads, then sets torch's threads and seed. False (after printing
-// why) on anything else.
+// Reads --bs --reps --threads, then sets torch's threads and seed and the ganflow program's
+// heap (steady_heap: at glibc's defaults every large tensor is mapped fresh and faulted in,
+// which measured page faults, not kernels, on this VM). False (after printing why) on anything else.
 inline bool parse(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
@@ -27,7 +32,16 @@ inline bool parse(int argc, char** argv, Options& o) {
   }
   torch::set_num_threads(int(o.threads));
   torch::manual_seed(0);
+  ganflow::steady_heap();
   return true;
+}
+
+// "cpu: <model>, ISA: <extensions>, oneDNN convolution kernels: AVX-512|AVX2 or less".
+inline std::string machine() {
+  const auto& isa = ganflow::cpu_isa();
+  const bool wide = ganflow::layers::conv_isa() == ganflow::layers::ConvIsa::avx512;
+  return "cpu: " + (isa.model.empty() ? std::string("unknown") : isa.model) + ", ISA: " + isa.describe() +
+         ", oneDNN convolution kernels: " + (wide ? "AVX-512" : "AVX2 or less");
 }
 
 inline double median(std::vector<double> v) {

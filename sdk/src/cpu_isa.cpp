@@ -1,5 +1,6 @@
-#include "ganflow/framework/train/cpu_isa.hpp"
+#include "ganflow/cpu_isa.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -16,16 +17,20 @@ std::string CpuIsa::describe() const {
 const CpuIsa& cpu_isa() {
   static const CpuIsa isa = [] {
     std::set<std::string> flags;
-    std::ifstream f("/proc/cpuinfo");
-    for (std::string line; std::getline(f, line);)
-      if (line.rfind("flags", 0) == 0) {
-        std::istringstream words(line.substr(line.find(':') + 1));
-        for (std::string w; words >> w;) flags.insert(w);
-        break;  // every core reports the same
-      }
     CpuIsa i;
+    std::ifstream f("/proc/cpuinfo");
+    for (std::string line; std::getline(f, line) && flags.empty();) {  // every core reports the same
+      const std::size_t colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      if (line.rfind("model name", 0) == 0 && i.model.empty()) i.model = line.substr(std::min(colon + 2, line.size()));
+      if (line.rfind("flags", 0) == 0) {
+        std::istringstream words(line.substr(colon + 1));
+        for (std::string w; words >> w;) flags.insert(w);
+      }
+    }
     i.avx2 = flags.count("avx2");
     i.avx512f = flags.count("avx512f");
+    i.avx512_core = i.avx512f && flags.count("avx512bw") && flags.count("avx512vl") && flags.count("avx512dq");
     i.avx512_bf16 = flags.count("avx512_bf16");
     i.amx_bf16 = flags.count("amx_bf16");
     return i;

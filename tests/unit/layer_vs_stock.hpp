@@ -4,7 +4,21 @@
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
+#include "ganflow/layers/fast_conv.hpp"
+
 namespace gantest {
+
+// The fast paths' rules follow `isa` until the scope ends (each ISA's paths on any machine).
+class ConvIsaScope {
+ public:
+  explicit ConvIsaScope(ganflow::layers::ConvIsa isa) { ganflow::layers::set_conv_isa(isa); }
+  ~ConvIsaScope() { ganflow::layers::set_conv_isa(saved_); }
+  ConvIsaScope(const ConvIsaScope&) = delete;
+  ConvIsaScope& operator=(const ConvIsaScope&) = delete;
+
+ private:
+  ganflow::layers::ConvIsa saved_ = ganflow::layers::conv_isa();
+};
 
 template <typename Stock, typename Fast>
 void check_matches_stock(Stock& stock, Fast& fast, const torch::Tensor& x) {

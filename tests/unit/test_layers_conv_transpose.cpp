@@ -1,6 +1,6 @@
 // The fast transposed convolution equals the stock op on each of its paths (matmul, via_conv,
 // via_conv with the unfold weight gradient): forward, input, weight and bias gradients, across
-// stride, padding, output_padding, dilation and groups.
+// stride, padding, output_padding, dilation and groups, with each ISA's rule.
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
@@ -14,8 +14,10 @@ struct Case {
 };
 }  // namespace
 
-TEST_CASE("fast ConvTranspose2d matches the stock op and its gradients", "[layers]") {
+TEST_CASE("fast ConvTranspose2d matches the stock op and its gradients, by each ISA's rule", "[layers]") {
   using P = ganflow::layers::ConvTransposePath;
+  using ganflow::layers::ConvIsa;
+  // The path below AVX-512; with AVX-512 kernels 1-2 output channels take via_conv.
   std::vector<std::pair<Case, P>> cases = {
       {{100, 64, 4, 1, 0, 0, 1, 1, 1, false}, P::matmul},  // basic_generator's first layer: 1x1 -> 4x4
       {{16, 8, 3, 2, 0, 0, 1, 1, 1, true}, P::matmul},     // 1x1 input, stride 2, bias
@@ -32,17 +34,25 @@ TEST_CASE("fast ConvTranspose2d matches the stock op and its gradients", "[layer
       {{6, 9, 5, 3, 0, 2, 3, 1, 4, false}, P::via_conv},  // stride 3, output_padding 2, groups 3
   };
   torch::manual_seed(0);
-  for (auto& [c, expected_path] : cases) {
-    INFO("in " << c.in << " out " << c.out << " k " << c.k << " s " << c.stride << " p " << c.pad << " op "
-               << c.out_pad << " g " << c.groups << " d " << c.dil);
-    auto opts = torch::nn::ConvTranspose2dOptions(c.in, c.out, c.k)
-                    .stride(c.stride).padding(c.pad).output_padding(c.out_pad).groups(c.groups).dilation(c.dil).bias(c.bias);
-    torch::nn::ConvTranspose2d stock(opts);
-    ganflow::layers::FastConvTranspose2d fast(opts);
-    torch::Tensor x = torch::randn({3, c.in, c.h, c.h});
-    CHECK(ganflow::layers::conv_transpose_path(*fast, x) == expected_path);
-    gantest::check_matches_stock(stock, fast, x);
+  int checked = 0;
+  for (ConvIsa isa : {ConvIsa::avx2_or_less, ConvIsa::avx512}) {
+    gantest::ConvIsaScope scope(isa);
+    for (auto& [c, avx2_path] : cases) {
+      INFO((isa == ConvIsa::avx512 ? "AVX-512" : "AVX2") << ": in " << c.in << " out " << c.out << " k " << c.k << " s "
+                                                         << c.stride << " p " << c.pad << " op " << c.out_pad << " g "
+                                                         << c.groups << " d " << c.dil);
+      const P expected = isa == ConvIsa::avx512 && avx2_path == P::via_conv_unfold_weight_grad ? P::via_conv : avx2_path;
+      auto opts = torch::nn::ConvTranspose2dOptions(c.in, c.out, c.k)
+                      .stride(c.stride).padding(c.pad).output_padding(c.out_pad).groups(c.groups).dilation(c.dil).bias(c.bias);
+      torch::nn::ConvTranspose2d stock(opts);
+      ganflow::layers::FastConvTranspose2d fast(opts);
+      torch::Tensor x = torch::randn({3, c.in, c.h, c.h});
+      CHECK(ganflow::layers::conv_transpose_path(*fast, x) == expected);
+      gantest::check_matches_stock(stock, fast, x);
+      ++checked;
+    }
   }
+  CHECK(checked == 2 * int(cases.size()));
 }
 
 TEST_CASE("the fast path can be switched off and keeps the module's state-dict names", "[layers]") {
@@ -56,7 +66,7 @@ TEST_CASE("the fast path can be switched off and keeps the module's state-dict n
   CHECK(torch::allclose(stock, fast->forward(x), 1e-4, 1e-5));
 }
 
-TEST_CASE("the rule picks the path by shape, and stock on request or off the CPU's oneDNN", "[layers]") {
+TEST_CASE("the rule picks the path by shape and ISA, and stock on request or off the CPU's oneDNN", "[layers]") {
   using P = ganflow::layers::ConvTransposePath;
   auto path = [](int64_t out, int64_t groups, int64_t h, int64_t pad) {
     ganflow::layers::FastConvTranspose2d m(
@@ -67,9 +77,18 @@ TEST_CASE("the rule picks the path by shape, and stock on request or off the CPU
   CHECK(path(64, 2, 1, 0) == P::via_conv);  // groups: no plain product
   CHECK(path(3, 1, 5, 1) == P::via_conv);
   CHECK(path(64, 1, 5, 1) == P::via_conv);
-  CHECK(path(1, 1, 5, 1) == P::via_conv_unfold_weight_grad);
-  CHECK(path(2, 1, 5, 1) == P::via_conv_unfold_weight_grad);
-  CHECK(path(4, 2, 5, 1) == P::stock);  // 2 per group
+  {
+    gantest::ConvIsaScope avx2(ganflow::layers::ConvIsa::avx2_or_less);
+    CHECK(path(1, 1, 5, 1) == P::via_conv_unfold_weight_grad);
+    CHECK(path(2, 1, 5, 1) == P::via_conv_unfold_weight_grad);
+    CHECK(path(4, 2, 5, 1) == P::stock);  // 2 per group
+  }
+  {
+    gantest::ConvIsaScope avx512(ganflow::layers::ConvIsa::avx512);  // oneDNN's AVX-512 weight gradient is faster
+    CHECK(path(1, 1, 5, 1) == P::via_conv);
+    CHECK(path(2, 1, 5, 1) == P::via_conv);
+    CHECK(path(4, 2, 5, 1) == P::stock);
+  }
   ganflow::layers::set_fast_conv(false);
   CHECK(path(64, 1, 5, 1) == P::stock);
   CHECK(path(64, 1, 1, 0) == P::stock);

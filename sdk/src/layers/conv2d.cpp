@@ -62,7 +62,7 @@ Conv2dPath conv2d_path(const FastConv2dImpl& m, const torch::Tensor& input) {
   if (!plain) return Conv2dPath::stock;
   if (detail::all_equal(**pad, 0) && input.size(2) == (*o.kernel_size())[0] && input.size(3) == (*o.kernel_size())[1])
     return Conv2dPath::matmul;
-  return o.in_channels() <= 2 ? Conv2dPath::unfold_weight_grad : Conv2dPath::stock;
+  return o.in_channels() <= 2 && conv_isa() != ConvIsa::avx512 ? Conv2dPath::unfold_weight_grad : Conv2dPath::stock;
 }
 
 torch::Tensor FastConv2dImpl::forward(const torch::Tensor& input) {

@@ -87,7 +87,8 @@ ConvTransposePath conv_transpose_path(const torch::Tensor& input, const torch::T
   bool plain = groups == 1 && detail::all_equal(dilation, 1) && detail::all_equal(output_padding, 0);
   if (plain && detail::all_equal(padding, 0) && input.size(2) == 1 && input.size(3) == 1) return ConvTransposePath::matmul;
   if (weight.size(1) > 2) return ConvTransposePath::via_conv;  // output channels per group
-  return groups == 1 ? ConvTransposePath::via_conv_unfold_weight_grad : ConvTransposePath::stock;
+  if (groups != 1) return ConvTransposePath::stock;
+  return conv_isa() == ConvIsa::avx512 ? ConvTransposePath::via_conv : ConvTransposePath::via_conv_unfold_weight_grad;
 }
 
 ConvTransposePath conv_transpose_path(const FastConvTranspose2dImpl& m, const torch::Tensor& input) {

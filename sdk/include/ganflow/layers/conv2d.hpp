@@ -3,8 +3,9 @@
 // slow (bench/step_roofline, bench/BENCHMARKS.md):
 //  - a kernel covering the whole unpadded input (a critic's last layer, 4x4 -> 1x1) is one
 //    matrix product: y[n, o] = sum over (c, i, j) of x[n, c, i, j] w[o, c, i, j];
-//  - with 1-2 input channels (a grey critic's first layer) the weight gradient comes from
-//    unfold(x) and one matrix product (oneDNN's took 4.3 ms beside a 0.6 ms forward at batch 64).
+//  - with 1-2 input channels (a grey critic's first layer) and oneDNN's AVX2 kernels, the weight
+//    gradient comes from unfold(x) and one matrix product (oneDNN's took 4.3 ms beside a 0.6 ms
+//    forward at batch 64); its AVX-512 kernels are faster than that route (bench/conv2d_layers).
 // Everything else, and everything with the fast paths off (fast_conv.hpp), is the stock op.
 // The module IS a Conv2dImpl (same options, parameters, init and state-dict names).
 #include <torch/nn/modules/conv.h>
@@ -22,7 +23,8 @@ class GANFLOW_API FastConv2dImpl : public torch::nn::Conv2dImpl {
 TORCH_MODULE(FastConv2d);
 
 // The rule, on CPU tensors when the fast paths apply, zero (or no) numeric padding, groups 1 and dilation 1:
-//   kernel == input size, no padding -> matmul; 1-2 input channels -> unfold_weight_grad; else stock.
+//   kernel == input size, no padding -> matmul; 1-2 input channels below AVX-512 -> unfold_weight_grad
+//   (1.2x stock there; 0.7x stock with AVX-512 kernels); else stock.
 enum class Conv2dPath { stock, matmul, unfold_weight_grad };
 GANFLOW_API Conv2dPath conv2d_path(const FastConv2dImpl& module, const torch::Tensor& input);
 

@@ -7,8 +7,8 @@
 //   weight grad  = convolution_backward(weight-grad; input = grad_y, grad_output = x)
 // and stays with the stock op where that is as fast (CUDA: cuDNN). Two shapes take cheaper
 // routes: a 1x1 input (a generator's first layer, noise -> 4x4) is a matrix product, and with
-// 1-2 output channels (a grey generator's last layer) oneDNN's weight gradient is slow, so it
-// comes from unfold + matrix product instead. The module IS a
+// 1-2 output channels (a grey generator's last layer) oneDNN's AVX2 weight gradient is slow, so
+// there it comes from unfold + matrix product instead. The module IS a
 // ConvTranspose2dImpl (same options, parameters, init and state-dict names). Under CPU
 // autocast the fast path casts like the stock op (bf16 in, bf16 out, fp32 parameter grads);
 // channels-last inputs stay channels-last.
@@ -26,12 +26,13 @@ class GANFLOW_API FastConvTranspose2dImpl : public torch::nn::ConvTranspose2dImp
 };
 TORCH_MODULE(FastConvTranspose2d);
 
-// The rule (measured: bench/conv_transpose_layers, bench/BENCHMARKS.md), on CPU tensors when
-// oneDNN is usable, the fast paths are on (fast_conv.hpp) and output_padding < stride, else stock:
+// The rule (measured per ISA: bench/conv_transpose_layers, bench/BENCHMARKS.md), on CPU tensors
+// when oneDNN is usable, the fast paths are on (fast_conv.hpp) and output_padding < stride, else stock:
 //   1x1 input, no padding, dilation, output_padding or groups -> matmul (3x the oneDNN path);
-//   more than 2 output channels per group -> via_conv (2.3-2.7x stock on the big layers);
-//   1-2 output channels, groups 1 -> via_conv with the unfold weight gradient (1.2x stock;
-//   oneDNN's weight gradient makes via_conv slower than stock there); otherwise stock.
+//   more than 2 output channels per group -> via_conv (2-5x stock on the big layers);
+//   1-2 output channels, groups 1 -> via_conv where oneDNN's kernels are AVX-512 (1.2-2x stock,
+//   1.4x the unfold route), via_conv with the unfold weight gradient below that (1.3x via_conv:
+//   oneDNN's AVX2 weight gradient is slow there); otherwise stock.
 enum class ConvTransposePath { stock, matmul, via_conv, via_conv_unfold_weight_grad };
 GANFLOW_API ConvTransposePath conv_transpose_path(const FastConvTranspose2dImpl& module, const torch::Tensor& input);
 // The same rule for torch::conv_transpose2d's arguments (zero padding mode).

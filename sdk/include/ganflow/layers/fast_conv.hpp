@@ -15,4 +15,12 @@ GANFLOW_API void set_fast_conv(bool on);
 // CPU tensor and oneDNN is usable.
 GANFLOW_API bool fast_conv_applies(const at::Tensor& input);
 
+// The vector width of oneDNN's convolution kernels here, which some of the rules depend on
+// (measured per ISA: bench/conv_transpose_layers, bench/conv2d_layers): avx512 where the CPU
+// has avx512_core and ONEDNN_MAX_CPU_ISA / DNNL_MAX_CPU_ISA do not cap oneDNN below it.
+enum class ConvIsa { avx2_or_less, avx512 };
+GANFLOW_API ConvIsa conv_isa();
+// Makes the rules follow `isa` in this process (tests: each ISA's paths on any machine).
+GANFLOW_API void set_conv_isa(ConvIsa isa);
+
 }  // namespace ganflow::layers

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "ganflow/fields.hpp"
-#include "ganflow/framework/train/cpu_isa.hpp"
+#include "ganflow/cpu_isa.hpp"
 
 namespace ganflow {
 
