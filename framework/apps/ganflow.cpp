@@ -4,14 +4,13 @@
 #include <c10/util/Exception.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 
+#ifdef GANFLOW_WITH_BOARD  // cmake -DGANFLOW_BOARD=OFF leaves board and report out
 #include "board_server.hpp"
 #include "run_report.hpp"
+#endif
 
 #include "ganflow/framework/dist/launcher.hpp"
 #include "ganflow/framework/session/evaluate_run.hpp"
@@ -60,33 +59,7 @@ int cmd_run(SessionOptions o, bool dry_run, int nproc, int argc, char** argv) {
     return 0;
   }
   HostRunContext::install_signal_handlers();
-  // The log's last line says how the run ended (`ganflow board` reads it): "run finished",
-  // "run failed: ...", or the stop line the session writes itself.
-  const char* rank = std::getenv("RANK");
-  auto end_line = [&](const std::string& line) {
-    if ((rank && std::string(rank) != "0") || !std::filesystem::is_directory(session.run_dir())) return;
-    std::ofstream(std::filesystem::path(session.run_dir()) / "log.txt", std::ios::app) << line << "\n";
-  };
-  bool finished = false;
-  try {
-    finished = session.run();
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    end_line("run failed: torch: " + what.substr(0, what.find('\n')));
-    throw;
-  } catch (const std::exception& e) {
-    std::string what = e.what();
-    end_line("run failed: " + what.substr(0, what.find('\n')));
-    throw;
-  }
-  if (finished) end_line("run finished");
-  return finished ? 0 : 130;
-}
-
-// The kind of a node type for the board's graph diagram ("" for a type no plugin registers).
-std::string kind_of(const std::string& type) {
-  const NodeSpec* spec = default_registry().find(type);
-  return spec ? to_string(spec->kind) : "";
+  return session.run() ? 0 : 130;
 }
 
 int cmd_plugins(bool as_json) {
@@ -214,6 +187,7 @@ int main(int argc, char** argv) {
   bool eval_raw = false;
   evaluate->add_flag("--raw", eval_raw, "The generator's own weights, not its average (generator_ema)");
 
+#ifdef GANFLOW_WITH_BOARD
   board::BoardOptions board_opts;
   auto* board_cmd = app.add_subcommand("board", "Serve a page that shows and compares the runs in a folder (loss curves, "
                                                 "epoch values, samples, graph, log), live while they train");
@@ -226,6 +200,7 @@ int main(int argc, char** argv) {
                                                   "(opens from disk, no server, no network)");
   report_cmd->add_option("run", report_run, "Run folder")->required();
   report_cmd->add_option("--out", report_out, "HTML file to write (default report.html)");
+#endif
 
   auto* reference = app.add_subcommand("reference", "Print the Markdown reference of every node type");
   reference->add_flag("--markdown", markdown, "(default) Markdown output");
@@ -261,16 +236,17 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*describe) return cmd_describe(type, as_json);
+#ifdef GANFLOW_WITH_BOARD
     if (*board_cmd) {
-      board_opts.kind_of = kind_of;
       board::serve_board(board_opts);
       return 0;
     }
     if (*report_cmd) {
-      const std::string summary = board::write_report(report_run, report_out, kind_of);
+      const std::string summary = board::write_report(report_run, report_out);
       std::cout << "wrote " << report_out << ": " << summary << "\n";
       return 0;
     }
+#endif
     if (*reference) {
       std::cout << reference_markdown(default_registry());
       return 0;

@@ -133,7 +133,7 @@ void serve_board(const BoardOptions& o) {
     const std::string name = req.matches[1];
     const std::string dir = run_dir(name);
     if (dir.empty() || !is_run_dir(dir)) return send_json(res, {{"error", "no run '" + name + "' in " + root}}, 404);
-    json d = run_details(dir, name, o.kind_of);
+    json d = run_details(dir, name);
     for (auto& s : d["samples"])
       s["url"] = "runs/" + encode_segment(name) + "/" + s["file"].get<std::string>();
     send_json(res, d);

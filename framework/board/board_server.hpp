@@ -16,7 +16,6 @@ struct BoardOptions {
   std::string runs_dir = "runs";
   std::string host = "127.0.0.1";
   int port = 6006;
-  KindOf kind_of;
 };
 
 // Serves until the process is stopped. Throws ganflow::Error (one line) when RUNS_DIR is not a

@@ -43,11 +43,11 @@ std::string inline_safe(std::string text) { return escape_close(std::move(text),
 
 }  // namespace
 
-std::string write_report(const std::string& run_dir, const std::string& out, const KindOf& kind_of) {
+std::string write_report(const std::string& run_dir, const std::string& out) {
   if (!is_run_dir(run_dir))
     throw Error("'" + run_dir + "' is not a run folder (no graph.json, log.txt or metrics.jsonl)");
   const fs::path dir = fs::canonical(run_dir);
-  json run = run_details(dir, dir.filename().string(), kind_of);
+  json run = run_details(dir, dir.filename().string());
   for (auto& s : run["samples"]) {
     if (s.contains("error")) continue;  // shown as a problem; the page draws the rest
     std::ifstream in(dir / s["file"].get<std::string>(), std::ios::binary);

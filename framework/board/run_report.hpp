@@ -10,6 +10,6 @@ namespace ganflow::board {
 
 // Writes the report; returns a one-line summary. Throws ganflow::Error (one line) when RUN is
 // not a run folder or the file cannot be written.
-std::string write_report(const std::string& run_dir, const std::string& out, const KindOf& kind_of);
+std::string write_report(const std::string& run_dir, const std::string& out);
 
 }  // namespace ganflow::board

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -17,6 +18,7 @@
 #include "ganflow/error.hpp"
 #include "ganflow/framework/graph/graph.hpp"
 #include "ganflow/framework/graph/validate.hpp"
+#include "ganflow/framework/session/session.hpp"
 #include "ganflow/image_io.hpp"
 
 namespace ganflow::board {
@@ -175,7 +177,7 @@ void input_refs(const json& v, std::vector<std::string>& out) {
 // Nodes with their kind, inputs and depth (the longest path from a node without inputs, for
 // the drawing), in the executor's build order, and the stages in that order (the order they
 // run). A graph the framework cannot order (a file edited by hand) falls back to (depth, name).
-json graph_diagram(const json& g, const KindOf& kind_of) {
+json graph_diagram(const json& g) {
   json out = {{"name", g.value("name", "")}, {"doc", g.value("doc", "")}, {"nodes", json::array()},
               {"stages", json::array()}};
   if (!g.contains("nodes") || !g["nodes"].is_object()) return out;
@@ -209,8 +211,8 @@ json graph_diagram(const json& g, const KindOf& kind_of) {
     const int d = depth_of(name, 0);
     const json& node = g["nodes"][name];
     const std::string type = node.is_object() ? node.value("type", "") : "";
-    std::string kind = kind_of ? kind_of(type) : "";
-    if (kind.empty()) kind = "unknown";
+    const NodeSpec* spec = default_registry().find(type);
+    const std::string kind = spec ? to_string(spec->kind) : "unknown";
     json inputs = json::array();
     for (auto& r : deps[name])
       if (deps.count(r)) inputs.push_back(r);
@@ -350,13 +352,13 @@ bool is_run_dir(const fs::path& dir) {
 
 json run_overview(const fs::path& dir, const std::string& name) { return load(dir, name).overview; }
 
-json run_details(const fs::path& dir, const std::string& name, const KindOf& kind_of) {
+json run_details(const fs::path& dir, const std::string& name) {
   Loaded r = load(dir, name);
   json out = r.overview;
   out["steps"] = std::move(r.steps);
   out["epochs"] = std::move(r.epochs);
   out["samples"] = sample_list(dir, out["problems"], true);
-  out["graph"] = r.graph.is_object() ? graph_diagram(r.graph, kind_of) : json(nullptr);
+  out["graph"] = r.graph.is_object() ? graph_diagram(r.graph) : json(nullptr);
   std::string tail;
   for (std::size_t i = r.log.size() > kLogTailLines ? r.log.size() - kLogTailLines : 0; i < r.log.size(); ++i)
     tail += r.log[i] + "\n";

@@ -5,15 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <functional>
 #include <string>
 
 namespace ganflow::board {
 
 using json = nlohmann::json;
-
-// The kind of a node type ("model", "stage", ...), from the plugin registry; "" when unknown.
-using KindOf = std::function<std::string(const std::string& type)>;
 
 // A folder is a run when it holds graph.json, log.txt or metrics.jsonl.
 bool is_run_dir(const std::filesystem::path& dir);
@@ -22,8 +18,9 @@ bool is_run_dir(const std::filesystem::path& dir);
 // best_fd, modified (seconds since the epoch) and problems.
 json run_overview(const std::filesystem::path& dir, const std::string& name);
 
-// Everything the page draws: the overview plus steps, epochs, samples, graph, log_tail.
-json run_details(const std::filesystem::path& dir, const std::string& name, const KindOf& kind_of);
+// Everything the page draws: the overview plus steps, epochs, samples, graph (each node's kind
+// from the plugin registry), log_tail.
+json run_details(const std::filesystem::path& dir, const std::string& name);
 
 // The runs directly under runs_dir (or runs_dir itself when it is a run), newest first.
 json list_runs(const std::filesystem::path& runs_dir);

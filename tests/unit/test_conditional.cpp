@@ -259,8 +259,7 @@ TEST_CASE("a short conditional run on Fashion-MNIST draws the requested classes 
 
   auto& gen = dynamic_cast<ganflow::ConditionalModel&>(*built.nodes.at("generator"));
   auto classifier = std::dynamic_pointer_cast<ganflow::Model>(
-      build_all(R"({"c": {"type": "fmnist_classifier", "params": {"weights": ")" + std::string(GANFLOW_SOURCE_DIR) +
-                R"(/data/fmnist_classifier.pt"}}})")
+      build_all(R"({"c": {"type": "fmnist_classifier", "params": {"weights": ")" + gantest::kClassifierWeights + R"("}}})")
           .nodes.at("c"));
   REQUIRE(classifier);
   torch::NoGradGuard ng;
@@ -306,7 +305,7 @@ TEST_CASE("evaluate scores a class-conditional generator per class: a perfect on
           "[conditional][quality]") {
   // class_oracle returns real train images of each requested class: its class agreement must be
   // the extractor's accuracy on those images (computed here), its intra-class FD far below noise's.
-  const std::string weights = std::string(GANFLOW_SOURCE_DIR) + "/data/fmnist_classifier.pt";
+  const std::string& weights = gantest::kClassifierWeights;
   const std::string nodes = R"({
     "train_images": {"type": "fashion_mnist", "params": {"split": "train", "limit": 1500}},
     "test_images": {"type": "fashion_mnist", "params": {"split": "test", "limit": 1500}},

@@ -34,6 +34,10 @@ void HostRunContext::log(const std::string& line) {
   if (log_) log_ << line << std::endl;
 }
 
+void HostRunContext::log_file_only(const std::string& line) {
+  if (rank_ == 0 && log_) log_ << line << std::endl;
+}
+
 std::string HostRunContext::resume_checkpoint(const std::string& stage) const {
   if (resume_.empty()) return "";
   // A checkpoint file (<stage>_<tag>.pt[.prev]) is its own stage's; the others continue from

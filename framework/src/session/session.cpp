@@ -134,11 +134,23 @@ bool Session::run() {
   ctx.log("ganflow run " + (o_.graph_file.empty() ? graph_.name : o_.graph_file) + " -> " + run_dir_ + " on " +
           device_.str() + ", " + std::to_string(threads) + " threads" +
           (world ? " per rank, " + std::to_string(world->size) + " ranks (data-parallel) over " + dist->backend() : ""));
-  built_ = execute_graph(graph_, registry_, &ctx);
+  // The log's last line says how the run ended (`ganflow board` reads it): "run finished",
+  // "run failed: <the error's first line>", or the stop line.
+  auto first_line = [](const std::string& s) { return s.substr(0, s.find('\n')); };
+  try {
+    built_ = execute_graph(graph_, registry_, &ctx);
+  } catch (const c10::Error& e) {
+    ctx.log_file_only("run failed: torch: " + first_line(e.what_without_backtrace()));
+    throw;
+  } catch (const std::exception& e) {
+    ctx.log_file_only("run failed: " + first_line(e.what()));
+    throw;
+  }
   if (ctx.stop_requested()) {
     ctx.log("stopped; checkpoint in " + run_dir_);
     return false;
   }
+  ctx.log("run finished");
   return true;
 }
 

@@ -34,6 +34,9 @@ class HostRunContext : public RunContext {
   uint64_t seed() const override { return seed_; }
   bool stop_requested() const override;
   void log(const std::string& line) override;  // the sink (default stdout) and <run_dir>/log.txt
+  // <run_dir>/log.txt alone (rank 0): what the console already shows another way, such as the
+  // error the program prints when the run fails.
+  void log_file_only(const std::string& line);
   void set_log_sink(std::function<void(const std::string&)> sink) { sink_ = std::move(sink); }
   void set_progress_sinks(ProgressSinks sinks) { progress_ = std::move(sinks); }
   const ProgressSinks& progress_sinks() const { return progress_; }
