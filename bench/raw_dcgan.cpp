@@ -4,10 +4,13 @@
 // network frozen, two optimisers), data preloaded on the device (Fashion-MNIST padded to
 // --size), noise drawn on the device.
 // Usage: raw_dcgan --bs 64 --steps 60 --warmup 20 --threads 2 [--fast] [--device cpu|cuda]
-//                  [--size 32] [--n-extra-layers 0] [--precision fp32|bf16]
+//                  [--size 32] [--n-extra-layers 0] [--precision fp32|bf16] [--profile FILE]
 // --fast: ganflow's layers (FastConvTranspose2d, FastConv2d) instead of the stock ones.
+// --profile FILE: the timed steps under LibTorch's autograd profiler, written as a chrome trace
+// (every aten op with its duration; bench/BENCHMARKS.md sums it per op). Slows the steps.
 // Prints "images/s N" and, on CUDA, "peak_mem_mb M" (the caching allocator's peak).
 #include <ATen/autocast_mode.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -17,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "ganflow/layers/conv2d.hpp"
@@ -136,7 +140,7 @@ struct Autocast {
 
 int main(int argc, char** argv) {
   int64_t bs = 64, steps = 60, warmup = 20, threads = 2, size = 32, n_extra = 0;
-  std::string device_name = "cpu", precision = "fp32";
+  std::string device_name = "cpu", precision = "fp32", profile;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--fast") g_fast = true;
@@ -148,6 +152,7 @@ int main(int argc, char** argv) {
     else if (i + 1 < argc && a == "--size") size = std::stoll(argv[++i]);
     else if (i + 1 < argc && a == "--n-extra-layers") n_extra = std::stoll(argv[++i]);
     else if (i + 1 < argc && a == "--precision") precision = argv[++i];
+    else if (i + 1 < argc && a == "--profile") profile = argv[++i];
     else {
       std::cerr << "raw_dcgan: unknown argument " << a << "\n";
       return 2;
@@ -174,9 +179,11 @@ int main(int argc, char** argv) {
     if (dev.is_cuda()) torch::cuda::synchronize();
   };
   std::chrono::steady_clock::time_point t0;
+  std::unique_ptr<torch::autograd::profiler::RecordProfile> profiler;
   for (int64_t step = 0; step < warmup + steps; ++step) {
     if (step == warmup) {
       sync();
+      if (!profile.empty()) profiler = std::make_unique<torch::autograd::profiler::RecordProfile>(profile);
       t0 = std::chrono::steady_clock::now();
     }
     int64_t start = (step * bs) % (60000 - bs);
@@ -210,6 +217,7 @@ int main(int argc, char** argv) {
   }
   sync();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  profiler.reset();  // writes the trace
   std::cout << "images/s " << double(steps * bs) / secs << "\n";
 #ifdef RAW_CUDA_STATS
   if (dev.is_cuda()) {
