@@ -30,7 +30,7 @@ AugmentRig rig(const std::string& type, const std::string& params) {
 
 const std::vector<std::string> kPolicies = {"color", "translation", "cutout"};
 
-struct Case {
+struct AugmentCase {
   std::vector<int64_t> policy;  // indices into kPolicies
   double p;
 };
@@ -44,13 +44,13 @@ std::string policy_json(const std::vector<int64_t>& policy) {
 
 TEST_CASE("diff_augment's transforms compute what the paper's PyTorch code computes on fixed inputs and draws",
           "[augment][pytorch]") {
-  const std::vector<Case> cases = {{{0}, 1.0}, {{1}, 1.0}, {{2}, 1.0}, {{0, 1, 2}, 1.0}, {{2, 1, 0}, 0.5}, {{0, 1, 2}, 0.3}};
+  const std::vector<AugmentCase> cases = {{{0}, 1.0}, {{1}, 1.0}, {{2}, 1.0}, {{0, 1, 2}, 1.0}, {{2, 1, 0}, 0.5}, {{0, 1, 2}, 0.3}};
   std::map<std::string, torch::Tensor> t;
   torch::manual_seed(3);
   // Not square, so a swapped axis shows.
   t["x"] = torch::randn({5, 3, 12, 16}).tanh();
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    const Case& c = cases[i];
+    const AugmentCase& c = cases[i];
     AugmentRig r = rig("diff_augment", R"({"policy": )" + policy_json(c.policy) + R"(, "p": )" + std::to_string(c.p) + "}");
     const std::string k = "case" + std::to_string(i) + ".";
     t[k + "policy"] = torch::tensor(c.policy);

@@ -7,7 +7,7 @@
 #include "layer_vs_stock.hpp"
 
 namespace {
-struct Case {
+struct Conv2dCase {
   int64_t in, out, k, stride, pad, h;
   bool bias;
 };
@@ -17,7 +17,7 @@ TEST_CASE("FastConv2d matches the stock op and its gradients on every path, by e
   using P = ganflow::layers::Conv2dPath;
   using ganflow::layers::ConvIsa;
   // The path below AVX-512; with AVX-512 kernels 1-2 input channels take the stock op.
-  std::vector<std::pair<Case, P>> cases = {
+  std::vector<std::pair<Conv2dCase, P>> cases = {
       {{256, 1, 4, 1, 0, 4, true}, P::matmul},               // basic_critic's last layer: 4x4 -> 1x1
       {{16, 5, 3, 2, 0, 3, false}, P::matmul},               // whole input, stride irrelevant
       {{1, 64, 4, 2, 1, 32, true}, P::unfold_weight_grad},   // a grey critic's first layer

@@ -8,7 +8,7 @@
 #include "layer_vs_stock.hpp"
 
 namespace {
-struct Case {
+struct ConvTransposeCase {
   int64_t in, out, k, stride, pad, out_pad, groups, dil, h;
   bool bias;
 };
@@ -18,7 +18,7 @@ TEST_CASE("fast ConvTranspose2d matches the stock op and its gradients, by each 
   using P = ganflow::layers::ConvTransposePath;
   using ganflow::layers::ConvIsa;
   // The path below AVX-512; with AVX-512 kernels 1-2 output channels take via_conv.
-  std::vector<std::pair<Case, P>> cases = {
+  std::vector<std::pair<ConvTransposeCase, P>> cases = {
       {{100, 64, 4, 1, 0, 0, 1, 1, 1, false}, P::matmul},  // basic_generator's first layer: 1x1 -> 4x4
       {{16, 8, 3, 2, 0, 0, 1, 1, 1, true}, P::matmul},     // 1x1 input, stride 2, bias
       {{16, 8, 3, 1, 1, 0, 1, 1, 1, false}, P::via_conv},  // 1x1 input with padding: not a plain product

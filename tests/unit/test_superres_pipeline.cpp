@@ -26,7 +26,7 @@ class CheckpointAtStart : public Callback {
   void on_train_begin(Trainer& t) override { t.save_checkpoint_as("start"); }
 };
 
-void register_test_callback() {
+void register_checkpoint_at_start() {
   static bool done = [] {
     NodeSpec s("test_checkpoint_at_start", NodeKind::Callback, "Test: checkpoint <stage>_start.pt at train begin.");
     s.factory = [](const BuildContext&) { return std::make_shared<CheckpointAtStart>(); };
@@ -118,7 +118,7 @@ std::size_t pngs(const std::string& dir) {
 }  // namespace
 
 TEST_CASE("superres pipeline: the GAN starts from the pretrained generator and critic, guard fires", "[superres]") {
-  register_test_callback();
+  register_checkpoint_at_start();
   const std::string dir = gantest::temp_dir("superres_pipeline");
   // critic_thresh 0 can never be reached by a BCE loss: without the guard the critic would train forever.
   auto built = gantest::run_graph(pipeline("[0.0]", 3, 8), dir);
@@ -157,7 +157,7 @@ TEST_CASE("superres pipeline: the GAN starts from the pretrained generator and c
 }
 
 TEST_CASE("superres pipeline: without the guard an unreachable critic_thresh starves the generator", "[superres]") {
-  register_test_callback();
+  register_checkpoint_at_start();
   const std::string dir = gantest::temp_dir("superres_starved");
   auto built = gantest::run_graph(pipeline("[0.0]", 0, 6), dir);
   auto gen = std::dynamic_pointer_cast<Model>(built.nodes.at("generator"));

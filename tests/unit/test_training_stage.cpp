@@ -26,7 +26,7 @@ class CheckpointAtStep : public Callback {
   int64_t at_step_;
 };
 
-void register_test_callback() {
+void register_checkpoint_at_step() {
   static bool done = [] {
     NodeSpec s("test_checkpoint_at_step", NodeKind::Callback, "Test: checkpoint <stage>_mid.pt after a step.");
     s.param_int("step", 1, "The step after which to save.");
@@ -43,7 +43,7 @@ StateDict generator_of(const std::string& dir) {
 }  // namespace
 
 TEST_CASE("a checkpoint a callback saves at a batch's end resumes after that batch, bit-equal", "[loop]") {
-  register_test_callback();
+  register_checkpoint_at_step();
   json g = gantest::tiny_dcgan({"loop_mid", 3, 128, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 6}, {"show_img", false}});
   g["nodes"]["mid"] = {{"type", "test_checkpoint_at_step"}, {"params", {{"step", 3}}}};
   g["nodes"]["train"]["inputs"]["callbacks"] = json::array({"mid"});
