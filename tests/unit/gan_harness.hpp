@@ -12,6 +12,7 @@
 #include "ganflow/framework/plugin/plugin_loader.hpp"
 #include "ganflow/framework/session/session.hpp"
 #include "ganflow/framework/graph/validate.hpp"
+#include "ganflow/item_source.hpp"
 #include "ganflow/params.hpp"
 
 namespace gantest {
@@ -108,6 +109,21 @@ inline ganflow::BuiltGraph run_graph(const std::string& graph, const std::string
 inline ganflow::json read_json(const std::string& path) {
   std::ifstream f(path);
   return ganflow::json::parse(f);
+}
+
+// The first n images of a one-channel image source of side `size`, as the GAN sees them ([-1, 1]).
+inline torch::Tensor real_images(const ganflow::ItemSource& src, int64_t n, int64_t size) {
+  auto out = torch::empty({n, 1, size, size}, torch::kUInt8);
+  for (int64_t i = 0; i < n; ++i) {
+    uint8_t* slot = out[i].data_ptr<uint8_t>();
+    src.read(std::size_t(i), &slot, 0);
+  }
+  return out.to(torch::kFloat32).div(127.5).sub(1);
+}
+
+// The root-mean-square difference between two image batches' mean images.
+inline double mean_image_distance(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.mean(0) - b.mean(0)).pow(2).mean().sqrt().item<double>();
 }
 
 }  // namespace gantest

@@ -10,24 +10,11 @@
 using ganflow::json;
 
 namespace {
-torch::Tensor real_images(ganflow::ItemSource& src, int64_t n) {
-  auto out = torch::empty({n, 1, 32, 32}, torch::kUInt8);
-  for (int64_t i = 0; i < n; ++i) {
-    uint8_t* slot = out[i].data_ptr<uint8_t>();
-    src.read(std::size_t(i), &slot, 0);
-  }
-  return out.to(torch::kFloat32).div(127.5).sub(1);
-}
-
 torch::Tensor fakes(ganflow::Model& g, int64_t n) {
   torch::NoGradGuard ng;
   g.module().train();  // as trained (switch_eval false): BatchNorm on batch statistics
   torch::manual_seed(123);
   return g.forward(torch::randn({n, 32, 1, 1}));
-}
-
-double mean_image_distance(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.mean(0) - b.mean(0)).pow(2).mean().sqrt().item<double>();
 }
 }  // namespace
 
@@ -44,11 +31,11 @@ TEST_CASE("a short DCGAN run on Fashion-MNIST learns", "[gan][learning]") {
   std::string dir = gantest::temp_dir("learning");
   auto built = gantest::run_graph(g.dump(), dir);
   auto& source = dynamic_cast<ganflow::ItemSource&>(*built.nodes.at("images"));
-  torch::Tensor real = real_images(source, 512);
+  torch::Tensor real = gantest::real_images(source, 512, 32);
   torch::Tensor before = fakes(dynamic_cast<ganflow::Model&>(*untrained.nodes.at("generator")), 512);
   torch::Tensor after = fakes(dynamic_cast<ganflow::Model&>(*built.nodes.at("generator")), 512);
 
-  double d_before = mean_image_distance(before, real), d_after = mean_image_distance(after, real);
+  double d_before = gantest::mean_image_distance(before, real), d_after = gantest::mean_image_distance(after, real);
   INFO("mean-image RMS distance to real: before " << d_before << ", after " << d_after);
   CHECK(d_after < 0.5 * d_before);
   // Fashion-MNIST is mostly background (-1): so should the samples be.

@@ -39,13 +39,6 @@ void step_weights(torch::nn::Module& m, float d, float v) {
   for (auto& b : m.buffers())
     if (b.is_floating_point()) b.fill_(v);
 }
-
-bool same(const StateDict& a, const StateDict& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& e : a)
-    if (!b.contains(e.key()) || !torch::equal(e.value(), b.at(e.key()))) return false;
-  return true;
-}
 }  // namespace
 
 TEST_CASE("generator_ema: ema = beta * ema + (1 - beta) * weights after generator steps only, buffers copied", "[callbacks]") {
@@ -55,7 +48,7 @@ TEST_CASE("generator_ema: ema = beta * ema + (1 - beta) * weights after generato
   t.bs = 16;
   t.begin({r.cb.get()});
   const StateDict w0 = state_dict(r.gen->module());
-  CHECK(same(r.avg->averaged(), w0));  // it starts as the generator
+  CHECK(same_state(r.avg->averaged(), w0));  // it starts as the generator
 
   step_weights(r.gen->module(), 1.0f, 0.5f);
   const StateDict w1 = state_dict(r.gen->module());
@@ -84,7 +77,7 @@ TEST_CASE("generator_ema: ema = beta * ema + (1 - beta) * weights after generato
   t.batch({r.cb.get()}, 0.1);
   t.gen = true;
   t.batch({r.cb.get()}, 0.1, /*training=*/false);
-  CHECK(same(r.avg->averaged(), a1));
+  CHECK(same_state(r.avg->averaged(), a1));
 }
 
 TEST_CASE("generator_ema: the ramp-up forgets the first weights fast, and a fixed beta overrides the half-life", "[callbacks]") {
@@ -131,12 +124,12 @@ TEST_CASE("generator_ema: its state and average continue where a checkpoint left
   ScriptedTrainer tb;
   tb.gen = true;
   tb.begin({b.cb.get()});
-  CHECK(same(b.avg->averaged(), a.avg->averaged()));
+  CHECK(same_state(b.avg->averaged(), a.avg->averaged()));
   step_weights(a.gen->module(), 0.5f, 7.0f);
   step_weights(b.gen->module(), 0.5f, 7.0f);
   t.batch({a.cb.get()}, 0.1);
   tb.batch({b.cb.get()}, 0.1);
-  CHECK(same(b.avg->averaged(), a.avg->averaged()));
+  CHECK(same_state(b.avg->averaged(), a.avg->averaged()));
 }
 
 TEST_CASE("generator_ema: a half-life <= 0, a beta >= 1 or a critic as input are refused naming node and param", "[callbacks]") {

@@ -18,6 +18,7 @@
 namespace fs = std::filesystem;
 using namespace ganflow;
 using ganflow::test::build_error;
+using ganflow::test::same_state;
 
 namespace {
 // Saves the GAN stage's full checkpoint before its first batch: what the GAN starts from.
@@ -85,17 +86,7 @@ StateDict checkpoint_part(const std::string& path, const std::string& part) {
   return c10::impl::toTypedDict<std::string, torch::Tensor>(load_pickle(path).toGenericDict().at(part).toGenericDict());
 }
 
-// Same keys, bitwise-equal tensors.
-bool same(const StateDict& a, const StateDict& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& e : a) {
-    if (!b.contains(e.key())) return false;
-    if (!torch::equal(e.value(), b.at(e.key()))) return false;
-  }
-  return true;
-}
-
-bool same_module(torch::nn::Module& m, const StateDict& d) { return same(state_dict(m), d); }
+bool same_module(torch::nn::Module& m, const StateDict& d) { return same_state(state_dict(m), d); }
 
 std::string read_file(const std::string& path) {
   std::ifstream f(path);
@@ -126,13 +117,13 @@ TEST_CASE("superres pipeline: the GAN starts from the pretrained generator and c
   // Stage 1's result: the learner's final file and the snapshot save_predictions took after it.
   const StateDict pretrained = file_dict(dir + "/pretrain_gen_model.pt");
   const StateDict snapshot = file_dict(dir + "/generator_pretrained.pt");
-  CHECK(same(pretrained, snapshot));
+  CHECK(same_state(pretrained, snapshot));
   // The GAN's own checkpoint before its first batch: parameter for parameter stage 1's generator
   // and stage 3's critic.
   const std::string start = dir + "/checkpoints/gan_start.pt";
   REQUIRE(fs::exists(start));
-  CHECK(same(checkpoint_part(start, "generator"), pretrained));
-  CHECK(same(checkpoint_part(start, "critic"), file_dict(dir + "/pretrain_crit_model.pt")));
+  CHECK(same_state(checkpoint_part(start, "generator"), pretrained));
+  CHECK(same_state(checkpoint_part(start, "critic"), file_dict(dir + "/pretrain_crit_model.pt")));
   // The graph's generator node is that very object, and the GAN trained it on (the guard let it).
   auto gen = std::dynamic_pointer_cast<Model>(built.nodes.at("generator"));
   REQUIRE(gen);

@@ -80,6 +80,13 @@ void save_tensors(const std::string& path, const std::map<std::string, torch::Te
   save_pickle(dict, path);
 }
 
+bool same_state(const StateDict& a, const StateDict& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& e : a)
+    if (!b.contains(e.key()) || !torch::equal(e.value(), b.at(e.key()))) return false;
+  return true;
+}
+
 std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);

@@ -12,6 +12,7 @@
 
 #include "ganflow/framework/graph/executor.hpp"
 #include "ganflow/framework/plugin/host_registry.hpp"
+#include "ganflow/state_dict.hpp"
 
 namespace ganflow::test {
 
@@ -64,6 +65,9 @@ ScriptResult run_python(const std::string& script, const std::vector<std::string
 ScriptResult run_ganflow(const std::string& args, const std::string& env = "");
 // Runs a /bin/sh command line, stdout and stderr together.
 ScriptResult run_shell(std::string cmd);
+
+// Same keys, bitwise-equal tensors.
+bool same_state(const StateDict& a, const StateDict& b);
 
 // Quotes a string for /bin/sh.
 std::string shell_quote(const std::string& s);

@@ -356,22 +356,6 @@ TEST_CASE("torchscript_model refuses a file that is not TorchScript, a module wi
   CHECK(error_of("res_critic.pt").empty());
 }
 
-namespace {
-// n real images of `src` ([-1, 1], one channel, side `size`).
-torch::Tensor real_images(const ganflow::ItemSource& src, int64_t n, int64_t size) {
-  auto out = torch::empty({n, 1, size, size}, torch::kUInt8);
-  for (int64_t i = 0; i < n; ++i) {
-    uint8_t* slot = out[i].data_ptr<uint8_t>();
-    src.read(std::size_t(i), &slot, 0);
-  }
-  return out.to(torch::kFloat32).div(127.5).sub(1);
-}
-
-double mean_image_distance(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.mean(0) - b.mean(0)).pow(2).mean().sqrt().item<double>();
-}
-}  // namespace
-
 TEST_CASE("torchscript_model trains a generator and a critic written in PyTorch, and the result exports and loads back in "
           "Python",
           "[torchscript][learning]") {
@@ -401,15 +385,15 @@ TEST_CASE("torchscript_model trains a generator and a critic written in PyTorch,
   // What it draws, before training (the scripted file itself) and after, on batch statistics
   // as trained: the mean image moves towards the data's.
   torch::NoGradGuard ng;
-  const torch::Tensor real = real_images(dynamic_cast<ganflow::ItemSource&>(*built.nodes.at("images")), 512, 16);
+  const torch::Tensor real = gantest::real_images(dynamic_cast<ganflow::ItemSource&>(*built.nodes.at("images")), 512, 16);
   torch::jit::Module initial = torch::jit::load(dir + "/res_generator.pt");
   initial.train();
   auto& trained = dynamic_cast<ganflow::Model&>(*built.nodes.at("generator"));
   trained.module().train();
   torch::manual_seed(5);
   const torch::Tensor z = torch::randn({512, 16, 1, 1});
-  const double d_before = mean_image_distance(initial.forward({z}).toTensor(), real);
-  const double d_after = mean_image_distance(trained.forward(z), real);
+  const double d_before = gantest::mean_image_distance(initial.forward({z}).toTensor(), real);
+  const double d_after = gantest::mean_image_distance(trained.forward(z), real);
   INFO("mean-image RMS distance to real: before " << d_before << ", after " << d_after);
   CHECK(d_after < 0.5 * d_before);
 
