@@ -36,8 +36,9 @@ Format sniff(const uint8_t* b, std::size_t n) {
 
 uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 
-// stb decodes what it can of a cut-off file without complaint; walking the chunk /
-// segment structure catches truncation so it never turns into a partly black image.
+// stb decodes what it can of a cut-off PNG without complaint; walking the chunk structure
+// catches truncation so it never turns into a partly black image. (libjpeg reports a cut-off
+// JPEG itself, as a warning that jpeg_warn makes an error.)
 bool png_complete(const uint8_t* b, std::size_t n) {
   std::size_t pos = 8;
   while (pos + 12 <= n) {
@@ -47,25 +48,6 @@ bool png_complete(const uint8_t* b, std::size_t n) {
     if (iend) return true;
     pos += 12 + len;
   }
-  return false;
-}
-
-bool jpeg_complete(const uint8_t* b, std::size_t n) {
-  // Header segments (each with a 2-byte length) up to the first start-of-scan...
-  std::size_t pos = 2;
-  while (true) {
-    while (pos < n && b[pos] == 0xff && pos + 1 < n && b[pos + 1] == 0xff) ++pos;  // fill bytes
-    if (pos + 4 > n || b[pos] != 0xff) return false;
-    uint8_t marker = b[pos + 1];
-    std::size_t len = std::size_t(b[pos + 2]) << 8 | b[pos + 3];
-    if (len < 2 || pos + 2 + len > n) return false;
-    pos += 2 + len;
-    if (marker == 0xda) break;
-  }
-  // ...then an end-of-image marker: entropy-coded data stuffs every 0xff as ff 00, so
-  // ff d9 after the first scan can only be the end marker.
-  for (std::size_t i = pos; i + 1 < n; ++i)
-    if (b[i] == 0xff && b[i + 1] == 0xd9) return true;
   return false;
 }
 
@@ -82,7 +64,8 @@ struct JpegErrors {
   std::longjmp(errors->jump, 1);
 }
 
-// Corrupt-data warnings (level -1) fail the decode: libjpeg would go on and fill the rest grey.
+// Corrupt-data warnings (level -1: bad entropy-coded data, a file cut off) fail the decode:
+// libjpeg would go on and fill the rest grey.
 void jpeg_warn(j_common_ptr cinfo, int level) {
   if (level < 0) jpeg_fail(cinfo);
 }
@@ -99,7 +82,7 @@ struct JpegDecode {
 
 // Everything the decode changes lives in `d` on the heap: after the error jump, locals changed
 // since setjmp would hold indeterminate values.
-void decode_jpeg(JpegDecode& d, const uint8_t* bytes, std::size_t size, const std::string& name) {
+void decompress_jpeg(JpegDecode& d, const uint8_t* bytes, std::size_t size, const std::string& name) {
   jpeg_decompress_struct& cinfo = d.cinfo;
   cinfo.err = jpeg_std_error(&d.errors.mgr);
   d.errors.mgr.error_exit = jpeg_fail;
@@ -216,22 +199,8 @@ Image resample(const Image& img, int height, int width, Taps (*make)(int, int)) 
   return out;
 }
 
-}  // namespace
-
-Image decode_image(const uint8_t* bytes, std::size_t size, int channels, const std::string& name, bool drop_alpha) {
-  if (channels != 1 && channels != 3)
-    throw Error(name + ": can only decode to 1 or 3 channels, asked for " + std::to_string(channels));
-  if (size == 0) throw Error(name + ": empty file");
-  Format f = sniff(bytes, size);
-  if (f == Format::Unknown) throw Error(name + ": not a PNG or JPEG file (unrecognised signature)");
-  if (f == Format::Png && !png_complete(bytes, size)) throw Error(name + ": truncated or corrupt PNG (no complete IEND chunk)");
-  if (f == Format::Jpeg && !jpeg_complete(bytes, size)) throw Error(name + ": truncated or corrupt JPEG (no end-of-image marker)");
-  if (f == Format::Jpeg) {
-    auto d = std::make_unique<JpegDecode>();
-    decode_jpeg(*d, bytes, size, name);
-    Image img = from_interleaved(d->px.data(), d->width, d->height, d->components, d->components);
-    return img.channels == channels ? img : convert_channels(img, channels);
-  }
+Image decode_png(const uint8_t* bytes, std::size_t size, const std::string& name, bool drop_alpha) {
+  if (!png_complete(bytes, size)) throw Error(name + ": truncated or corrupt PNG (no complete IEND chunk)");
   if (size > std::size_t(INT32_MAX)) throw Error(name + ": file too large");
   int w = 0, h = 0, comp = 0;
   std::unique_ptr<uint8_t, void (*)(void*)> px(stbi_load_from_memory(bytes, int(size), &w, &h, &comp, 0), stbi_image_free);
@@ -240,7 +209,24 @@ Image decode_image(const uint8_t* bytes, std::size_t size, int channels, const s
   if (comp < 1 || comp > 4 || (alpha && !drop_alpha))
     throw Error(name + ": unexpected channel count " + std::to_string(comp) +
                 (alpha ? " (has an alpha channel; set drop_alpha to ignore it)" : "") + ", expected grey or RGB");
-  Image img = from_interleaved(px.get(), w, h, comp, alpha ? comp - 1 : comp);
+  return from_interleaved(px.get(), w, h, comp, alpha ? comp - 1 : comp);
+}
+
+Image decode_jpeg(const uint8_t* bytes, std::size_t size, const std::string& name) {
+  auto d = std::make_unique<JpegDecode>();
+  decompress_jpeg(*d, bytes, size, name);
+  return from_interleaved(d->px.data(), d->width, d->height, d->components, d->components);
+}
+
+}  // namespace
+
+Image decode_image(const uint8_t* bytes, std::size_t size, int channels, const std::string& name, bool drop_alpha) {
+  if (channels != 1 && channels != 3)
+    throw Error(name + ": can only decode to 1 or 3 channels, asked for " + std::to_string(channels));
+  if (size == 0) throw Error(name + ": empty file");
+  Format f = sniff(bytes, size);
+  if (f == Format::Unknown) throw Error(name + ": not a PNG or JPEG file (unrecognised signature)");
+  Image img = f == Format::Png ? decode_png(bytes, size, name, drop_alpha) : decode_jpeg(bytes, size, name);
   return img.channels == channels ? img : convert_channels(img, channels);
 }
 
