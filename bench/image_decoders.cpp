@@ -1,6 +1,7 @@
 // Image decoding speed, one thread, in memory: ganflow's decode_image against the decoders it
 // could use, each ending in the same CHW uint8 image.
-// - PNG: stb_image alone, libpng's simplified API and libspng. The files are written by libpng at
+// - PNG: ganflow's own (libdeflate's inflate and its unfilter, sdk png_decoder.cpp) against
+//   stb_image alone, libpng's simplified API and libspng. The files are written by libpng at
 //   zlib's default level (as PIL writes them); every decoder's pixels are checked equal.
 // - JPEG: stb_image and libjpeg-turbo's libjpeg API. The files are written by libjpeg-turbo at
 //   quality 90 with 4:2:0 chroma (PIL's and most cameras' layout); decoders may differ by IDCT

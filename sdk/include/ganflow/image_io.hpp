@@ -1,7 +1,7 @@
 #pragma once
 // Image decode/encode and the small geometric helpers data sources need. Images are uint8,
-// CHW (planar), 1 (grey) or 3 (RGB) channels. This is the only code that touches stb; no
-// torch here, so it is safe to call from any loader thread.
+// CHW (planar), 1 (grey) or 3 (RGB) channels. This is the only API over the image libraries
+// (stb, libdeflate, libjpeg-turbo); no torch here, so it is safe to call from any loader thread.
 #include "ganflow/export.hpp"
 #include <cstddef>
 #include <cstdint>
