@@ -2,12 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <csetjmp>
 #include <cstdio>  // jpeglib.h needs FILE
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <utility>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ganflow/error.hpp"
 #include "png_decoder.hpp"
@@ -222,13 +227,23 @@ Image decode_image(const uint8_t* bytes, std::size_t size, int channels, const s
 }
 
 Image load_image(const std::string& path, int channels, bool drop_alpha) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw Error(path + ": cannot open image file");
-  const std::streamoff size = in.tellg();  // one read of the known size, not a byte-wise copy
-  if (size < 0) throw Error(path + ": cannot read image file (not a regular file?)");
-  std::vector<uint8_t> bytes(static_cast<std::size_t>(size));
-  if (!in.seekg(0) || !in.read(reinterpret_cast<char*>(bytes.data()), size))
-    throw Error(path + ": read error");
+  // One read of the size fstat gives, not a byte-wise stream copy.
+  struct File {
+    int fd;
+    ~File() { if (fd >= 0) ::close(fd); }
+  } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  const int fd = file.fd;
+  if (fd < 0) throw Error(path + ": cannot open image file (" + std::strerror(errno) + ")");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) throw Error(path + ": not a regular file");
+  std::vector<uint8_t> bytes(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error(path + ": read error" + (n < 0 ? std::string(" (") + std::strerror(errno) + ")" : ""));
+    got += std::size_t(n);
+  }
   return decode_image(bytes.data(), bytes.size(), channels, path, drop_alpha);
 }
 

@@ -102,6 +102,10 @@ TEST_CASE("bad image files give one Error naming the file", "[data]") {
     auto p = dir / "nope.png";
     CHECK_THAT(load_error(p), Catch::Contains(p.string()) && Catch::Contains("cannot open"));
   }
+  SECTION("a directory") {
+    fs::create_directories(dir / "folder.png");
+    CHECK_THAT(load_error(dir / "folder.png"), Catch::Contains("folder.png") && Catch::Contains("not a regular file"));
+  }
   SECTION("empty") {
     write_bytes(dir / "empty.png", {});
     CHECK_THAT(load_error(dir / "empty.png"), Catch::Contains("empty.png") && Catch::Contains("empty file"));
