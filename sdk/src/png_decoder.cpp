@@ -128,7 +128,15 @@ std::optional<Layout> parse(const uint8_t* b, std::size_t n, const std::string& 
 Image decode(const Layout& png, int keep, const std::string& name) {
   // One decompressor per loader thread; libdeflate's is ~32 KiB of tables.
   thread_local std::unique_ptr<libdeflate_decompressor, FreeDecompressor> inflater(libdeflate_alloc_decompressor());
+  // Buffers reused by the thread's next image, unless one grew past 16 MiB (a 2048x2048 RGB
+  // image and up): a loader thread must not hold the largest image it ever met.
   thread_local std::vector<uint8_t> joined, raw;
+  struct Trim {
+    ~Trim() {
+      for (auto* v : {&joined, &raw})
+        if (v->capacity() > (std::size_t(16) << 20)) std::vector<uint8_t>().swap(*v);
+    }
+  } trim;
   if (!inflater) throw Error(name + ": out of memory for the PNG decompressor");
   const uint8_t* in = png.idat.front().first;
   std::size_t in_size = png.idat.front().second;
