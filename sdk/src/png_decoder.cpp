@@ -146,6 +146,11 @@ Image decode(const Layout& png, int keep, const std::string& name) {
     in = joined.data(), in_size = joined.size();
   }
   const std::size_t stride = std::size_t(png.width) * png.channels;
+  // Deflate expands at most 1032:1: a header claiming far more pixels than the data can hold is
+  // refused before its buffer is allocated (a 100-byte file must not cost a gigabyte).
+  if ((stride + 1) * png.height / 1032 > in_size + 1)
+    throw Error(name + ": corrupt PNG image data (" + std::to_string(in_size) + " compressed bytes cannot hold a " +
+                std::to_string(png.width) + "x" + std::to_string(png.height) + " image)");
   raw.resize((stride + 1) * png.height);
   // Without an out-size pointer libdeflate insists on exactly raw.size() bytes: a short or long
   // stream is an error, as is a bad Adler-32 checksum.

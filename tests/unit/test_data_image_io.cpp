@@ -51,6 +51,27 @@ std::vector<uint8_t> rgba_png() {
       0x2c, 0x55, 0xce, 0xb0, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
   return std::vector<uint8_t>(std::begin(bytes), std::end(bytes));
 }
+
+// An 8-bit RGB PNG whose header claims width x height over 64 bytes of image data.
+std::vector<uint8_t> png_claiming(uint32_t width, uint32_t height) {
+  std::vector<uint8_t> b = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  auto be32 = [](std::vector<uint8_t>& out, uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(uint8_t(v >> shift));
+  };
+  auto chunk = [&](const char* type, const std::vector<uint8_t>& data) {
+    be32(b, uint32_t(data.size()));
+    b.insert(b.end(), type, type + 4);
+    b.insert(b.end(), data.begin(), data.end());
+    b.insert(b.end(), 4, 0);  // the CRC, which decoders do not check
+  };
+  std::vector<uint8_t> ihdr;
+  be32(ihdr, width), be32(ihdr, height);
+  ihdr.insert(ihdr.end(), {8, 2, 0, 0, 0});
+  chunk("IHDR", ihdr);
+  chunk("IDAT", std::vector<uint8_t>(64, 0x78));
+  chunk("IEND", {});
+  return b;
+}
 }  // namespace
 
 TEST_CASE("PNG round trips exactly, grey and RGB", "[data]") {
@@ -142,6 +163,10 @@ TEST_CASE("bad image files give one Error naming the file", "[data]") {
     for (std::size_t i = 45; i < bad.size() - 20; ++i) bad[i] ^= 0x5a;  // scramble IDAT, keep the chunk layout
     write_bytes(dir / "scrambled.png", bad);
     CHECK_THAT(load_error(dir / "scrambled.png"), Catch::Contains("scrambled.png"));
+  }
+  SECTION("a PNG header claiming more pixels than its data can hold") {  // refused before allocating
+    write_bytes(dir / "claims.png", png_claiming(10000, 10000));
+    CHECK_THAT(load_error(dir / "claims.png"), Catch::Contains("claims.png") && Catch::Contains("cannot hold a 10000x10000"));
   }
   SECTION("unexpected channel count (alpha)") {
     write_bytes(dir / "rgba.png", rgba_png());
