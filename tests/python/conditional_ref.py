@@ -1,7 +1,7 @@
 """The class-conditional models in PyTorch, written from the papers for cross-checks: conditional
 BatchNorm (de Vries et al. 2017; BigGAN's and StudioGAN's cBN), the class embedding joined to the
 noise (Mirza & Osindero 2014), and the projection discriminator (Miyato & Koyama 2018) with an
-ACGAN head (Odena et al. 2017). They take their layers from fastai_ref, so the state-dict keys
+ACGAN head (Odena et al. 2017). They take their layers from fastai_ref and superres_ref, so the state-dict keys
 are those of ganflow's modules; weights come from the C++ side. `labels` is set on the module
 before a forward (the shared check protocol calls model(x)).
 """
@@ -10,6 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import fastai_ref
+import superres_ref
 
 
 class ConditionalBatchNorm2d(nn.Module):
@@ -75,15 +76,13 @@ class ConcatGenerator(nn.Module):
         return self.net(h if self.order == "v2" else h[:, :, None, None])  # v2 starts with AddChannels(2)
 
 
-class ConditionalCritic(nn.Module):
-    """basic_critic split before its output conv; projection and/or an ACGAN head."""
+class ConditionalHead(nn.Module):
+    """A critic split before its output conv (its last two modules: the conv and the flatten);
+    projection and/or an ACGAN head on the `features` channels that reach it."""
 
-    def __init__(self, in_size, n_channels, n_features, n_classes, conditioning="projection", n_extra_layers=0,
-                 order="v2"):
+    def __init__(self, plain, features, n_classes, conditioning):
         super().__init__()
-        plain = list(fastai_ref.basic_critic(in_size, n_channels, n_features, n_extra_layers, order=order))
         self.body, self.head = nn.Sequential(*plain[:-2]), nn.Sequential(*plain[-2:])
-        features = plain[-2].in_channels
         if conditioning != "acgan":
             self.embed = nn.Embedding(n_classes, features * 16)
         if conditioning != "projection":
@@ -99,3 +98,21 @@ class ConditionalCritic(nn.Module):
         if hasattr(self, "aux"):
             out = torch.cat([out, self.aux(h.mean((2, 3)))], 1)
         return out
+
+
+class ConditionalCritic(ConditionalHead):
+    """basic_critic made conditional."""
+
+    def __init__(self, in_size, n_channels, n_features, n_classes, conditioning="projection", n_extra_layers=0,
+                 order="v2"):
+        plain = list(fastai_ref.basic_critic(in_size, n_channels, n_features, n_extra_layers, order=order))
+        super().__init__(plain, plain[-2].in_channels, n_classes, conditioning)
+
+
+class ConditionalGanCritic(ConditionalHead):
+    """fastai's superres gan_critic made conditional: its patch logits, one per 4x4 window, each
+    with its own projection."""
+
+    def __init__(self, n_channels, nf, n_blocks, n_classes, conditioning="projection", p=0.0):
+        plain = list(superres_ref.gan_critic(n_channels, nf, n_blocks, p))
+        super().__init__(plain, nf * 2 ** (n_blocks + 1), n_classes, conditioning)

@@ -133,6 +133,25 @@ TEST_CASE("the projection critic and its ACGAN head match PyTorch, forward and g
   }
 }
 
+TEST_CASE("gan_critic's projection per patch and its ACGAN head match PyTorch in forward and gradients",
+          "[conditional][pytorch]") {
+  torch::manual_seed(23);
+  const auto labels = torch::tensor({2, 0, 2, 1}, torch::kLong);
+  // 24x24 through n_blocks 1: a 6x6 map under the 4x4 output conv, so 9 patch logits, each
+  // with its own window's projection.
+  SECTION("projection") {
+    check_against_pytorch("gan_critic", R"({"n_channels": 3, "nf": 8, "n_blocks": 1, "p": 0.0, "n_classes": 3})",
+                          R"({"model": "ConditionalGanCritic", "n_channels": 3, "nf": 8, "n_blocks": 1, "n_classes": 3})",
+                          torch::randn({4, 3, 24, 24}), labels);
+  }
+  SECTION("projection and ACGAN head") {
+    check_against_pytorch(
+        "gan_critic", R"({"n_channels": 1, "nf": 8, "n_blocks": 1, "p": 0.0, "n_classes": 3, "conditioning": "both"})",
+        R"({"model": "ConditionalGanCritic", "n_channels": 1, "nf": 8, "n_blocks": 1, "n_classes": 3, "conditioning": "both"})",
+        torch::randn({4, 1, 24, 24}), labels);
+  }
+}
+
 TEST_CASE("the critic scores real images with their labels and fakes with the labels they were drawn for, in both modes",
           "[conditional][gan]") {
   std::string dir = gantest::temp_dir("cond_routing");
