@@ -83,6 +83,33 @@ std::string graph_error(const std::string& nodes) {
 }
 
 // The class whose level an image of this mean in [-1, 1] has; -1 for none (a generated image).
+// A conditional GAN on flat_class_folder whose generator and critic are spied on (their calls
+// land in dir/g.json and dir/c.json); `crit_loss_nodes` adds the node "crit_loss" (and what it
+// needs). Runs it for 2 epochs.
+void run_spied_conditional_gan(const std::string& dir, const json& crit_loss_nodes) {
+  json g = json::parse(R"({
+    "seed": 3, "threads": 1,
+    "nodes": {
+      "images": {"type": "image_folder", "params": {"channels": 1, "size": 16, "labels": true}},
+      "noise": {"type": "noisy_item", "params": {"noise_sz": 8, "n_classes": 3}},
+      "data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "images"}, "params": {"bs": 4, "threads": 1}},
+      "g": {"type": "basic_generator", "params": {"out_size": 16, "n_channels": 1, "noise_sz": 8, "n_features": 8, "n_classes": 3}},
+      "c": {"type": "basic_critic", "params": {"in_size": 16, "n_channels": 1, "n_features": 8, "n_classes": 3}},
+      "g_spy": {"type": "spy_conditional", "inputs": {"model": "g"}},
+      "c_spy": {"type": "spy_conditional", "inputs": {"model": "c"}},
+      "gen_loss": {"type": "hinge_gen"},
+      "switcher": {"type": "fixed_gan_switcher", "params": {"n_crit": 2, "n_gen": 1}},
+      "train": {"type": "gan", "inputs": {"data": "data", "generator": "g_spy", "critic": "c_spy", "gen_loss": "gen_loss",
+                "crit_loss": "crit_loss", "switcher": "switcher"},
+                "params": {"epochs": 2, "checkpoint_every": 0, "show_img": false}}
+    }})");
+  g["nodes"]["images"]["params"]["root"] = flat_class_folder(dir + "/images");
+  g["nodes"].update(crit_loss_nodes);
+  g["nodes"]["g_spy"]["params"]["out"] = dir + "/g.json";
+  g["nodes"]["c_spy"]["params"]["out"] = dir + "/c.json";
+  gantest::run_graph(g.dump(), dir + "/run");  // GANFLOW_TEST_DEVICE: scripts/gpu-check runs it on cuda
+}
+
 int decode_class(double mean) {
   for (int k = 0; k < 3; ++k)
     if (std::abs(mean - (kLevels[k] / 127.5 - 1)) < 1e-5) return k;
@@ -155,29 +182,9 @@ TEST_CASE("gan_critic's projection per patch and its ACGAN head match PyTorch in
 TEST_CASE("the critic scores real images with their labels and fakes with the labels they were drawn for, in both modes",
           "[conditional][gan]") {
   std::string dir = gantest::temp_dir("cond_routing");
-  const std::string folder = flat_class_folder(dir + "/images");
-  json g = json::parse(R"({
-    "seed": 3, "threads": 1,
-    "nodes": {
-      "images": {"type": "image_folder", "params": {"channels": 1, "size": 16, "labels": true}},
-      "noise": {"type": "noisy_item", "params": {"noise_sz": 8, "n_classes": 3}},
-      "data": {"type": "gan_item_list", "inputs": {"x": "noise", "y": "images"}, "params": {"bs": 4, "threads": 1}},
-      "g": {"type": "basic_generator", "params": {"out_size": 16, "n_channels": 1, "noise_sz": 8, "n_features": 8, "n_classes": 3}},
-      "c": {"type": "basic_critic", "params": {"in_size": 16, "n_channels": 1, "n_features": 8, "n_classes": 3}},
-      "g_spy": {"type": "spy_conditional", "inputs": {"model": "g"}},
-      "c_spy": {"type": "spy_conditional", "inputs": {"model": "c"}},
-      "gen_loss": {"type": "hinge_gen"},
+  run_spied_conditional_gan(dir, json::parse(R"({
       "crit_loss": {"type": "r1", "inputs": {"base": "crit_loss_base"}, "params": {"gamma": 1.0}},
-      "crit_loss_base": {"type": "hinge_crit"},
-      "switcher": {"type": "fixed_gan_switcher", "params": {"n_crit": 2, "n_gen": 1}},
-      "train": {"type": "gan", "inputs": {"data": "data", "generator": "g_spy", "critic": "c_spy", "gen_loss": "gen_loss",
-                "crit_loss": "crit_loss", "switcher": "switcher"},
-                "params": {"epochs": 2, "checkpoint_every": 0, "show_img": false}}
-    }})");
-  g["nodes"]["images"]["params"]["root"] = folder;
-  g["nodes"]["g_spy"]["params"]["out"] = dir + "/g.json";
-  g["nodes"]["c_spy"]["params"]["out"] = dir + "/c.json";
-  gantest::run_graph(g.dump(), dir + "/run");  // GANFLOW_TEST_DEVICE: scripts/gpu-check runs it on cuda
+      "crit_loss_base": {"type": "hinge_crit"}})"));
 
   const json gen = gantest::read_json(dir + "/g.json")["calls"], crit = gantest::read_json(dir + "/c.json")["calls"];
   // Critic calls in order: real images (flat, so their class is known), then the fakes of the
@@ -211,6 +218,32 @@ TEST_CASE("the critic scores real images with their labels and fakes with the la
   CHECK(fakes_gen_mode >= 2);
   CHECK(real_classes.size() == 3);
   CHECK(fake_classes.size() == 3);
+}
+
+TEST_CASE("a conditional wgan_gp scores its interpolates with the real images' labels", "[conditional][gan]") {
+  std::string dir = gantest::temp_dir("cond_wgan_gp");
+  run_spied_conditional_gan(dir, json::parse(R"({"crit_loss": {"type": "wgan_gp", "params": {"lambda": 10.0}}})"));
+  // A critic step scores the reals, the fakes (no gradient), then the penalty's interpolates
+  // (a leaf that requires grad); a generator step scores only its fakes.
+  const json crit = gantest::read_json(dir + "/c.json")["calls"];
+  std::vector<int64_t> real_labels;
+  int interpolates = 0, crit_fakes = 0;
+  enum { other, after_real, after_fake } state = other;
+  for (const json& call : crit) {
+    const auto labels = call["labels"].get<std::vector<int64_t>>();
+    const bool grad = call["requires_grad"].get<bool>();
+    if (decode_class(call["means"].get<std::vector<double>>().at(0)) >= 0) {
+      real_labels = labels, state = after_real;
+    } else if (state == after_real && !grad) {
+      ++crit_fakes, state = after_fake;
+    } else if (state == after_fake) {
+      CHECK(grad);
+      CHECK(labels == real_labels);
+      ++interpolates, state = other;
+    }
+  }
+  CHECK(crit_fakes >= 4);
+  CHECK(interpolates == crit_fakes);  // every critic step's penalty was seen
 }
 
 TEST_CASE("class counts that disagree, a source without labels and a label out of range are one-line errors",
