@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "ganflow/conditional_model.hpp"
@@ -293,7 +294,7 @@ TEST_CASE("class counts that disagree, a source without labels and a label out o
   }
 }
 
-TEST_CASE("a short conditional run on Fashion-MNIST draws the requested classes far above chance",
+TEST_CASE("a short conditional run on Fashion-MNIST draws the requested classes far above chance and quality_monitor says so",
           "[conditional][learning]") {
   // The tests' tiny DCGAN made conditional: cBN generator, projection critic, hinge losses.
   json g = gantest::tiny_dcgan({"cond_learning", 3, 9600, 32, 32, 32},
@@ -305,9 +306,20 @@ TEST_CASE("a short conditional run on Fashion-MNIST draws the requested classes 
   n["crit_loss"] = {{"type", "hinge_crit"}};
   n.erase("bce");
   n.erase("bce_patch");
+  // quality_monitor at the last epoch, in the classifier's space: its class_agreement too.
+  n["test_images"] = {{"type", "fashion_mnist"}, {"params", {{"split", "test"}, {"size", 32}, {"limit", 500}}}};
+  n["test_data"] = {{"type", "item_list"},
+                    {"inputs", {{"x", "test_images"}}},
+                    {"params", {{"bs", 500}, {"shuffle", false}, {"drop_last", false}}}};
+  n["extractor"] = {{"type", "fmnist_classifier"}, {"params", {{"weights", gantest::kClassifierWeights}}}};
+  n["monitor"] = {{"type", "quality_monitor"},
+                  {"inputs", {{"generator", "generator"}, {"noise", "noise"}, {"extractor", "extractor"}, {"real", "test_data"}}},
+                  {"params", {{"every", 3}, {"n", 500}, {"kid_subsets", 2}, {"kid_subset_size", 250}, {"keep_best", false}}}};
+  n["train"]["inputs"]["callbacks"] = {"monitor"};
   // One thread: under ctest -j2 a second OpenMP team on the 2 cores made this run 6x slower.
   g["threads"] = 1;
-  auto built = gantest::run_graph(g.dump(), gantest::temp_dir("cond_learning"), torch::kCPU);
+  const std::string dir = gantest::temp_dir("cond_learning");
+  auto built = gantest::run_graph(g.dump(), dir, torch::kCPU);
 
   auto& gen = dynamic_cast<ganflow::ConditionalModel&>(*built.nodes.at("generator"));
   auto classifier = std::dynamic_pointer_cast<ganflow::Model>(
@@ -323,6 +335,17 @@ TEST_CASE("a short conditional run on Fashion-MNIST draws the requested classes 
   const double agreement = (classifier->forward(images).argmax(1) == labels).to(torch::kDouble).mean().item<double>();
   INFO("class agreement of 500 images (50 per class) after " << kLearningBatches << " batches: " << agreement);
   CHECK(agreement >= kAgreementFloor);
+
+  // The monitor's own figure (its fixed noise and labels, eval-mode BatchNorm) in the last epoch's row.
+  std::vector<double> monitored;
+  std::ifstream rows(dir + "/metrics.jsonl");
+  for (std::string line; std::getline(rows, line);) {
+    const json row = json::parse(line);
+    if (row.contains("class_agreement")) monitored.push_back(row["class_agreement"].get<double>());
+  }
+  REQUIRE(monitored.size() == 1);  // every 3 epochs of 3
+  INFO("quality_monitor's class_agreement: " << monitored[0]);
+  CHECK(monitored[0] >= kAgreementFloor);
 }
 
 TEST_CASE("noisy_item draws labels uniformly, or as often as each class occurs in a source", "[conditional]") {
