@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <new>
 #include <utility>
 
 #include <fcntl.h>
@@ -222,26 +223,35 @@ Image decode_image(const uint8_t* bytes, std::size_t size, int channels, const s
   if (size == 0) throw Error(name + ": empty file");
   Format f = sniff(bytes, size);
   if (f == Format::Unknown) throw Error(name + ": not a PNG or JPEG file (unrecognised signature)");
-  Image img = f == Format::Png ? decode_png(bytes, size, name, drop_alpha) : decode_jpeg(bytes, size, name);
-  return img.channels == channels ? img : convert_channels(img, channels);
+  try {
+    Image img = f == Format::Png ? decode_png(bytes, size, name, drop_alpha) : decode_jpeg(bytes, size, name);
+    return img.channels == channels ? img : convert_channels(img, channels);
+  } catch (const std::bad_alloc&) {  // a header's size can pass every check and still not fit
+    throw Error(name + ": out of memory decoding the image");
+  }
 }
 
 Image load_image(const std::string& path, int channels, bool drop_alpha) {
-  // One read of the size fstat gives, not a byte-wise stream copy.
+  // errno taken as an argument, before any string is built.
+  auto failed = [&](const char* what, int err) { return Error(path + ": " + what + " (" + std::strerror(err) + ")"); };
+  // One read of the size fstat gives, not a byte-wise stream copy. O_NONBLOCK: opening a FIFO
+  // must not block the loader before the regular-file check refuses it.
   struct File {
     int fd;
     ~File() { if (fd >= 0) ::close(fd); }
-  } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  const int fd = file.fd;
-  if (fd < 0) throw Error(path + ": cannot open image file (" + std::strerror(errno) + ")");
+  } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  if (file.fd < 0) throw failed("cannot open image file", errno);
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) throw Error(path + ": not a regular file");
+  if (::fstat(file.fd, &st) != 0) throw failed("cannot stat image file", errno);
+  if (!S_ISREG(st.st_mode)) throw Error(path + ": not a regular file");
+  if (st.st_size > INT32_MAX)
+    throw Error(path + ": " + std::to_string(st.st_size) + " bytes is too large for an image file (2 GiB at most)");
   std::vector<uint8_t> bytes(static_cast<std::size_t>(st.st_size));
-  std::size_t got = 0;
-  while (got < bytes.size()) {
-    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+  for (std::size_t got = 0; got < bytes.size();) {
+    const ssize_t n = ::read(file.fd, bytes.data() + got, bytes.size() - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw Error(path + ": read error" + (n < 0 ? std::string(" (") + std::strerror(errno) + ")" : ""));
+    if (n < 0) throw failed("read error", errno);
+    if (n == 0) throw Error(path + ": read error (the file shrank while it was read)");
     got += std::size_t(n);
   }
   return decode_image(bytes.data(), bytes.size(), channels, path, drop_alpha);

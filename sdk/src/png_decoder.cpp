@@ -102,7 +102,7 @@ std::optional<Layout> parse(const uint8_t* b, std::size_t n, const std::string& 
     const uint8_t* data = b + pos + 8;
     if (len > n - pos - 12) break;
     if (first != is(type, "IHDR") || (first && len != 13))
-      throw Error(name + ": corrupt PNG (the first chunk must be a 13-byte IHDR)");
+      throw Error(name + (first ? ": corrupt PNG (the first chunk must be a 13-byte IHDR)" : ": corrupt PNG (a second IHDR)"));
     if (first) {
       const uint32_t w = be32(data), h = be32(data + 4);
       if (w == 0 || h == 0 || w > INT32_MAX || h > INT32_MAX)

@@ -5,8 +5,9 @@ usage: make_pil_pngs.py DIR
 DIR gets <name>.png, <name>.raw (PIL's pixels, HWC uint8, alpha dropped: grey or RGB) and
 manifest.json: [{"name", "height", "width", "channels"}] with the channels of the .raw. Besides
 files PIL writes, a small encoder here writes every row filter (None, Sub, Up, Average, Paeth)
-at every pixel size, with the image data split over several IDAT chunks, Paeth with many ties, and bad_filter.png, whose
-row 5 has filter type 7 (not listed).
+at every pixel size (each file's first row with another filter), with the image data split over
+several IDAT chunks, and Paeth with many ties; not listed: bad_filter_<mode>.png, whose row 5
+has filter type 7, and short.png / long.png, whose image data is a row short / a byte long.
 """
 import json
 import os
@@ -48,8 +49,9 @@ def chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def write_png(path, img, kinds, pieces=3):
-    """8-bit grey / grey+alpha / RGB / RGBA; row y uses filter kinds[y % len(kinds)]."""
+def write_png(path, img, kinds, pieces=3, extra=b""):
+    """8-bit grey / grey+alpha / RGB / RGBA; row y uses filter kinds[y % len(kinds)]. `extra`:
+    bytes appended to the image data (None: the last row left out) before compression."""
     h, w, bpp = img.shape
     colour = {1: 0, 2: 4, 3: 2, 4: 6}[bpp]
     raw, prev = b"", bytes(w * bpp)
@@ -58,6 +60,7 @@ def write_png(path, img, kinds, pieces=3):
         kind = kinds[y % len(kinds)]
         raw += bytes([kind]) + (filtered(row, prev, bpp, kind) if kind <= 4 else row)
         prev = row
+    raw = raw[: -(w * bpp + 1)] if extra is None else raw + extra
     data = zlib.compress(raw, 9)
     cut = [len(data) * k // pieces for k in range(pieces + 1)]
     with open(path, "wb") as f:
@@ -72,8 +75,12 @@ def main():
     files = {}
     for bpp, mode in ((1, "L"), (2, "LA"), (3, "RGB"), (4, "RGBA")):  # odd sizes, every filter
         name = f"filters_{mode.lower()}"
-        write_png(os.path.join(out, name + ".png"), blobs(23, 37, bpp, bpp), kinds=[0, 1, 2, 3, 4])
+        # Each file starts with another filter: Sub, Up, Average and Paeth against the zero row.
+        write_png(os.path.join(out, name + ".png"), blobs(23, 37, bpp, bpp), kinds=[(k + bpp) % 5 for k in range(5)])
         files[name] = None
+        # Row 5 has filter type 7: only the fast decoder names the row, so this also shows each
+        # colour type takes the fast path.
+        write_png(os.path.join(out, f"bad_filter_{mode.lower()}.png"), blobs(8, 8, bpp, 9), kinds=[0, 1, 2, 3, 4, 7, 0, 0])
     # Few levels: Paeth's ties (a, b and c equally near), where the spec's order decides.
     ties = np.random.default_rng(5).integers(0, 4, (16, 16, 3), dtype=np.uint8)
     write_png(os.path.join(out, "paeth_ties.png"), ties, kinds=[4])
@@ -94,7 +101,9 @@ def main():
         pixels.tofile(os.path.join(out, name + ".raw"))
         channels = 1 if pixels.ndim == 2 else pixels.shape[2]
         manifest.append({"name": name, "height": pixels.shape[0], "width": pixels.shape[1], "channels": channels})
-    write_png(os.path.join(out, "bad_filter.png"), blobs(8, 8, 3, 9), kinds=[0, 1, 2, 3, 4, 7, 0, 0], pieces=1)
+    # Valid deflate streams of the wrong length: a row short, a byte long.
+    write_png(os.path.join(out, "short.png"), blobs(8, 8, 3, 10), kinds=[1], extra=None)
+    write_png(os.path.join(out, "long.png"), blobs(8, 8, 3, 10), kinds=[1], extra=b"\0")
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f)
 

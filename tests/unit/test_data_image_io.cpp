@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>  // mkfifo
 #include <unistd.h>  // getpid
 
 #include "ganflow/error.hpp"
@@ -126,6 +127,10 @@ TEST_CASE("bad image files give one Error naming the file", "[data]") {
   SECTION("a directory") {
     fs::create_directories(dir / "folder.png");
     CHECK_THAT(load_error(dir / "folder.png"), Catch::Contains("folder.png") && Catch::Contains("not a regular file"));
+  }
+  SECTION("a FIFO is refused without blocking") {
+    REQUIRE(::mkfifo((dir / "pipe.png").c_str(), 0600) == 0);
+    CHECK_THAT(load_error(dir / "pipe.png"), Catch::Contains("pipe.png") && Catch::Contains("not a regular file"));
   }
   SECTION("empty") {
     write_bytes(dir / "empty.png", {});

@@ -2,7 +2,8 @@
 // every row filter at 1-4 bytes per pixel with the data over several IDAT chunks, Paeth's ties,
 // PIL's own grey, RGB and RGBA files (alpha dropped on request) through the fast decoder, and a
 // palette file through the general one. An unknown row filter is an error naming the file and
-// row. The files and PIL's pixels come from tests/python/make_pil_pngs.py.
+// row; image data a row short or a byte long is an error. The files and PIL's pixels come from
+// tests/python/make_pil_pngs.py.
 #include <catch2/catch.hpp>
 
 #include "pil_reference.hpp"
@@ -17,7 +18,12 @@ TEST_CASE("PNG decodes to the pixels PIL decodes at every row filter and pixel s
     INFO(ref.name);
     CHECK(gantest::values_differing(load_image(dir + "/" + ref.name + ".png", ref.channels, /*drop_alpha=*/true), ref) == 0);
   }
-  const std::string bad = dir + "/bad_filter.png";
-  CHECK_THROWS_WITH(load_image(bad, 3), Catch::Contains(bad) && Catch::Contains("row 5 has filter type 7"));
+  // The fast decoder's own errors, so every colour type went through it.
+  for (const char* mode : {"l", "la", "rgb", "rgba"}) {
+    const std::string bad = dir + "/bad_filter_" + mode + ".png";
+    CHECK_THROWS_WITH(load_image(bad, 3, true), Catch::Contains(bad) && Catch::Contains("row 5 has filter type 7"));
+  }
+  CHECK_THROWS_WITH(load_image(dir + "/short.png", 3), Catch::Contains("short.png") && Catch::Contains("too short"));
+  CHECK_THROWS_WITH(load_image(dir + "/long.png", 3), Catch::Contains("long.png") && Catch::Contains("too long"));
   CHECK_THROWS_WITH(load_image(dir + "/filters_rgba.png", 3), Catch::Contains("alpha channel"));
 }
