@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ganflow/error.hpp"
+#include "image_limits.hpp"
 #include "png_decoder.hpp"
 
 // stb's declarations; its implementation is in stb_impl.cpp.
@@ -87,9 +88,8 @@ void decompress_jpeg(JpegDecode& d, const uint8_t* bytes, std::size_t size, cons
   std::string refused;
   if (!grey && cinfo.jpeg_color_space != JCS_YCbCr && cinfo.jpeg_color_space != JCS_RGB)
     refused = "CMYK or YCCK JPEG, expected grey or RGB";
-  else if (uint64_t(cinfo.image_width) * cinfo.image_height > (uint64_t(1) << 28))
-    refused = "JPEG of " + std::to_string(cinfo.image_width) + "x" + std::to_string(cinfo.image_height) +
-              " is too large (more than 2^28 pixels)";
+  else
+    refused = too_many_pixels("JPEG", cinfo.image_width, cinfo.image_height);
   if (!refused.empty()) {
     jpeg_destroy_decompress(&cinfo);
     throw Error(name + ": " + refused);
@@ -197,12 +197,12 @@ int png_channels_kept(int comp, bool drop_alpha, const std::string& name) {
   return alpha ? comp - 1 : comp;
 }
 
-// The common PNG (8 bits, not interlaced, no tRNS) goes through png_decoder at 1.8x stb's speed
+// The common PNG (8 bits, not interlaced, no tRNS) goes through png_decoder at 1.7-1.8x stb's speed
 // (bench/image_decoders); stb takes the rest (palette, 1/2/4/16 bits, interlaced, tRNS).
 Image decode_png(const uint8_t* bytes, std::size_t size, const std::string& name, bool drop_alpha) {
   if (auto layout = png::parse(bytes, size, name))  // walks every chunk: a cut-off file never decodes part-black
     return png::decode(*layout, png_channels_kept(layout->channels, drop_alpha, name), name);
-  if (size > std::size_t(INT32_MAX)) throw Error(name + ": file too large");
+  if (size > kMaxImageFileBytes) throw Error(name + ": file too large");
   int w = 0, h = 0, comp = 0;
   std::unique_ptr<uint8_t, void (*)(void*)> px(stbi_load_from_memory(bytes, int(size), &w, &h, &comp, 0), stbi_image_free);
   if (!px) throw Error(name + ": cannot decode PNG (" + stbi_failure_reason() + ")");
@@ -244,7 +244,7 @@ Image load_image(const std::string& path, int channels, bool drop_alpha) {
   struct stat st {};
   if (::fstat(file.fd, &st) != 0) throw failed("cannot stat image file", errno);
   if (!S_ISREG(st.st_mode)) throw Error(path + ": not a regular file");
-  if (st.st_size > INT32_MAX)
+  if (std::size_t(st.st_size) > kMaxImageFileBytes)
     throw Error(path + ": " + std::to_string(st.st_size) + " bytes is too large for an image file (2 GiB at most)");
   std::vector<uint8_t> bytes(static_cast<std::size_t>(st.st_size));
   for (std::size_t got = 0; got < bytes.size();) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "ganflow/error.hpp"
+#include "image_limits.hpp"
 
 namespace ganflow::png {
 
@@ -28,8 +29,8 @@ int fast_channels(int colour_type) {
 }
 
 // The PNG spec's predictor as selects (cmov), with `&` where `&&` would branch: on noisy
-// photos the branches mispredict, and a 64x64 RGB image of mostly Paeth rows took 100 us
-// instead of 66 (bench/BENCHMARKS.md, "PNG: ganflow's own decoder").
+// photos, mostly Paeth rows, the branches mispredict (bench/BENCHMARKS.md, "PNG: ganflow's own
+// decoder").
 inline int paeth(int a, int b, int c) {
   const int pa = std::abs(b - c), pb = std::abs(a - c), pc = std::abs(b - c + a - c);
   const int b_or_c = pb <= pc ? b : c;
@@ -37,8 +38,8 @@ inline int paeth(int a, int b, int c) {
 }
 
 // Sub, Average and Paeth predict each byte from the pixel to its left (a), above (b) and above
-// left (c). a and c are carried in registers, not re-read from the memory just written: that
-// took the 64x64 RGB decode from 1.62x to 1.84x stb's speed (bench/image_decoders).
+// left (c). a and c are carried in registers, not re-read from the memory just written (the
+// store-to-load chain of the obvious form is the loop's bottleneck).
 template <int B, class Predict>
 void unfilter_from_left(uint8_t* cur, const uint8_t* prev, std::size_t n, Predict predict) {
   int a[B] = {}, c[B] = {};  // zero left of the first pixel
@@ -107,9 +108,7 @@ std::optional<Layout> parse(const uint8_t* b, std::size_t n, const std::string& 
       const uint32_t w = be32(data), h = be32(data + 4);
       if (w == 0 || h == 0 || w > INT32_MAX || h > INT32_MAX)
         throw Error(name + ": corrupt PNG (image of " + std::to_string(w) + "x" + std::to_string(h) + ")");
-      if (uint64_t(w) * h > (uint64_t(1) << 28))
-        throw Error(name + ": PNG of " + std::to_string(w) + "x" + std::to_string(h) +
-                    " is too large (more than 2^28 pixels)");
+      if (const std::string refused = too_many_pixels("PNG", w, h); !refused.empty()) throw Error(name + ": " + refused);
       png.width = int(w), png.height = int(h), png.channels = fast_channels(data[9]);
       // bit depth, colour type, compression, filter method, interlace
       fast = data[8] == 8 && png.channels > 0 && data[10] == 0 && data[11] == 0 && data[12] == 0;

@@ -83,7 +83,6 @@ std::string graph_error(const std::string& nodes) {
   return "";
 }
 
-// The class whose level an image of this mean in [-1, 1] has; -1 for none (a generated image).
 // A conditional GAN on flat_class_folder whose generator and critic are spied on (their calls
 // land in dir/g.json and dir/c.json); `crit_loss_nodes` adds the node "crit_loss" (and what it
 // needs). Runs it for 2 epochs.
@@ -111,6 +110,7 @@ void run_spied_conditional_gan(const std::string& dir, const json& crit_loss_nod
   gantest::run_graph(g.dump(), dir + "/run");  // GANFLOW_TEST_DEVICE: scripts/gpu-check runs it on cuda
 }
 
+// The class whose level an image of this mean in [-1, 1] has; -1 for none (a generated image).
 int decode_class(double mean) {
   for (int k = 0; k < 3; ++k)
     if (std::abs(mean - (kLevels[k] / 127.5 - 1)) < 1e-5) return k;
