@@ -14,6 +14,7 @@
 #include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/item_source.hpp"
 #include "ganflow/params.hpp"
+#include "ganflow/unit_range.hpp"
 
 namespace gantest {
 
@@ -118,7 +119,7 @@ inline torch::Tensor real_images(const ganflow::ItemSource& src, int64_t n, int6
     uint8_t* slot = out[i].data_ptr<uint8_t>();
     src.read(std::size_t(i), &slot, 0);
   }
-  return out.to(torch::kFloat32).div(127.5).sub(1);
+  return ganflow::unit_from_pixels(out);
 }
 
 // The root-mean-square difference between two image batches' mean images.

@@ -14,6 +14,7 @@
 #include "ganflow/image_io.hpp"
 #include "ganflow/item_source.hpp"
 #include "ganflow/model.hpp"
+#include "ganflow/unit_range.hpp"
 #include "gan_harness.hpp"
 #include "test_support.hpp"
 
@@ -411,7 +412,7 @@ TEST_CASE("evaluate scores a class-conditional generator per class: a perfect on
   }
   torch::NoGradGuard ng;
   extractor.module().eval();
-  const double accuracy = (extractor.forward(images.to(torch::kFloat).div(127.5).sub(1)).argmax(1) ==
+  const double accuracy = (extractor.forward(ganflow::unit_from_pixels(images)).argmax(1) ==
                            torch::tensor(labels, torch::kLong))
                               .to(torch::kDouble)
                               .mean()
