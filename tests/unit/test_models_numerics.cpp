@@ -1,8 +1,10 @@
 // basic_generator / basic_critic against fastai's definitions in PyTorch (tests/python/check_models.py):
-// same weights and input, train-mode output, gradients, BatchNorm running stats, eval-mode output.
+// same weights and input, train-mode output, gradients, BatchNorm running stats, eval-mode output
+// (the training forward runs each BatchNorm fused with its activation).
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
+#include "ganflow/layers/batch_norm.hpp"
 #include "ganflow/model.hpp"
 #include "test_support.hpp"
 
@@ -16,6 +18,12 @@ void check_against_pytorch(const std::string& type, const std::string& params, c
   auto model = build_one<Model>(type, params);
   auto& m = model->module();
   auto t = record_train_then_eval(m, [&](const torch::Tensor& in) { return model->forward(in); }, x);
+  // What PyTorch checks is the fused BatchNorm + activation (batch_norm_act.cpp): every BatchNorm ran in it.
+  int batch_norms = 0;
+  for (const auto& sub : m.modules())
+    batch_norms += std::dynamic_pointer_cast<ganflow::layers::SyncableBatchNorm2dImpl>(sub) != nullptr;
+  CHECK(batch_norms > 0);
+  CHECK(graph_node_count(t.at("output"), "BatchNormAct") == batch_norms);
   std::string file = scratch_dir("models") + "/tensors.pt";
   save_tensors(file, t);
   auto r = run_python("check_models.py", {file, py_config});

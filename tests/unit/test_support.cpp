@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,6 +79,22 @@ void save_tensors(const std::string& path, const std::map<std::string, torch::Te
   c10::Dict<std::string, torch::Tensor> dict;
   for (auto& [k, v] : tensors) dict.insert(k, v.detach().cpu().contiguous());
   save_pickle(dict, path);
+}
+
+int graph_node_count(const torch::Tensor& t, const std::string& name) {
+  std::vector<torch::autograd::Node*> todo;
+  std::set<torch::autograd::Node*> seen;
+  if (t.grad_fn()) todo.push_back(t.grad_fn().get());
+  int count = 0;
+  while (!todo.empty()) {
+    torch::autograd::Node* node = todo.back();
+    todo.pop_back();
+    if (!seen.insert(node).second) continue;
+    if (node->name().find(name) != std::string::npos) ++count;
+    for (const auto& edge : node->next_edges())
+      if (edge.function) todo.push_back(edge.function.get());
+  }
+  return count;
 }
 
 bool same_state(const StateDict& a, const StateDict& b) {

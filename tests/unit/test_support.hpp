@@ -66,6 +66,9 @@ ScriptResult run_ganflow(const std::string& args, const std::string& env = "");
 // Runs a /bin/sh command line, stdout and stderr together.
 ScriptResult run_shell(std::string cmd);
 
+// How many nodes of the autograd graph behind `t` have `name` in their name (each node once).
+int graph_node_count(const torch::Tensor& t, const std::string& name);
+
 // Same keys, bitwise-equal tensors.
 bool same_state(const StateDict& a, const StateDict& b);
 

@@ -57,6 +57,7 @@ class SyncBatchNorm : public torch::autograd::Function<SyncBatchNorm> {
 }  // namespace
 
 void set_batch_norm_rank_sum(RankSum sum) { installed_sum() = std::move(sum); }
+bool batch_norm_syncs_ranks() { return bool(installed_sum()); }
 
 SyncableBatchNorm2dImpl::SyncableBatchNorm2dImpl(int64_t n, bool a) : num_features(n), affine(a) { reset(); }
 

@@ -18,6 +18,8 @@ namespace ganflow::layers {
 // stage trains; empty (the default): each process normalises with its own batch.
 using RankSum = std::function<void(torch::Tensor&)>;
 GANFLOW_API void set_batch_norm_rank_sum(RankSum sum);
+// Whether one is installed (training batches are then normalised over every rank's batch).
+GANFLOW_API bool batch_norm_syncs_ranks();
 
 class GANFLOW_API SyncableBatchNorm2dImpl : public torch::nn::Cloneable<SyncableBatchNorm2dImpl> {
  public:

@@ -1,7 +1,7 @@
 #pragma once
-// The switch for ganflow's fast CPU convolution paths (FastConvTranspose2d, FastConv2d).
-// GANFLOW_STOCK_CONV=1 in the environment, or set_fast_conv(false), forces the stock LibTorch
-// ops everywhere (the benchmarks compare both).
+// The switch for ganflow's fast CPU layer paths (FastConvTranspose2d, FastConv2d, and the fused
+// BatchNorm + activation of SequentialBlock). GANFLOW_STOCK_CONV=1 in the environment, or
+// set_fast_conv(false), forces the stock LibTorch ops everywhere (the benchmarks compare both).
 #include <ATen/core/Tensor.h>
 
 #include "ganflow/export.hpp"
