@@ -5,7 +5,8 @@
 // --size), noise drawn on the device.
 // Usage: raw_dcgan --bs 64 --steps 60 --warmup 20 --threads 2 [--fast] [--device cpu|cuda]
 //                  [--size 32] [--n-extra-layers 0] [--precision fp32|bf16] [--profile FILE]
-// --fast: ganflow's layers (FastConvTranspose2d, FastConv2d) instead of the stock ones.
+// --fast: ganflow's layers (FastConvTranspose2d, FastConv2d, and each BatchNorm with its activation
+// in a SequentialBlock, which runs them fused) instead of the stock ones.
 // --profile FILE: the timed steps under LibTorch's autograd profiler, written as a chrome trace
 // (every aten op with its duration; bench/BENCHMARKS.md sums it per op). Slows the steps.
 // Prints "images/s N" and, on CUDA, "peak_mem_mb M" (the caching allocator's peak).
@@ -23,8 +24,10 @@
 #include <memory>
 #include <string>
 
+#include "ganflow/layers/batch_norm.hpp"
 #include "ganflow/layers/conv2d.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
+#include "ganflow/layers/sequential_block.hpp"
 
 // CUDAConfig.h exists only in CUDA builds of LibTorch (bench/CMakeLists.txt links c10_cuda there).
 #if __has_include(<ATen/cuda/CUDAConfig.h>)
@@ -48,22 +51,33 @@ AnyModule convT(int64_t i, int64_t o, int64_t k, int64_t s, int64_t p) {
   return AnyModule(ConvTranspose2d(opts));
 }
 
+// BatchNorm2d and its activation (ReLU for slope 0, else LeakyReLU).
+void push_norm_act(Sequential& s, int64_t channels, double slope) {
+  AnyModule act = slope == 0.0 ? AnyModule(ReLU()) : AnyModule(LeakyReLU(LeakyReLUOptions().negative_slope(slope)));
+  if (!g_fast) {
+    s->push_back(BatchNorm2d(channels));
+    s->push_back(act);
+    return;
+  }
+  ganflow::layers::SequentialBlock block;
+  block->push_back(ganflow::layers::SyncableBatchNorm2d(channels));
+  block->push_back(act);
+  s->push_back(block);
+}
+
 Sequential generator(int64_t nz, int64_t nf, int64_t size, int64_t nc, int64_t n_extra) {
   Sequential g;
   int64_t cur = nf / 2, cs = 4;
   while (cs < size) cur *= 2, cs *= 2;
   g->push_back(convT(nz, cur, 4, 1, 0));
-  g->push_back(BatchNorm2d(cur));
-  g->push_back(ReLU());
+  push_norm_act(g, cur, 0.0);
   for (cs = 4; cs < size / 2; cs *= 2, cur /= 2) {
     g->push_back(convT(cur, cur / 2, 4, 2, 1));
-    g->push_back(BatchNorm2d(cur / 2));
-    g->push_back(ReLU());
+    push_norm_act(g, cur / 2, 0.0);
   }
   for (int64_t i = 0; i < n_extra; ++i) {
     g->push_back(convT(cur, cur, 3, 1, 1));
-    g->push_back(BatchNorm2d(cur));
-    g->push_back(ReLU());
+    push_norm_act(g, cur, 0.0);
   }
   g->push_back(convT(cur, nc, 4, 2, 1));
   g->push_back(Tanh());
@@ -76,14 +90,12 @@ Sequential critic(int64_t nc, int64_t nf, int64_t size, int64_t n_extra) {
   c->push_back(LeakyReLU(LeakyReLUOptions().negative_slope(0.2)));
   for (int64_t i = 0; i < n_extra; ++i) {
     c->push_back(conv(Conv2dOptions(nf, nf, 3).stride(1).padding(1).bias(false)));
-    c->push_back(BatchNorm2d(nf));
-    c->push_back(LeakyReLU(LeakyReLUOptions().negative_slope(0.2)));
+    push_norm_act(c, nf, 0.2);
   }
   int64_t cs = size / 2;
   for (; cs > 4; cs /= 2, nf *= 2) {
     c->push_back(conv(Conv2dOptions(nf, nf * 2, 4).stride(2).padding(1).bias(false)));
-    c->push_back(BatchNorm2d(nf * 2));
-    c->push_back(LeakyReLU(LeakyReLUOptions().negative_slope(0.2)));
+    push_norm_act(c, nf * 2, 0.2);
   }
   c->push_back(conv(Conv2dOptions(nf, 1, 4).padding(0)));
   c->push_back(Flatten());
