@@ -281,13 +281,6 @@ class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
 
 }  // namespace
 
-torch::Tensor batch_norm_act(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                             torch::Tensor running_mean, torch::Tensor running_var, double momentum, double eps,
-                             double slope, bool act_first) {
-  return BatchNormAct::apply(x, weight, bias, std::move(running_mean), std::move(running_var), momentum, eps, slope,
-                             act_first);
-}
-
 std::optional<torch::Tensor> batch_norm_act(torch::nn::Module& first, torch::nn::Module& second, const torch::Tensor& x) {
   if (!fast_conv_enabled() || !x.device().is_cpu() || x.scalar_type() != torch::kFloat || x.dim() != 4 ||
       !x.is_contiguous() || x.size(0) * x.size(2) * x.size(3) < 2)
@@ -305,8 +298,8 @@ std::optional<torch::Tensor> batch_norm_act(torch::nn::Module& first, torch::nn:
   else if (auto* leaky = dynamic_cast<torch::nn::LeakyReLUImpl*>(act)) slope = leaky->options.negative_slope();
   else return std::nullopt;
   bn->num_batches_tracked += 1;
-  return batch_norm_act(x, bn->weight, bn->bias, bn->running_mean, bn->running_var, bn->momentum, bn->eps, slope,
-                        act_first);
+  return BatchNormAct::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var, bn->momentum, bn->eps, slope,
+                             act_first);
 }
 
 }  // namespace ganflow::layers

@@ -13,13 +13,8 @@ namespace ganflow::layers {
 // are off (GANFLOW_STOCK_CONV=1), `first`/`second` are not a SyncableBatchNorm2d (affine, in
 // training mode, not synchronised across ranks) with a ReLU or a LeakyReLU, or
 // `x` is not a contiguous 4-D float CPU tensor. Updates the running statistics and
-// num_batches_tracked as the BatchNorm's forward does.
+// num_batches_tracked as the BatchNorm's forward does. Differentiable twice: under create_graph
+// the backward is built from torch ops.
 std::optional<torch::Tensor> batch_norm_act(torch::nn::Module& first, torch::nn::Module& second, const torch::Tensor& x);
-
-// The op itself: act_first picks act -> BatchNorm (fastai v1's order) over BatchNorm -> act.
-// slope 0 is ReLU. Differentiable twice: under create_graph the backward is built from torch ops.
-torch::Tensor batch_norm_act(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                             torch::Tensor running_mean, torch::Tensor running_var, double momentum, double eps,
-                             double slope, bool act_first);
 
 }  // namespace ganflow::layers
