@@ -24,6 +24,8 @@ TEST_CASE("fast ConvTranspose2d matches the stock op and its gradients, by each 
       {{16, 8, 3, 1, 1, 0, 1, 1, 1, false}, P::via_conv},  // 1x1 input with padding: not a plain product
       {{64, 1, 4, 2, 1, 0, 1, 1, 6, false}, P::via_conv_unfold_weight_grad},  // a grey generator's last layer
       {{8, 2, 3, 2, 1, 1, 1, 2, 5, true}, P::via_conv_unfold_weight_grad},    // 2 outputs, dilation, output_padding
+      {{32, 3, 4, 2, 1, 0, 1, 1, 20, true}, P::via_conv},   // RGB: a tile and a tail per row (few_channel_transposed_conv)
+      {{16, 4, 5, 3, 2, 2, 1, 1, 7, false}, P::via_conv},   // 4 outputs, stride 3, output_padding 2
       {{4, 2, 3, 1, 1, 1, 1, 2, 5, false}, P::stock},   // output_padding >= stride: no convolution behind it
       {{4, 6, 3, 1, 1, 1, 1, 2, 5, false}, P::stock},   // the same with more outputs
       {{4, 2, 3, 2, 1, 0, 2, 1, 5, false}, P::stock},                          // 1 output per group, groups 2

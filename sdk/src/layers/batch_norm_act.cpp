@@ -8,14 +8,7 @@
 
 #include "ganflow/layers/batch_norm.hpp"
 #include "ganflow/layers/fast_conv.hpp"
-
-// The kernels are compiled for AVX-512 and AVX2 beside the baseline, and the loader picks one
-// per CPU (GCC/Clang function multiversioning): the SDK itself is built for plain x86-64.
-#if defined(__x86_64__) && defined(__ELF__) && !defined(__SANITIZE_ADDRESS__)
-#define GANFLOW_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define GANFLOW_CLONES
-#endif
+#include "float_vectors.hpp"
 
 namespace ganflow::layers {
 
@@ -29,16 +22,11 @@ struct Planes {
   int64_t count() const { return n * hw; }
 };
 
-// 16 floats: one AVX-512 register, two AVX2 ones, four SSE ones (GCC/Clang vector extensions,
-// so that each clone's loops are vector code whatever the auto-vectoriser makes of selects).
-using Vec = float __attribute__((vector_size(64)));
-constexpr int64_t kVec = 16;
-inline Vec load(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, const Vec& v) { std::memcpy(p, &v, sizeof v); }
+using detail::kVec;
+using detail::load;
+using detail::store;
+using detail::Vec;
+
 inline double lane_sum(const Vec& v) {
   double s = 0;
   for (int64_t j = 0; j < kVec; ++j) s += v[j];
@@ -61,7 +49,6 @@ template <bool ActFirst, class T> inline T norm_input(const T& x, float slope) {
 // Each kernel is a body templated on the block order, inlined into per-ISA clones of a plain
 // function. They walk a channel's planes 16 values at a time, then the plane's tail; the
 // reductions keep 16 float partial sums per channel, added in double at the end.
-#define GANFLOW_BODY inline __attribute__((always_inline))
 
 // Per channel in [c0, c1): the mean and biased variance of BatchNorm's input, summed as
 // deviations from the channel's first value, which keeps the one-pass variance exact enough.

@@ -5,6 +5,7 @@
 #include "conv_kernels.hpp"
 #include "options_variant.hpp"
 #include "ganflow/layers/fast_conv.hpp"
+#include "ganflow/layers/few_channel_transposed_conv.hpp"
 
 namespace ganflow::layers {
 
@@ -25,17 +26,22 @@ class ConvTransposeViaConv : public torch::autograd::Function<ConvTransposeViaCo
     for (int d = 0; d < 2; ++d)
       y_shape.push_back((x.size(d + 2) - 1) * stride[d] - 2 * padding[d] + dilation[d] * (w.size(d + 2) - 1) +
                         output_padding[d] + 1);
-    // Only the shape of the convolution's "input" matters for its input-gradient.
-    torch::Tensor shape_only = torch::empty(y_shape, x.options().memory_format(x.suggest_memory_format()));
-    auto grads = at::convolution_backward(dense(x), shape_only, w, c10::nullopt, stride, padding, dilation, false,
-                                          {0, 0}, groups, {true, false, false});
+    torch::Tensor y;
+    if (groups == 1 && few_channel_transposed_conv_applies(x, w)) {
+      y = few_channel_transposed_conv(x, w, stride, padding, dilation, {y_shape[2], y_shape[3]});
+    } else {
+      // Only the shape of the convolution's "input" matters for its input-gradient.
+      torch::Tensor shape_only = torch::empty(y_shape, x.options().memory_format(x.suggest_memory_format()));
+      y = std::get<0>(at::convolution_backward(dense(x), shape_only, w, c10::nullopt, stride, padding, dilation, false,
+                                               {0, 0}, groups, {true, false, false}));
+    }
     ctx->save_for_backward({x, w});
     ctx->saved_data["stride"] = stride;
     ctx->saved_data["padding"] = padding;
     ctx->saved_data["dilation"] = dilation;
     ctx->saved_data["groups"] = groups;
     ctx->saved_data["unfold"] = weight_grad_by_unfold;
-    return std::get<0>(grads);
+    return y;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,

@@ -47,12 +47,9 @@ GANFLOW_API torch::Tensor fast_conv_transpose2d(const torch::Tensor& x, const to
                                                 torch::IntArrayRef padding, torch::IntArrayRef output_padding,
                                                 int64_t groups, torch::IntArrayRef dilation);
 
-// How the fast path computes the weight gradient: the convolution primitive (oneDNN), or
-// unfold(grad_y) and one matrix product (groups 1 and output_padding < stride only; faster
-// for 1-2 output channels).
-enum class WeightGrad { convolution, unfold };
 
 // The fast path itself (CPU), as an autograd function; `weight` is [in, out/groups, kh, kw].
+// WeightGrad::unfold (unfold(grad_y) and one matrix product) needs groups 1 and output_padding < stride.
 GANFLOW_API torch::Tensor conv_transpose2d_via_conv(const torch::Tensor& x, const torch::Tensor& weight,
                                                     const torch::Tensor& bias, torch::IntArrayRef stride,
                                                     torch::IntArrayRef padding, torch::IntArrayRef output_padding,

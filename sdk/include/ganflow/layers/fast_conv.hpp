@@ -23,4 +23,8 @@ GANFLOW_API ConvIsa conv_isa();
 // Makes the rules follow `isa` in this process (tests: each ISA's paths on any machine).
 GANFLOW_API void set_conv_isa(ConvIsa isa);
 
+// How a fast path computes the weight gradient: the convolution primitive (oneDNN), or unfold
+// and one matrix product (faster with oneDNN's AVX2 kernels for 1-2 image channels).
+enum class WeightGrad { convolution, unfold };
+
 }  // namespace ganflow::layers

@@ -1,0 +1,51 @@
+// The transposed direction onto few channels (a transposed convolution's forward, a convolution's
+// input gradient): oneDNN's input-gradient primitive against ganflow's few_channel_transposed_conv,
+// 4x4 kernels, stride 2, padding 1, 64 channels in, 1-16 out, at two sizes. ms, interleaved,
+// median of --reps, and the largest difference between the two results.
+// Usage: few_channel_transposed_conv [--bs 64] [--reps 20] [--threads 2]
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+#include "ganflow/layers/few_channel_transposed_conv.hpp"
+#include "layer_bench.hpp"
+
+namespace {
+double ms(const std::function<void()>& f) {
+  auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  layer_bench::Options opt;
+  if (!layer_bench::parse(argc, argv, opt)) return 2;
+  std::printf("%s\nbatch %lld, %lld threads, median of %lld: 64 channels in, k4 s2 p1, ms\n",
+              layer_bench::machine().c_str(), (long long)opt.bs, (long long)opt.threads, (long long)opt.reps);
+  std::printf("%-22s %10s %12s %8s %10s\n", "out channels, size", "oneDNN", "few_channel", "ratio", "max diff");
+  for (int64_t size : {16, 32})
+    for (int64_t out : {1, 2, 3, 4, 8, 16}) {
+      torch::Tensor g = torch::randn({opt.bs, 64, size, size}), w = torch::randn({64, out, 4, 4});
+      torch::Tensor shape_only = torch::empty({opt.bs, out, 2 * size, 2 * size});
+      torch::Tensor a, b;
+      auto onednn = [&] {
+        a = std::get<0>(at::convolution_backward(g, shape_only, w, c10::nullopt, {2, 2}, {1, 1}, {1, 1}, false, {0, 0}, 1,
+                                                 {true, false, false}));
+      };
+      auto few = [&] { b = ganflow::layers::few_channel_transposed_conv(g, w, {2, 2}, {1, 1}, {1, 1}, {2 * size, 2 * size}); };
+      std::vector<double> ta, tb;
+      for (int64_t r = -2; r < opt.reps; ++r) {
+        double x = ms(onednn), y = ms(few);
+        if (r >= 0) ta.push_back(x), tb.push_back(y);
+      }
+      double ma = layer_bench::median(ta), mb = layer_bench::median(tb);
+      char label[32];
+      std::snprintf(label, sizeof label, "%lld, %lld -> %lld", (long long)out, (long long)size, (long long)(2 * size));
+      std::printf("%-22s %10.2f %12.2f %7.2fx %10.2e\n", label, ma, mb, ma / mb, (a - b).abs().max().item<double>());
+    }
+  return 0;
+}

@@ -1,0 +1,140 @@
+#include "ganflow/layers/few_channel_transposed_conv.hpp"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "float_vectors.hpp"
+#include "ganflow/layers/fast_conv.hpp"
+
+namespace ganflow::layers {
+
+namespace {
+using detail::kVec;
+using detail::load;
+using detail::Vec;
+
+// A tile of the product held in registers: Rows product rows (b, ky, kx) by Cols vectors of 16
+// input positions, each from its own input row. 8 x 2 Vecs are 16 of AVX-512's 32 registers; 4 x 1
+// are 8 of AVX2's 16.
+constexpr int64_t kMaxRows = 8;
+
+struct Geometry {
+  int64_t a, hi, wi, b, kh, kw, ho, wo, sy, sx, py, px, dy, dx;
+  int64_t rows() const { return b * kh * kw; }
+  int64_t padded_rows() const { return (rows() + kMaxRows - 1) / kMaxRows * kMaxRows; }
+  int64_t wi_tiles() const { return (wi + kVec - 1) / kVec * kVec; }
+  // Kernel column kx lands at output column sx (ix + shift) + phase.
+  int64_t phase(int64_t kx) const { return ((kx * dx - px) % sx + sx) % sx; }
+  int64_t shift(int64_t kx) const { return (kx * dx - px - phase(kx)) / sx; }
+  // An output row is accumulated as sx phase rows (column ox at phase ox % sx, index ox / sx),
+  // so that a tile adds 16 consecutive values; `left` cells before index 0 and room on the right
+  // take what falls outside the image, and the lanes past a row's end (zeros).
+  int64_t left() const { return -std::min<int64_t>(0, shift(0)); }
+  int64_t phase_len() const {
+    return std::max(left() + wi_tiles() + std::max<int64_t>(0, shift(kw - 1)), left() + (wo - 1) / sx + 1);
+  }
+};
+
+// Where product row m goes: its output row offset (ky dilation) and its place in a phase row set.
+struct RowTarget {
+  int64_t oy, offset;
+};
+
+template <int64_t Rows, int64_t Cols>
+GANFLOW_BODY void sample_body(const float* gn, const float* wt, float* acc, const float* zeros, float* tail,
+                              const RowTarget* target, const Geometry& q) {
+  const int64_t plane = q.hi * q.wi, rows = q.rows(), stride_w = q.padded_rows();
+  const int64_t len = q.phase_len(), out_row = q.sx * len;
+  for (int64_t iy = 0; iy < q.hi; iy += Cols)
+    for (int64_t ix = 0; ix < q.wi; ix += kVec) {
+      const float* src[Cols];
+      int64_t ld[Cols];
+      for (int64_t c = 0; c < Cols; ++c) {
+        src[c] = iy + c < q.hi ? gn + (iy + c) * q.wi + ix : zeros, ld[c] = iy + c < q.hi ? plane : 0;
+        if (const int64_t lanes = q.wi - ix; lanes < kVec && iy + c < q.hi) {
+          float* t = tail + c * q.a * kVec;
+          for (int64_t a = 0; a < q.a; ++a)
+            for (int64_t j = 0; j < lanes; ++j) t[a * kVec + j] = src[c][a * plane + j];
+          src[c] = t, ld[c] = kVec;
+        }
+      }
+      for (int64_t m0 = 0; m0 < rows; m0 += Rows) {
+        Vec sum[Cols][Rows] = {};
+        for (int64_t a = 0; a < q.a; ++a) {
+          const float* w = wt + a * stride_w + m0;
+          for (int64_t c = 0; c < Cols; ++c) {
+            const Vec v = load(src[c] + a * ld[c]);
+            for (int64_t r = 0; r < Rows; ++r) sum[c][r] += v * w[r];
+          }
+        }
+        for (int64_t r = 0; r < Rows && m0 + r < rows; ++r)
+          for (int64_t c = 0; c < Cols && iy + c < q.hi; ++c) {
+            const RowTarget& t = target[m0 + r];
+            const int64_t oy = (iy + c) * q.sy + t.oy;
+            if (oy < 0 || oy >= q.ho) continue;
+            float* dst = acc + oy * out_row + t.offset + ix;
+            detail::store(dst, load(dst) + sum[c][r]);
+          }
+      }
+    }
+}
+
+// Samples [n0, n1): per tile, the sum over a in registers, added at once to a phase row of
+// `acc`; then the phase rows are written out as the output. `wt` is the weight as [a][row],
+// its rows padded with zeros to whole tiles.
+GANFLOW_CLONES void samples_kernel(const float* g, const float* wt, float* y, const Geometry& q, int64_t n0,
+                                   int64_t n1) {
+  const int64_t len = q.phase_len(), out_row = q.sx * len, taps = q.kh * q.kw;
+  std::vector<float> acc(std::size_t(q.b * q.ho * out_row)), zeros(kVec, 0.f);
+  std::vector<float> tail(std::size_t(2 * q.a * kVec), 0.f);  // rows' last partial tiles, zero-padded
+  std::vector<RowTarget> target(std::size_t(q.rows()));
+  for (int64_t m = 0; m < q.rows(); ++m) {
+    const int64_t tap = m % taps, ky = tap / q.kw, kx = tap % q.kw;
+    target[std::size_t(m)] = {ky * q.dy - q.py, m / taps * q.ho * out_row + q.phase(kx) * len + q.left() + q.shift(kx)};
+  }
+  const bool wide = __builtin_cpu_supports("avx512f");
+  for (int64_t n = n0; n < n1; ++n) {
+    std::fill(acc.begin(), acc.end(), 0.f);
+    const float* gn = g + n * q.a * q.hi * q.wi;
+    if (wide) sample_body<8, 2>(gn, wt, acc.data(), zeros.data(), tail.data(), target.data(), q);
+    else sample_body<4, 1>(gn, wt, acc.data(), zeros.data(), tail.data(), target.data(), q);
+    float* yn = y + n * q.b * q.ho * q.wo;
+    for (int64_t row = 0; row < q.b * q.ho; ++row)
+      for (int64_t p = 0; p < q.sx; ++p) {
+        const float* from = acc.data() + row * out_row + p * len + q.left();
+        for (int64_t j = 0, ox = p; ox < q.wo; ++j, ox += q.sx) yn[row * q.wo + ox] = from[j];
+      }
+  }
+}
+
+// What the kernel reads: contiguous NCHW float CPU tensors of matching channels (any B).
+bool readable(const at::Tensor& g, const at::Tensor& w) {
+  for (const at::Tensor* t : {&g, &w})
+    if (!t->device().is_cpu() || t->scalar_type() != at::kFloat || t->dim() != 4 || !t->is_contiguous()) return false;
+  return g.size(1) == w.size(0);
+}
+}  // namespace
+
+bool few_channel_transposed_conv_applies(const at::Tensor& g, const at::Tensor& w) {
+  return conv_isa() == ConvIsa::avx512 && readable(g, w) && w.size(1) <= kFewChannels;
+}
+
+at::Tensor few_channel_transposed_conv(const at::Tensor& g, const at::Tensor& w, at::IntArrayRef stride,
+                                       at::IntArrayRef padding, at::IntArrayRef dilation, at::IntArrayRef out_size) {
+  TORCH_CHECK(readable(g, w), "few_channel_transposed_conv: unsupported tensors");
+  const Geometry q{g.size(1), g.size(2), g.size(3), w.size(1), w.size(2), w.size(3), out_size[0], out_size[1],
+                   stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
+  // The weight as [a][row], rows padded to whole tiles: a tile's rows are consecutive there.
+  at::Tensor wt = at::zeros({q.a, q.padded_rows()}, w.options());
+  wt.narrow(1, 0, q.rows()).copy_(w.reshape({q.a, q.rows()}));
+  at::Tensor y = at::empty({g.size(0), q.b, q.ho, q.wo}, g.options());
+  const float *gp = g.data_ptr<float>(), *wp = wt.data_ptr<float>();
+  float* yp = y.data_ptr<float>();
+  at::parallel_for(0, g.size(0), 1, [&](int64_t n0, int64_t n1) { samples_kernel(gp, wp, yp, q, n0, n1); });
+  return y;
+}
+
+}  // namespace ganflow::layers

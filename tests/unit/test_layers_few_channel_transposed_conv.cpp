@@ -1,0 +1,71 @@
+// few_channel_transposed_conv against LibTorch's own transposed convolution and convolution
+// input gradient, over the geometries its tiles and phase rows have to get right; and where it applies.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include "ganflow/layers/few_channel_transposed_conv.hpp"
+#include "layer_vs_stock.hpp"
+
+namespace {
+struct FewChannelCase {
+  int64_t a, b, kh, kw, sy, sx, py, px, dy, dx, hi, wi, opy, opx;
+};
+}  // namespace
+
+TEST_CASE("few_channel_transposed_conv equals LibTorch's transposed convolution on every geometry", "[layers]") {
+  std::vector<FewChannelCase> cases = {
+      {64, 1, 4, 4, 2, 2, 1, 1, 1, 1, 16, 16, 0, 0},  // a grey DCGAN generator's last layer
+      {64, 3, 4, 4, 2, 2, 1, 1, 1, 1, 8, 33, 0, 0},   // RGB, two tiles and a tail per row
+      {8, 2, 3, 3, 1, 1, 1, 1, 1, 1, 5, 5, 0, 0},     // stride 1, a row shorter than a tile
+      {5, 4, 5, 3, 3, 2, 2, 0, 1, 1, 6, 17, 2, 1},    // non-square kernel and stride, output_padding
+      {7, 1, 3, 3, 2, 2, 0, 2, 2, 3, 4, 9, 1, 2},     // dilation (output_padding below it)
+      {3, 7, 4, 4, 2, 2, 1, 1, 1, 1, 3, 16, 0, 0},    // past kFewChannels: the kernel takes any count
+      {9, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0},     // 1x1 everything
+      {4, 1, 2, 2, 2, 2, 0, 0, 1, 1, 2, 40, 0, 0},    // a kernel equal to the stride: no overlap
+  };
+  torch::manual_seed(0);
+  int checked = 0;
+  for (const auto& c : cases) {
+    INFO("a " << c.a << " b " << c.b << " k " << c.kh << "x" << c.kw << " s " << c.sy << "," << c.sx << " p " << c.py
+              << "," << c.px << " d " << c.dy << "," << c.dx << " in " << c.hi << "x" << c.wi);
+    torch::Tensor g = torch::randn({3, c.a, c.hi, c.wi}), w = torch::randn({c.a, c.b, c.kh, c.kw});
+    torch::Tensor ref = at::conv_transpose2d(g, w, {}, {c.sy, c.sx}, {c.py, c.px}, {c.opy, c.opx}, 1, {c.dy, c.dx});
+    torch::Tensor y = ganflow::layers::few_channel_transposed_conv(g, w, {c.sy, c.sx}, {c.py, c.px}, {c.dy, c.dx},
+                                                                   {ref.size(2), ref.size(3)});
+    REQUIRE(y.sizes() == ref.sizes());
+    CHECK(torch::allclose(y, ref, 1e-4, 1e-4));
+    ++checked;
+  }
+  CHECK(checked == int(cases.size()));
+}
+
+TEST_CASE("few_channel_transposed_conv is a convolution's input gradient, unused input rows included", "[layers]") {
+  // 4 windows of 4 rows at stride 2 cover rows 0-9 of 11: the last row's and column's gradient is 0.
+  torch::Tensor x = torch::randn({2, 3, 11, 11}), w = torch::randn({16, 3, 4, 4});
+  torch::Tensor gy = torch::randn({2, 16, 4, 4});
+  torch::Tensor ref = std::get<0>(at::convolution_backward(gy, x, w, c10::nullopt, {2, 2}, {0, 0}, {1, 1}, false,
+                                                           {0, 0}, 1, {true, false, false}));
+  torch::Tensor gx = ganflow::layers::few_channel_transposed_conv(gy, w, {2, 2}, {0, 0}, {1, 1}, {11, 11});
+  CHECK(torch::allclose(gx, ref, 1e-4, 1e-4));
+  CHECK(gx.select(2, 10).abs().max().item<float>() == 0.f);
+  CHECK(gx.select(3, 10).abs().max().item<float>() == 0.f);
+  CHECK(gx.select(2, 9).abs().max().item<float>() > 0.f);
+}
+
+TEST_CASE("few_channel_transposed_conv applies to few-channel float NCHW tensors with AVX-512 kernels", "[layers]") {
+  using ganflow::layers::ConvIsa;
+  using ganflow::layers::few_channel_transposed_conv_applies;
+  torch::Tensor g = torch::randn({2, 8, 6, 6});
+  torch::Tensor w4 = torch::randn({8, ganflow::layers::kFewChannels, 4, 4}), w5 = torch::randn({8, 5, 4, 4});
+  {
+    gantest::ConvIsaScope avx512(ConvIsa::avx512);
+    CHECK(few_channel_transposed_conv_applies(g, w4));
+    CHECK_FALSE(few_channel_transposed_conv_applies(g, w5));
+    CHECK_FALSE(few_channel_transposed_conv_applies(g.to(torch::kDouble), w4.to(torch::kDouble)));
+    CHECK_FALSE(few_channel_transposed_conv_applies(g.contiguous(torch::MemoryFormat::ChannelsLast), w4));
+    CHECK_FALSE(few_channel_transposed_conv_applies(g.narrow(3, 0, 5), w4));
+    CHECK_FALSE(few_channel_transposed_conv_applies(g.narrow(1, 0, 7), w4));  // channels differ
+  }
+  gantest::ConvIsaScope avx2(ConvIsa::avx2_or_less);  // oneDNN's AVX2 kernels are as fast here
+  CHECK_FALSE(few_channel_transposed_conv_applies(g, w4));
+}
