@@ -20,6 +20,19 @@ class ConvIsaScope {
   ganflow::layers::ConvIsa saved_ = ganflow::layers::conv_isa();
 };
 
+// The fast layers (every fast path, the fused BatchNorm + activation included) on or off until
+// the scope ends.
+class FastLayers {
+ public:
+  explicit FastLayers(bool on) { ganflow::layers::set_fast_conv(on); }
+  ~FastLayers() { ganflow::layers::set_fast_conv(saved_); }
+  FastLayers(const FastLayers&) = delete;
+  FastLayers& operator=(const FastLayers&) = delete;
+
+ private:
+  bool saved_ = ganflow::layers::fast_conv_enabled();
+};
+
 template <typename Stock, typename Fast>
 void check_matches_stock(Stock& stock, Fast& fast, const torch::Tensor& x) {
   bool bias = stock->bias.defined();

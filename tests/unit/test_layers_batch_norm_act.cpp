@@ -10,23 +10,14 @@
 #include "ganflow/layers/batch_norm.hpp"
 #include "ganflow/layers/fast_conv.hpp"
 #include "ganflow/layers/sequential_block.hpp"
+#include "layer_vs_stock.hpp"
 #include "test_support.hpp"
 
 using ganflow::layers::SequentialBlock;
 using ganflow::layers::SyncableBatchNorm2d;
 
 namespace {
-// The fast layers (and so the fusion) on or off until the scope ends.
-class FastLayers {
- public:
-  explicit FastLayers(bool on) { ganflow::layers::set_fast_conv(on); }
-  ~FastLayers() { ganflow::layers::set_fast_conv(saved_); }
-  FastLayers(const FastLayers&) = delete;
-  FastLayers& operator=(const FastLayers&) = delete;
-
- private:
-  bool saved_ = ganflow::layers::fast_conv_enabled();
-};
+using gantest::FastLayers;
 
 // [BatchNorm, act] or [act, BatchNorm] on `c` channels, with non-trivial affine parameters and
 // running statistics.

@@ -136,8 +136,7 @@ TEST_CASE("FastConv2d's rule: few channels by ISA and stock off the plain shapes
   CHECK(path(torch::nn::Conv2dOptions(1, 8, 3).padding(torch::kSame), 8) == P::stock);
   CHECK(path(torch::nn::Conv2dOptions(1, 8, 3).padding(1).padding_mode(torch::kReflect), 8) == P::stock);
   CHECK(path(torch::nn::Conv2dOptions(8, 1, 4), 4) == P::matmul);
-  ganflow::layers::set_fast_conv(false);
+  gantest::FastLayers off(false);
   CHECK(path(torch::nn::Conv2dOptions(8, 1, 4), 4) == P::stock);
   CHECK(path(torch::nn::Conv2dOptions(1, 8, 3).padding(1), 8) == P::stock);
-  ganflow::layers::set_fast_conv(true);
 }

@@ -61,10 +61,12 @@ TEST_CASE("the fast path can be switched off and keeps the module's state-dict n
   ganflow::layers::FastConvTranspose2d fast(torch::nn::ConvTranspose2dOptions(4, 2, 3).bias(true));
   auto names = fast->named_parameters().keys();
   CHECK(names == std::vector<std::string>{"weight", "bias"});
-  ganflow::layers::set_fast_conv(false);
   torch::Tensor x = torch::randn({2, 4, 5, 5});
-  torch::Tensor stock = fast->forward(x);
-  ganflow::layers::set_fast_conv(true);
+  torch::Tensor stock;
+  {
+    gantest::FastLayers off(false);
+    stock = fast->forward(x);
+  }
   CHECK(torch::allclose(stock, fast->forward(x), 1e-4, 1e-5));
 }
 
@@ -91,10 +93,11 @@ TEST_CASE("the rule picks the path by shape and ISA, and stock on request or off
     CHECK(path(2, 1, 5, 1) == P::via_conv);
     CHECK(path(4, 2, 5, 1) == P::stock);
   }
-  ganflow::layers::set_fast_conv(false);
-  CHECK(path(64, 1, 5, 1) == P::stock);
-  CHECK(path(64, 1, 1, 0) == P::stock);
-  ganflow::layers::set_fast_conv(true);
+  {
+    gantest::FastLayers off(false);
+    CHECK(path(64, 1, 5, 1) == P::stock);
+    CHECK(path(64, 1, 1, 0) == P::stock);
+  }
   // The module follows the rule: the fast path's autograd node is ganflow's own function.
   ganflow::layers::FastConvTranspose2d m(torch::nn::ConvTranspose2dOptions(4, 8, 4).stride(2).bias(false));
   torch::Tensor y = m->forward(torch::randn({2, 4, 5, 5}, torch::requires_grad()));
