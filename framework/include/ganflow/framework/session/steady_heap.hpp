@@ -5,7 +5,11 @@
 // again and again until the threshold settles (10x the page faults; epoch 1's anonymous RSS
 // 111 MiB against 159 after epoch 2; bench/BENCHMARKS.md). Fixing it up front keeps blocks up to `mmap_threshold` in the heap
 // from the first step (RSS flat from the first second, and lower) and returns heap top only
-// beyond `trim_threshold`. Blocks above `mmap_threshold` (a dataset) are still mapped and
+// beyond `trim_threshold`. A step frees its activations at once: a 64x64 DCGAN's (batch 64) are
+// well over 64 MiB, and with that trim threshold they went back to the system and were faulted
+// in again every step (1.4x slower). 512 MiB keeps them, for about 7% more peak RSS there and
+// none at 32x32 (bench/BENCHMARKS.md, "The heap's trim threshold"). glibc caps the mmap
+// threshold at 32 MiB, so blocks above it (a dataset, a large activation) are still mapped and
 // returned when freed.
 // A no-op off glibc, and when GLIBC_TUNABLES already sets a malloc threshold (the user's choice).
 #include <cstddef>
@@ -13,6 +17,6 @@
 namespace ganflow {
 
 // Returns whether the policy was applied.
-bool steady_heap(std::size_t mmap_threshold = std::size_t(32) << 20, std::size_t trim_threshold = std::size_t(64) << 20);
+bool steady_heap(std::size_t mmap_threshold = std::size_t(32) << 20, std::size_t trim_threshold = std::size_t(512) << 20);
 
 }  // namespace ganflow
