@@ -13,7 +13,7 @@ namespace {
 double released_by_free(std::size_t mib) {
   std::size_t bytes = mib << 20;
   char* block = static_cast<char*>(std::malloc(bytes));
-  REQUIRE(block);
+  REQUIRE(static_cast<void*>(block) != nullptr);  // as void*: Catch prints a char* as a string
   std::memset(block, 1, bytes);
   double before = ganflow::memory_usage().rss_anon_mb;
   std::free(block);
@@ -44,7 +44,7 @@ TEST_CASE("steady_heap's defaults keep a step's freed activations resident for t
   std::vector<char*> blocks;
   for (int i = 0; i < 12; ++i) {
     blocks.push_back(static_cast<char*>(std::malloc(std::size_t(16) << 20)));
-    REQUIRE(blocks.back());
+    REQUIRE(static_cast<void*>(blocks.back()) != nullptr);
     std::memset(blocks.back(), 1, std::size_t(16) << 20);
   }
   const double before = ganflow::memory_usage().rss_anon_mb;
