@@ -4,7 +4,7 @@
 //  - a kernel covering the whole unpadded input (a critic's last layer, 4x4 -> 1x1) is one
 //    matrix product: y[n, o] = sum over (c, i, j) of x[n, c, i, j] w[o, c, i, j];
 //  - few input channels (an image critic's first layer): with oneDNN's AVX-512 kernels (1-4
-//    channels) the input gradient is few_channel_transposed_conv (1.5-3.5x oneDNN's); with its
+//    channels) the input gradient is few_channel_transposed_conv (1.5-5x oneDNN's); with its
 //    AVX2 kernels (1-2 channels) the weight gradient comes from unfold(x) and one matrix product
 //    (oneDNN's took 4.3 ms beside a 0.6 ms forward at batch 64).
 // Everything else, and everything with the fast paths off (fast_conv.hpp), is the stock op.

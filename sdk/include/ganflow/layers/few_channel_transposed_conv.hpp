@@ -2,7 +2,7 @@
 // A transposed convolution onto few channels, on the CPU: the forward of a ConvTranspose2d with
 // 1-4 output channels (a generator's image layer) and the input gradient of a Conv2d with 1-4
 // input channels (a critic's first layer). oneDNN 2.6's AVX-512 kernels compute that direction
-// 1.5-3.5x slower than this (its AVX2 ones as fast: bench/few_channel_transposed_conv). Here it
+// 1.5-5x slower than this, its AVX2 ones 1.1-1.3x (bench/few_channel_transposed_conv). Here it
 // is one register-blocked product per sample, P[(b, ky, kx), (iy, ix)] = sum over a of
 // w[a, b, ky, kx] g[n, a, iy, ix], each of whose values is then added at its output pixel.
 #include <ATen/core/Tensor.h>
