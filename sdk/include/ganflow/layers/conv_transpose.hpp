@@ -8,7 +8,9 @@
 // and stays with the stock op where that is as fast (CUDA: cuDNN). Two shapes take cheaper
 // routes: a 1x1 input (a generator's first layer, noise -> 4x4) is a matrix product, and with
 // 1-2 output channels (a grey generator's last layer) oneDNN's AVX2 weight gradient is slow, so
-// there it comes from unfold + matrix product instead. The module IS a
+// there it comes from unfold + matrix product instead. Where oneDNN's kernels are AVX-512, the
+// forward onto 1-4 output channels (groups 1) is few_channel_transposed_conv, 1.5-5x oneDNN's
+// input gradient there. The module IS a
 // ConvTranspose2dImpl (same options, parameters, init and state-dict names). Under CPU
 // autocast the fast path casts like the stock op (bf16 in, bf16 out, fp32 parameter grads);
 // channels-last inputs stay channels-last.
