@@ -4,7 +4,6 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <cstring>
 
 #include "ganflow/layers/batch_norm.hpp"
 #include "ganflow/layers/fast_conv.hpp"

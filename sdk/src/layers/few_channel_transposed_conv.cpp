@@ -53,8 +53,9 @@ GANFLOW_BODY void sample_body(const float* gn, const float* wt, float* acc, cons
       const float* src[Cols];
       int64_t ld[Cols];
       for (int64_t c = 0; c < Cols; ++c) {
-        src[c] = iy + c < q.hi ? gn + (iy + c) * q.wi + ix : zeros, ld[c] = iy + c < q.hi ? plane : 0;
-        if (const int64_t lanes = q.wi - ix; lanes < kVec && iy + c < q.hi) {
+        const bool in_image = iy + c < q.hi;
+        src[c] = in_image ? gn + (iy + c) * q.wi + ix : zeros, ld[c] = in_image ? plane : 0;
+        if (const int64_t lanes = q.wi - ix; in_image && lanes < kVec) {
           float* t = tail + c * q.a * kVec;
           for (int64_t a = 0; a < q.a; ++a)
             for (int64_t j = 0; j < lanes; ++j) t[a * kVec + j] = src[c][a * plane + j];

@@ -3,12 +3,12 @@
 // 128 KiB with mmap and unmapping it on free, then raises that threshold as it sees large
 // frees: through the first epoch the activations' blocks are mapped, faulted in and unmapped
 // again and again until the threshold settles (10x the page faults; epoch 1's anonymous RSS
-// 111 MiB against 159 after epoch 2; bench/BENCHMARKS.md). Fixing it up front keeps blocks up to `mmap_threshold` in the heap
-// from the first step (RSS flat from the first second, and lower) and returns heap top only
-// beyond `trim_threshold`. A step frees its activations at once: a 64x64 DCGAN's (batch 64) are
+// 111 MiB against 159 after epoch 2; bench/BENCHMARKS.md). Fixing it up front keeps blocks up
+// to `mmap_threshold` in the heap from the first step and returns heap top only beyond
+// `trim_threshold`. A step frees its activations at once: a 64x64 DCGAN's (batch 64) are
 // well over 64 MiB, and with that trim threshold they went back to the system and were faulted
-// in again every step (1.4x slower). 512 MiB keeps them, for about 7% more peak RSS there and
-// none at 32x32 (bench/BENCHMARKS.md, "The heap's trim threshold"). glibc caps the mmap
+// in again every step (1.75-1.96x slower). 512 MiB keeps them, for 11-14% more peak RSS there
+// and none at 32x32 (bench/BENCHMARKS.md, "The heap's trim threshold at 64x64"). glibc caps the mmap
 // threshold at 32 MiB, so blocks above it (a dataset, a large activation) are still mapped and
 // returned when freed.
 // A no-op off glibc, and when GLIBC_TUNABLES already sets a malloc threshold (the user's choice).
