@@ -1,8 +1,9 @@
 // The transposed direction onto few channels (a transposed convolution's forward, a convolution's
 // input gradient): oneDNN's input-gradient primitive against ganflow's few_channel_transposed_conv,
 // 4x4 kernels, stride 2, padding 1, 64 channels in, 1-16 out, at two sizes. ms, interleaved,
-// median of --reps, and the largest difference between the two results.
-// Usage: few_channel_transposed_conv [--bs 64] [--reps 20] [--threads 2]
+// median of --reps, and the largest difference between the two results. --precision bf16: both
+// on bf16 tensors (oneDNN's bf16 kernels; ganflow's sums in float and rounds once).
+// Usage: few_channel_transposed_conv [--bs 64] [--reps 20] [--threads 2] [--precision fp32|bf16]
 #include <torch/torch.h>
 
 #include <chrono>
@@ -23,14 +24,16 @@ double ms(const std::function<void()>& f) {
 
 int main(int argc, char** argv) {
   layer_bench::Options opt;
-  if (!layer_bench::parse(argc, argv, opt)) return 2;
-  std::printf("%s\nbatch %lld, %lld threads, median of %lld: 64 channels in, k4 s2 p1, ms\n",
-              layer_bench::machine().c_str(), (long long)opt.bs, (long long)opt.threads, (long long)opt.reps);
+  if (!layer_bench::parse(argc, argv, opt, /*precision=*/true)) return 2;
+  const auto dtype = opt.bf16 ? torch::kBFloat16 : torch::kFloat32;
+  std::printf("%s\nbatch %lld, %lld threads, median of %lld, %s: 64 channels in, k4 s2 p1, ms\n",
+              layer_bench::machine().c_str(), (long long)opt.bs, (long long)opt.threads, (long long)opt.reps,
+              opt.bf16 ? "bf16" : "fp32");
   std::printf("%-22s %10s %12s %8s %10s\n", "out channels, size", "oneDNN", "few_channel", "ratio", "max diff");
   for (int64_t size : {16, 32})
     for (int64_t out : {1, 2, 3, 4, 8, 16}) {
-      torch::Tensor g = torch::randn({opt.bs, 64, size, size}), w = torch::randn({64, out, 4, 4});
-      torch::Tensor shape_only = torch::empty({opt.bs, out, 2 * size, 2 * size});
+      torch::Tensor g = torch::randn({opt.bs, 64, size, size}).to(dtype), w = torch::randn({64, out, 4, 4}).to(dtype);
+      torch::Tensor shape_only = torch::empty({opt.bs, out, 2 * size, 2 * size}, dtype);
       torch::Tensor a, b;
       auto onednn = [&] {
         a = std::get<0>(at::convolution_backward(g, shape_only, w, c10::nullopt, {2, 2}, {1, 1}, {1, 1}, false, {0, 0}, 1,

@@ -1,15 +1,18 @@
 // How fast can the default DCGAN step be on this machine? A roofline for
 // graphs/dcgan_fashion_mnist.json (32x32x1, noise 100, n_features 64, 1:1 switching):
-//  - peak: a 2048^3 sgemm (OpenBLAS) and a large 3x3 convolution (oneDNN), measured here;
+//  - peak: a 2048^3 matrix product (OpenBLAS sgemm in fp32) and a large 3x3 convolution
+//    (oneDNN), measured here;
 //  - the step's arithmetic: the multiply-adds of every convolution pass in one critic step
 //    plus one generator step (the idle network frozen, as ganflow trains);
 //  - each of those passes timed as ganflow runs it (FastConvTranspose2d for the generator,
 //    FastConv2d for the critic), median of --reps.
 // Prints the conv-only ceiling (images/s if everything but the convolutions were free) and the
 // arithmetic ceiling (images/s if every convolution ran at the best rate measured here: the
-// sgemm, the large convolution or the fastest of the step's own layers, whichever is highest;
+// matrix product, the large convolution or the fastest of the step's own layers, whichever is highest;
 // on AVX-512 oneDNN's convolutions outrun OpenBLAS's sgemm, so the sgemm alone is no peak).
-// Usage: step_roofline [--bs 64] [--reps 20] [--threads 2]
+// --precision bf16: every pass (and both peaks) under CPU autocast bf16, as ganflow's
+// `precision: bf16` runs them: activations and gradients bf16, parameters fp32.
+// Usage: step_roofline [--bs 64] [--reps 20] [--threads 2] [--precision fp32|bf16]
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "ganflow/cpu_isa.hpp"
+#include "ganflow/framework/train/autocast_scope.hpp"
 #include "ganflow/layers/conv2d.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
 #include "layer_bench.hpp"
@@ -70,27 +74,39 @@ struct Timing {
   double forward, both, weight, input;
 };
 
-Timing time_layer(const Layer& l, int64_t bs, int64_t reps) {
+// Autocast bf16 on the CPU for one call when bf16, nothing otherwise.
+ganflow::AutocastScope precision_scope(bool bf16) {
+  return ganflow::AutocastScope(c10::DeviceType::CPU, bf16 ? std::optional(at::kBFloat16) : std::nullopt);
+}
+
+Timing time_layer(const Layer& l, int64_t bs, int64_t reps, bool bf16) {
   std::function<torch::Tensor(const torch::Tensor&)> forward;
   std::vector<torch::Tensor> params;
   if (l.transposed) {
     ganflow::layers::FastConvTranspose2d t(
         torch::nn::ConvTranspose2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding).bias(l.bias));
     params = t->parameters();
-    forward = [t](const torch::Tensor& x) mutable { return t->forward(x); };
+    forward = [t, bf16](const torch::Tensor& x) mutable {
+      auto scope = precision_scope(bf16);
+      return t->forward(x);
+    };
   } else {
     ganflow::layers::FastConv2d c(
         torch::nn::Conv2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding).bias(l.bias));
     params = c->parameters();
-    forward = [c](const torch::Tensor& x) mutable { return c->forward(x); };
+    forward = [c, bf16](const torch::Tensor& x) mutable {
+      auto scope = precision_scope(bf16);
+      return c->forward(x);
+    };
   }
-  torch::Tensor x = torch::randn({bs, l.in, l.size_in, l.size_in});
+  const auto dtype = bf16 ? torch::kBFloat16 : torch::kFloat32;  // the previous layer's output
+  torch::Tensor x = torch::randn({bs, l.in, l.size_in, l.size_in}).to(dtype);
   Timing t{};
   t.forward = median_ms(reps, [] {}, [&] {
     torch::NoGradGuard ng;
     forward(x);
   });
-  torch::Tensor y, g = torch::randn({bs, l.out, l.size_out(), l.size_out()});
+  torch::Tensor y, g = torch::randn({bs, l.out, l.size_out(), l.size_out()}).to(dtype);
   auto backward = [&](bool input, bool weight) {
     return median_ms(
         reps,
@@ -115,16 +131,23 @@ Timing time_layer(const Layer& l, int64_t bs, int64_t reps) {
 
 int main(int argc, char** argv) {
   layer_bench::Options opt;
-  if (!layer_bench::parse(argc, argv, opt)) return 2;
+  if (!layer_bench::parse(argc, argv, opt, /*precision=*/true)) return 2;
   const int64_t bs = opt.bs, reps = opt.reps, threads = opt.threads;
+  const bool bf16 = opt.bf16;
   torch::Tensor a = torch::randn({2048, 2048}), b = torch::randn({2048, 2048});
-  double gemm_gflops = 2.0 * 2048 * 2048 * 2048 / median_ms(5, [] {}, [&] { a.mm(b); }) / 1e6;
+  double gemm_gflops = 2.0 * 2048 * 2048 * 2048 / median_ms(5, [] {}, [&] {
+                         auto scope = precision_scope(bf16);
+                         a.mm(b);
+                       }) / 1e6;
   torch::Tensor cx = torch::randn({64, 256, 32, 32}), cw = torch::randn({256, 256, 3, 3});
-  double conv_gflops =
-      2.0 * 64 * 256 * 256 * 9 * 32 * 32 / median_ms(5, [] {}, [&] { torch::conv2d(cx, cw, {}, 1, 1); }) / 1e6;
+  double conv_gflops = 2.0 * 64 * 256 * 256 * 9 * 32 * 32 / median_ms(5, [] {}, [&] {
+                         auto scope = precision_scope(bf16);
+                         torch::conv2d(cx, cw, {}, 1, 1);
+                       }) / 1e6;
   std::printf("%s\n", layer_bench::machine().c_str());
-  std::printf("%lld threads, batch %lld, median of %lld\n", (long long)threads, (long long)bs, (long long)reps);
-  std::printf("peak: sgemm 2048^3 %.1f GFLOP/s, conv 3x3 256->256 32x32 (oneDNN) %.1f GFLOP/s\n\n", gemm_gflops,
+  std::printf("%lld threads, batch %lld, median of %lld, %s\n", (long long)threads, (long long)bs, (long long)reps,
+              bf16 ? "bf16 (CPU autocast)" : "fp32");
+  std::printf("peak: matrix product 2048^3 %.1f GFLOP/s, conv 3x3 256->256 32x32 (oneDNN) %.1f GFLOP/s\n\n", gemm_gflops,
               conv_gflops);
 
   std::vector<Layer> gen = {{"G1 100->256 1->4", true, 100, 256, 4, 1, 0, 1, false},
@@ -139,12 +162,12 @@ int main(int argc, char** argv) {
               "ms / 2 steps", "GFLOP/s");
   double total_ms = 0, total_macs = 0;
   double peak = std::max(gemm_gflops, conv_gflops);
-  std::string peak_name = gemm_gflops >= conv_gflops ? "the sgemm" : "the 3x3 convolution";
+  std::string peak_name = gemm_gflops >= conv_gflops ? "the matrix product" : "the 3x3 convolution";
   for (auto* list : {&gen, &crit}) {
     for (size_t i = 0; i < list->size(); ++i) {
       const Layer& l = (*list)[i];
       Passes p = passes(l, i == 0);
-      Timing t = time_layer(l, bs, reps);
+      Timing t = time_layer(l, bs, reps, bf16);
       double ms = p.forward * t.forward + p.backward_both * t.both + p.backward_weight * t.weight +
                   p.backward_input * t.input;
       double n_passes = p.forward + 2 * p.backward_both + p.backward_weight + p.backward_input;

@@ -10,9 +10,12 @@
 #include "ganflow/framework/train/autocast_scope.hpp"
 #include "ganflow/framework/train/loss_scaler.hpp"
 #include "ganflow/framework/train/precision.hpp"
+#include "ganflow/layers/conv2d.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
+#include "ganflow/layers/few_channel_transposed_conv.hpp"
 #include "ganflow/model.hpp"
 #include "gan_harness.hpp"
+#include "layer_vs_stock.hpp"
 
 using ganflow::json;
 
@@ -49,6 +52,41 @@ struct OneParam {
   ganflow::Optim opt{ganflow::OptimizerSettings{"sgd", 0.0, 0.0, 1e-8, 0.0, false}, 1.0, {p}};
   void set_grad(std::vector<float> g) { p.mutable_grad() = torch::tensor(g); }
 };
+
+// Within bf16's rounding of each other, as a fraction of the larger tensor's size.
+bool close_in_bf16(const torch::Tensor& a, const torch::Tensor& b, double fraction) {
+  const torch::Tensor fa = a.to(torch::kFloat), fb = b.to(torch::kFloat);
+  return torch::allclose(fa, fb, fraction, fraction * fb.abs().max().item<double>());
+}
+
+// A fast layer against its stock layer under CPU bf16 autocast: the same weights, then the
+// output (bf16 from the fast layer) and the input, weight and bias gradients.
+template <typename Stock, typename Fast>
+void check_bf16_matches_stock(Stock& stock, Fast& fast, const torch::Tensor& x) {
+  const bool bias = stock->bias.defined();
+  {
+    torch::NoGradGuard ng;
+    fast->weight.copy_(stock->weight);
+    if (bias) fast->bias.copy_(stock->bias);
+  }
+  torch::Tensor xs = x.clone().requires_grad_(true), xf = x.clone().requires_grad_(true);
+  torch::Tensor ys, yf;
+  {
+    ganflow::AutocastScope amp(c10::DeviceType::CPU, at::kBFloat16);
+    ys = stock->forward(xs);
+    yf = fast->forward(xf);
+  }
+  CHECK(yf.scalar_type() == at::kBFloat16);
+  CHECK(close_in_bf16(yf, ys, 2e-2));
+  torch::Tensor g = torch::randn(ys.sizes());
+  (ys.to(torch::kFloat) * g).sum().backward();
+  (yf.to(torch::kFloat) * g).sum().backward();
+  // The gradients come back to the fp32 parameters in fp32, equal within bf16 rounding.
+  REQUIRE(fast->weight.grad().scalar_type() == at::kFloat);
+  CHECK(close_in_bf16(xf.grad(), xs.grad(), 3e-2));
+  CHECK(close_in_bf16(fast->weight.grad(), stock->weight.grad(), 3e-2));
+  if (bias) CHECK(close_in_bf16(fast->bias.grad(), stock->bias.grad(), 3e-2));
+}
 }  // namespace
 
 TEST_CASE("the autocast scope sets bf16 autocast and restores the previous state, also on exceptions",
@@ -75,34 +113,38 @@ TEST_CASE("the autocast scope sets bf16 autocast and restores the previous state
 
 TEST_CASE("fast ConvTranspose2d under bf16 autocast matches the stock op under autocast", "[precision][layers]") {
   torch::manual_seed(0);
+  // LibTorch 1.13's CPU autocast runs the stock op in fp32 (2.x: bf16); ours runs in bf16.
   auto opts = torch::nn::ConvTranspose2dOptions(32, 16, 4).stride(2).padding(1).bias(true);
   torch::nn::ConvTranspose2d stock(opts);
   ganflow::layers::FastConvTranspose2d fast(opts);
-  {
-    torch::NoGradGuard ng;
-    fast->weight.copy_(stock->weight);
-    fast->bias.copy_(stock->bias);
+  check_bf16_matches_stock(stock, fast, torch::randn({4, 32, 4, 4}));
+}
+
+TEST_CASE("the image layers under bf16 autocast take the few-channel kernel and match the stock ops",
+          "[precision][layers]") {
+  using ganflow::layers::few_channel_transposed_conv_applies;
+  gantest::ConvIsaScope avx512(ganflow::layers::ConvIsa::avx512);  // where the layers use it
+  gantest::FastLayers fast_layers(true);
+  torch::manual_seed(3);
+  const auto bf16 = torch::kBFloat16;
+  SECTION("a generator's last layer: its forward") {
+    auto opts = torch::nn::ConvTranspose2dOptions(16, 1, 4).stride(2).padding(1).bias(true);
+    torch::nn::ConvTranspose2d stock(opts);
+    ganflow::layers::FastConvTranspose2d fast(opts);
+    torch::Tensor x = torch::randn({4, 16, 8, 8});
+    REQUIRE(ganflow::layers::conv_transpose_path(*fast, x) == ganflow::layers::ConvTransposePath::via_conv);
+    REQUIRE(few_channel_transposed_conv_applies(x.to(bf16), stock->weight.to(bf16)));
+    check_bf16_matches_stock(stock, fast, x);
   }
-  torch::Tensor x = torch::randn({4, 32, 4, 4});
-  torch::Tensor ys, yf;
-  {
-    ganflow::AutocastScope amp(c10::DeviceType::CPU, at::kBFloat16);
-    ys = stock->forward(x);
-    yf = fast->forward(x);
+  SECTION("a critic's first layer: its input gradient") {
+    auto opts = torch::nn::Conv2dOptions(1, 8, 4).stride(2).padding(1).bias(true);
+    torch::nn::Conv2d stock(opts);
+    ganflow::layers::FastConv2d fast(opts);
+    torch::Tensor x = torch::randn({4, 1, 16, 16});
+    REQUIRE(ganflow::layers::conv2d_path(*fast, x) == ganflow::layers::Conv2dPath::few_input_channels);
+    REQUIRE(few_channel_transposed_conv_applies(torch::randn({4, 8, 8, 8}).to(bf16), stock->weight.to(bf16)));
+    check_bf16_matches_stock(stock, fast, x);
   }
-  // LibTorch 1.13's CPU autocast runs the stock op in fp32 (2.x: bf16); ours runs in bf16.
-  CHECK(yf.scalar_type() == at::kBFloat16);
-  double scale = ys.abs().max().item<double>();
-  CHECK(torch::allclose(yf.to(torch::kFloat), ys.to(torch::kFloat), 2e-2, 2e-2 * scale));
-  torch::Tensor g = torch::randn(ys.sizes());
-  (ys.to(torch::kFloat) * g).sum().backward();
-  (yf.to(torch::kFloat) * g).sum().backward();
-  // The gradients come back to the fp32 parameters in fp32, equal within bf16 rounding.
-  REQUIRE(fast->weight.grad().scalar_type() == at::kFloat);
-  REQUIRE(fast->bias.grad().scalar_type() == at::kFloat);
-  double wscale = stock->weight.grad().abs().max().item<double>();
-  CHECK(torch::allclose(fast->weight.grad(), stock->weight.grad(), 3e-2, 3e-2 * wscale));
-  CHECK(torch::allclose(fast->bias.grad(), stock->bias.grad(), 3e-2, 3e-2 * stock->bias.grad().abs().max().item<double>()));
 }
 
 TEST_CASE("fast ConvTranspose2d takes channels-last inputs and weights", "[precision][layers]") {

@@ -2,8 +2,11 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <c10/util/BFloat16.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "float_vectors.hpp"
@@ -43,20 +46,33 @@ struct RowTarget {
   int64_t oy, offset;
 };
 
-template <int64_t Rows, int64_t Cols>
-GANFLOW_BODY void sample_body(const float* gn, const float* wt, float* acc, const float* zeros, float* tail,
+// 16 bf16 values widened to floats (exact: a bf16 is a float's upper half).
+GANFLOW_BODY Vec load(const c10::BFloat16* p) {
+  using Halves = uint16_t __attribute__((vector_size(32)));
+  using Words = uint32_t __attribute__((vector_size(64)));
+  Halves h;
+  std::memcpy(&h, p, sizeof h);
+  const Words w = __builtin_convertvector(h, Words) << 16;
+  Vec v;
+  std::memcpy(&v, &w, sizeof v);
+  return v;
+}
+
+// T: float, or bf16 read as floats (the sums are float, rounded once when written out).
+template <typename T, int64_t Rows, int64_t Cols>
+GANFLOW_BODY void sample_body(const T* gn, const float* wt, float* acc, const T* zeros, T* tail,
                               const RowTarget* target, const Geometry& q) {
   const int64_t plane = q.hi * q.wi, rows = q.rows(), stride_w = q.padded_rows();
   const int64_t len = q.phase_len(), out_row = q.sx * len;
   for (int64_t iy = 0; iy < q.hi; iy += Cols)
     for (int64_t ix = 0; ix < q.wi; ix += kVec) {
-      const float* src[Cols];
+      const T* src[Cols];
       int64_t ld[Cols];
       for (int64_t c = 0; c < Cols; ++c) {
         const bool in_image = iy + c < q.hi;
         src[c] = in_image ? gn + (iy + c) * q.wi + ix : zeros, ld[c] = in_image ? plane : 0;
         if (const int64_t lanes = q.wi - ix; in_image && lanes < kVec) {
-          float* t = tail + c * q.a * kVec;
+          T* t = tail + c * q.a * kVec;
           for (int64_t a = 0; a < q.a; ++a)
             for (int64_t j = 0; j < lanes; ++j) t[a * kVec + j] = src[c][a * plane + j];
           src[c] = t, ld[c] = kVec;
@@ -86,11 +102,12 @@ GANFLOW_BODY void sample_body(const float* gn, const float* wt, float* acc, cons
 // Samples [n0, n1): per tile, the sum over a in registers, added at once to a phase row of
 // `acc`; then the phase rows are written out as the output. `wt` is the weight as [a][row],
 // its rows padded with zeros to whole tiles.
-GANFLOW_CLONES void samples_kernel(const float* g, const float* wt, float* y, const Geometry& q, int64_t n0,
-                                   int64_t n1) {
+template <typename T>
+GANFLOW_BODY void samples(const T* g, const float* wt, T* y, const Geometry& q, int64_t n0, int64_t n1) {
   const int64_t len = q.phase_len(), out_row = q.sx * len, taps = q.kh * q.kw;
-  std::vector<float> acc(std::size_t(q.b * q.ho * out_row)), zeros(kVec, 0.f);
-  std::vector<float> tail(std::size_t(2 * q.a * kVec), 0.f);  // rows' last partial tiles, zero-padded
+  std::vector<float> acc(std::size_t(q.b * q.ho * out_row));
+  std::vector<T> zeros(kVec, T(0.f));
+  std::vector<T> tail(std::size_t(2 * q.a * kVec), T(0.f));  // rows' last partial tiles, zero-padded
   std::vector<RowTarget> target(std::size_t(q.rows()));
   for (int64_t m = 0; m < q.rows(); ++m) {
     const int64_t tap = m % taps, ky = tap / q.kw, kx = tap % q.kw;
@@ -99,28 +116,50 @@ GANFLOW_CLONES void samples_kernel(const float* g, const float* wt, float* y, co
   const bool wide = __builtin_cpu_supports("avx512f");
   for (int64_t n = n0; n < n1; ++n) {
     std::fill(acc.begin(), acc.end(), 0.f);
-    const float* gn = g + n * q.a * q.hi * q.wi;
-    if (wide) sample_body<8, 2>(gn, wt, acc.data(), zeros.data(), tail.data(), target.data(), q);
-    else sample_body<4, 1>(gn, wt, acc.data(), zeros.data(), tail.data(), target.data(), q);
-    float* yn = y + n * q.b * q.ho * q.wo;
+    const T* gn = g + n * q.a * q.hi * q.wi;
+    if (wide) sample_body<T, 8, 2>(gn, wt, acc.data(), zeros.data(), tail.data(), target.data(), q);
+    else sample_body<T, 4, 1>(gn, wt, acc.data(), zeros.data(), tail.data(), target.data(), q);
+    T* yn = y + n * q.b * q.ho * q.wo;
     for (int64_t row = 0; row < q.b * q.ho; ++row)
       for (int64_t p = 0; p < q.sx; ++p) {
         const float* from = acc.data() + row * out_row + p * len + q.left();
-        for (int64_t j = 0, ox = p; ox < q.wo; ++j, ox += q.sx) yn[row * q.wo + ox] = from[j];
+        for (int64_t j = 0, ox = p; ox < q.wo; ++j, ox += q.sx) yn[row * q.wo + ox] = T(from[j]);
       }
   }
 }
 
-// What the kernel reads: contiguous NCHW float CPU tensors of matching channels (any B).
+GANFLOW_CLONES void samples_kernel(const float* g, const float* wt, float* y, const Geometry& q, int64_t n0,
+                                   int64_t n1) {
+  samples(g, wt, y, q, n0, n1);
+}
+
+GANFLOW_CLONES void samples_kernel(const c10::BFloat16* g, const float* wt, c10::BFloat16* y, const Geometry& q,
+                                   int64_t n0, int64_t n1) {
+  samples(g, wt, y, q, n0, n1);
+}
+
+template <typename T>
+void run_samples(const at::Tensor& g, const at::Tensor& wt, at::Tensor& y, const Geometry& q) {
+  const T* gp = g.data_ptr<T>();
+  const float* wp = wt.data_ptr<float>();
+  T* yp = y.data_ptr<T>();
+  at::parallel_for(0, g.size(0), 1, [&](int64_t n0, int64_t n1) { samples_kernel(gp, wp, yp, q, n0, n1); });
+}
+
+// What the kernel reads: contiguous NCHW CPU tensors, both float or both bf16, of matching
+// channels (any B).
 bool readable(const at::Tensor& g, const at::Tensor& w) {
+  const auto dtype = g.scalar_type();
+  if ((dtype != at::kFloat && dtype != at::kBFloat16) || w.scalar_type() != dtype) return false;
   for (const at::Tensor* t : {&g, &w})
-    if (!t->device().is_cpu() || t->scalar_type() != at::kFloat || t->dim() != 4 || !t->is_contiguous()) return false;
+    if (!t->device().is_cpu() || t->dim() != 4 || !t->is_contiguous()) return false;
   return g.size(1) == w.size(0);
 }
 }  // namespace
 
 bool few_channel_transposed_conv_applies(const at::Tensor& g, const at::Tensor& w) {
-  return conv_isa() == ConvIsa::avx512 && readable(g, w) && w.size(1) <= kFewChannels;
+  if (conv_isa() != ConvIsa::avx512 || !readable(g, w)) return false;
+  return w.size(1) <= (g.scalar_type() == at::kBFloat16 ? kFewChannelsBf16 : kFewChannels);
 }
 
 at::Tensor few_channel_transposed_conv(const at::Tensor& g, const at::Tensor& w, at::IntArrayRef stride,
@@ -128,13 +167,12 @@ at::Tensor few_channel_transposed_conv(const at::Tensor& g, const at::Tensor& w,
   TORCH_CHECK(readable(g, w), "few_channel_transposed_conv: unsupported tensors");
   const Geometry q{g.size(1), g.size(2), g.size(3), w.size(1), w.size(2), w.size(3), out_size[0], out_size[1],
                    stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
-  // The weight as [a][row], rows padded to whole tiles: a tile's rows are consecutive there.
-  at::Tensor wt = at::zeros({q.a, q.padded_rows()}, w.options());
+  // The weight as float [a][row], rows padded to whole tiles: a tile's rows are consecutive there.
+  at::Tensor wt = at::zeros({q.a, q.padded_rows()}, w.options().dtype(at::kFloat));
   wt.narrow(1, 0, q.rows()).copy_(w.reshape({q.a, q.rows()}));
   at::Tensor y = at::empty({g.size(0), q.b, q.ho, q.wo}, g.options());
-  const float *gp = g.data_ptr<float>(), *wp = wt.data_ptr<float>();
-  float* yp = y.data_ptr<float>();
-  at::parallel_for(0, g.size(0), 1, [&](int64_t n0, int64_t n1) { samples_kernel(gp, wp, yp, q, n0, n1); });
+  if (g.scalar_type() == at::kBFloat16) run_samples<c10::BFloat16>(g, wt, y, q);
+  else run_samples<float>(g, wt, y, q);
   return y;
 }
 

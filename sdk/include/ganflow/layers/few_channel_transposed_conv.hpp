@@ -5,17 +5,22 @@
 // 1.5-5x slower than this, its AVX2 ones 1.1-1.3x (bench/few_channel_transposed_conv). Here it
 // is one register-blocked product per sample, P[(b, ky, kx), (iy, ix)] = sum over a of
 // w[a, b, ky, kx] g[n, a, iy, ix], each of whose values is then added at its output pixel.
+// bf16 tensors (CPU autocast) are read as floats, summed in float and rounded once.
 #include <ATen/core/Tensor.h>
 
 #include "ganflow/export.hpp"
 
 namespace ganflow::layers {
 
-// The most output channels it takes (measured against oneDNN: bench/BENCHMARKS.md).
+// The most output channels it takes, in fp32 and in bf16 (measured against oneDNN's kernels for
+// each: bench/BENCHMARKS.md; oneDNN's bf16 kernel costs the same for 1-16 channels, this one
+// grows with them).
 constexpr int64_t kFewChannels = 4;
+constexpr int64_t kFewChannelsBf16 = 2;
 
 // Whether the layers use it: oneDNN's kernels are AVX-512 (conv_isa), g [N, A, H, W] and
-// w [A, B, kh, kw] are contiguous (NCHW) float CPU tensors, B is at most kFewChannels.
+// w [A, B, kh, kw] are contiguous (NCHW) CPU tensors, both float (B at most kFewChannels) or both
+// bf16 (B at most kFewChannelsBf16).
 GANFLOW_API bool few_channel_transposed_conv_applies(const at::Tensor& g, const at::Tensor& w);
 
 // y[n, b, oy, ox] = sum of g[n, a, iy, ix] w[a, b, ky, kx] over every a, ky, kx, iy, ix with
