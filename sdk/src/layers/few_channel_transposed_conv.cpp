@@ -2,11 +2,8 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <c10/util/BFloat16.h>
 
 #include <algorithm>
-#include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "float_vectors.hpp"
@@ -45,18 +42,6 @@ struct Geometry {
 struct RowTarget {
   int64_t oy, offset;
 };
-
-// 16 bf16 values widened to floats (exact: a bf16 is a float's upper half).
-GANFLOW_BODY Vec load(const c10::BFloat16* p) {
-  using Halves = uint16_t __attribute__((vector_size(32)));
-  using Words = uint32_t __attribute__((vector_size(64)));
-  Halves h;
-  std::memcpy(&h, p, sizeof h);
-  const Words w = __builtin_convertvector(h, Words) << 16;
-  Vec v;
-  std::memcpy(&v, &w, sizeof v);
-  return v;
-}
 
 // T: float, or bf16 read as floats (the sums are float, rounded once when written out).
 template <typename T, int64_t Rows, int64_t Cols>

@@ -1,6 +1,9 @@
 #pragma once
-// Hand-vectorised CPU kernels' shared pieces (internal to the SDK): 16-float vectors and the
-// per-ISA clones the loader picks from.
+// Hand-vectorised CPU kernels' shared pieces (internal to the SDK): 16-float vectors, their
+// loads and stores from float and bf16 memory, and the per-ISA clones the loader picks from.
+#include <c10/util/BFloat16.h>
+
+#include <cstdint>
 #include <cstring>
 
 // The kernels are compiled for AVX-512 and AVX2 beside the baseline, and the loader picks one
@@ -26,5 +29,25 @@ inline Vec load(const float* p) {
   return v;
 }
 inline void store(float* p, const Vec& v) { std::memcpy(p, &v, sizeof v); }
+
+// bf16 memory: 16 values widened to floats (exact: a bf16 is a float's upper half), and 16
+// floats rounded to nearest even as c10::BFloat16(float) rounds them (NaN stays a quiet NaN).
+using Halves = uint16_t __attribute__((vector_size(32)));
+using Words = uint32_t __attribute__((vector_size(64)));
+inline Vec load(const c10::BFloat16* p) {
+  Halves h;
+  std::memcpy(&h, p, sizeof h);
+  const Words w = __builtin_convertvector(h, Words) << 16;
+  Vec v;
+  std::memcpy(&v, &w, sizeof v);
+  return v;
+}
+inline void store(c10::BFloat16* p, const Vec& v) {
+  Words w;
+  std::memcpy(&w, &v, sizeof w);
+  const Words rounded = (w + (((w >> 16) & 1) + 0x7fff)) >> 16;
+  const Halves h = __builtin_convertvector(v != v ? Words{} + 0x7fc0 : rounded, Halves);
+  std::memcpy(p, &h, sizeof h);
+}
 
 }  // namespace ganflow::layers::detail
