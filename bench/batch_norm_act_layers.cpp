@@ -1,8 +1,7 @@
 // The fused BatchNorm + activation (sdk/src/layers/batch_norm_act.cpp) against the two stock
 // layers, on the default DCGAN's BatchNorm shapes: forward + backward (input, weight and bias
-// gradients) ms, interleaved, median of --reps, in both block orders. --precision bf16: bf16
-// activations and gradients with float parameters, as under CPU autocast.
-// Usage: batch_norm_act_layers [--bs 64] [--reps 20] [--threads 2] [--precision fp32|bf16]
+// gradients) ms, interleaved, median of --reps, in both block orders.
+// Usage: batch_norm_act_layers [--bs 64] [--reps 20] [--threads 2]
 #include <torch/torch.h>
 
 #include <chrono>
@@ -36,10 +35,9 @@ double step_ms(ganflow::layers::SequentialBlock& block, const torch::Tensor& x, 
 int main(int argc, char** argv) {
   using namespace ganflow::layers;
   layer_bench::Options opt;
-  if (!layer_bench::parse(argc, argv, opt, /*precision=*/true)) return 2;
-  std::printf("%s\nbatch %lld, %lld threads, median of %lld, %s: BatchNorm + activation, forward + backward ms\n",
-              layer_bench::machine().c_str(), (long long)opt.bs, (long long)opt.threads, (long long)opt.reps,
-              opt.bf16 ? "bf16" : "fp32");
+  if (!layer_bench::parse(argc, argv, opt)) return 2;
+  std::printf("%s\nbatch %lld, %lld threads, median of %lld: BatchNorm + activation, forward + backward ms\n",
+              layer_bench::machine().c_str(), (long long)opt.bs, (long long)opt.threads, (long long)opt.reps);
   std::printf("%-34s %-10s %8s %8s   %s\n", "layer", "order", "stock", "fused", "stock / fused");
   const std::vector<Shape> shapes = {{"generator 256 4x4", 256, 4, 0.0},   {"generator 128 8x8", 128, 8, 0.0},
                                      {"generator 64 16x16", 64, 16, 0.0},  {"critic 128 8x8 (leaky 0.2)", 128, 8, 0.2},
@@ -53,9 +51,7 @@ int main(int argc, char** argv) {
                                             .with_act(s.slope == 0.0 ? Act::ReLU : Act::LeakyReLU, s.slope));
       SequentialBlock block;
       for (size_t i = 1; i < full->size(); ++i) block->push_back(full->begin()[i]);
-      torch::Tensor x = torch::randn({opt.bs, s.channels, s.size, s.size})
-                            .to(opt.bf16 ? torch::kBFloat16 : torch::kFloat32)
-                            .requires_grad_(true);
+      torch::Tensor x = torch::randn({opt.bs, s.channels, s.size, s.size}, torch::requires_grad());
       std::vector<double> ms[2];
       for (bool fused : {false, true}) step_ms(block, x, fused);  // warm-up
       for (int64_t r = 0; r < opt.reps; ++r)

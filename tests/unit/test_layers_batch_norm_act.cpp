@@ -4,7 +4,6 @@
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
-#include <cmath>
 #include <map>
 #include <string>
 
@@ -105,81 +104,33 @@ TEST_CASE("A training BatchNorm and its activation run fused and compute what th
   CHECK(checked == 12);
 }
 
-TEST_CASE("In bf16 the fused BatchNorm and activation compute in float and round the output once", "[layers]") {
-  // CPU autocast hands the block bf16 activations: the reference is the stock layers in float on
-  // the same bf16 values. Rounding once puts y and dx within half a bf16 unit of it (at most 2^-8
-  // of the value); the parameter gradients and running statistics stay float.
-  torch::manual_seed(6);
-  const auto bf16 = torch::kBFloat16;
-  int checked = 0;
-  for (bool act_first : {true, false})
-    for (auto shape : {std::vector<int64_t>{8, 16, 5, 5}, {4, 8, 16, 16}}) {
-      INFO((act_first ? "act -> BN" : "BN -> act") << ", shape " << shape);
-      torch::Tensor x = (torch::randn(shape) * 3 + 2).to(bf16), w = torch::randn(shape).to(bf16);
-      SequentialBlock fused = norm_act_block(shape[1], 0.2, act_first), stock = copy_of(fused, 0.2, act_first);
-      Pass f, s;
-      {
-        FastLayers on(true);
-        f = run(fused, x, w, act_first ? "1" : "0");
-      }
-      {
-        FastLayers off(false);
-        s = run(stock, x.to(torch::kFloat), w.to(torch::kFloat), act_first ? "1" : "0");
-      }
-      CHECK(f.fused);
-      REQUIRE(f.y.scalar_type() == bf16);
-      REQUIRE(f.dx.scalar_type() == bf16);
-      REQUIRE(f.dw.scalar_type() == torch::kFloat);
-      auto within_rounding = [](const torch::Tensor& rounded, const torch::Tensor& exact) {
-        const torch::Tensor error = (rounded.to(torch::kFloat) - exact).abs();
-        const double noise = 1e-5 * exact.abs().max().item<double>();  // float summation order
-        return (error <= exact.abs() * std::ldexp(1.0, -8) + noise).all().item<bool>();
-      };
-      CHECK(within_rounding(f.y, s.y));
-      CHECK(within_rounding(f.dx, s.dx));
-      CHECK(torch::allclose(f.dw, s.dw, 1e-4, 1e-4));
-      CHECK(torch::allclose(f.db, s.db, 1e-4, 1e-4));
-      for (const auto& [key, value] : s.state) {
-        INFO(key);
-        REQUIRE(f.state.count(key));
-        CHECK(torch::allclose(f.state.at(key), value, 1e-5, 1e-6));
-      }
-      ++checked;
-    }
-  CHECK(checked == 4);
-}
-
 TEST_CASE("The fused BatchNorm and activation give a gradient penalty's second derivative", "[layers]") {
   // R1 and WGAN-GP differentiate the critic's input gradient: the fused op's backward must
-  // itself be differentiable under create_graph, in float and in bf16 (against the stock layers
-  // on the same bf16 input, so within bf16's rounding there).
+  // itself be differentiable under create_graph.
   torch::manual_seed(4);
   int checked = 0;
-  for (auto dtype : {torch::kFloat, torch::kBFloat16})
-    for (bool act_first : {true, false}) {
-      INFO((act_first ? "act -> BN" : "BN -> act") << ", " << dtype);
-      const double tolerance = dtype == torch::kFloat ? 1e-4 : 3e-2;
-      SequentialBlock fused = norm_act_block(5, 0.2, act_first), stock = copy_of(fused, 0.2, act_first);
-      torch::Tensor x = torch::randn({6, 5, 4, 4}).to(dtype), w = torch::randn({6, 5, 4, 4}).to(dtype);
-      std::vector<std::pair<torch::Tensor, torch::Tensor>> results;  // (penalty, its weight gradient)
-      for (auto* block : {&fused, &stock}) {
-        FastLayers fast(block == &fused);
-        torch::Tensor xg = x.clone().requires_grad_(true);
-        torch::Tensor y = (*block)->forward(xg);
-        CHECK(ganflow::test::graph_node_count(y, "BatchNormAct") == (block == &fused ? 1 : 0));
-        torch::Tensor g = torch::autograd::grad({(y * w).sum()}, {xg}, {}, true, true)[0];
-        torch::Tensor penalty = g.to(torch::kFloat).square().sum();
-        penalty.backward();
-        results.emplace_back(penalty.detach(), (*block)->named_parameters()[act_first ? "1.weight" : "0.weight"].grad());
-      }
-      CHECK(torch::allclose(results[0].first, results[1].first, tolerance, 1e-5));
-      REQUIRE(results[0].second.defined());
-      CHECK(results[0].second.abs().sum().item<double>() > 0);
-      CHECK(torch::allclose(results[0].second, results[1].second, 10 * tolerance,
-                            tolerance * results[1].second.abs().max().item<double>()));
-      ++checked;
+  for (bool act_first : {true, false}) {
+    INFO((act_first ? "act -> BN" : "BN -> act"));
+    SequentialBlock fused = norm_act_block(5, 0.2, act_first), stock = copy_of(fused, 0.2, act_first);
+    torch::Tensor x = torch::randn({6, 5, 4, 4}), w = torch::randn({6, 5, 4, 4});
+    std::vector<std::pair<torch::Tensor, torch::Tensor>> results;  // (penalty, its weight gradient)
+    for (auto* block : {&fused, &stock}) {
+      FastLayers fast(block == &fused);
+      torch::Tensor xg = x.clone().requires_grad_(true);
+      torch::Tensor y = (*block)->forward(xg);
+      CHECK(ganflow::test::graph_node_count(y, "BatchNormAct") == (block == &fused ? 1 : 0));
+      torch::Tensor g = torch::autograd::grad({(y * w).sum()}, {xg}, {}, true, true)[0];
+      torch::Tensor penalty = g.square().sum();
+      penalty.backward();
+      results.emplace_back(penalty.detach(), (*block)->named_parameters()[act_first ? "1.weight" : "0.weight"].grad());
     }
-  CHECK(checked == 4);
+    CHECK(torch::allclose(results[0].first, results[1].first, 1e-4, 1e-5));
+    REQUIRE(results[0].second.defined());
+    CHECK(results[0].second.abs().sum().item<double>() > 0);
+    CHECK(torch::allclose(results[0].second, results[1].second, 1e-3, 1e-4));
+    ++checked;
+  }
+  CHECK(checked == 2);
 }
 
 TEST_CASE("The BatchNorm and activation run unfused where the fused op does not apply", "[layers]") {
@@ -199,6 +150,9 @@ TEST_CASE("The BatchNorm and activation run unfused where the fused op does not 
   SECTION("double precision") {
     block->to(torch::kDouble);
     CHECK(ganflow::test::graph_node_count(block->forward(x.to(torch::kDouble)), "BatchNormAct") == 0);
+  }
+  SECTION("bf16 activations (CPU autocast): the stock bf16 layers are faster, bench/BENCHMARKS.md") {
+    CHECK(ganflow::test::graph_node_count(block->forward(x.to(torch::kBFloat16)), "BatchNormAct") == 0);
   }
   SECTION("statistics synchronised across ranks") {
     ganflow::layers::set_batch_norm_rank_sum([](torch::Tensor&) {});

@@ -1,6 +1,6 @@
 #pragma once
 // Hand-vectorised CPU kernels' shared pieces (internal to the SDK): 16-float vectors, their
-// loads and stores from float and bf16 memory, and the per-ISA clones the loader picks from.
+// loads from float and bf16 memory, and the per-ISA clones the loader picks from.
 #include <c10/util/BFloat16.h>
 
 #include <cstdint>
@@ -30,8 +30,7 @@ inline Vec load(const float* p) {
 }
 inline void store(float* p, const Vec& v) { std::memcpy(p, &v, sizeof v); }
 
-// bf16 memory: 16 values widened to floats (exact: a bf16 is a float's upper half), and 16
-// floats rounded to nearest even as c10::BFloat16(float) rounds them (NaN stays a quiet NaN).
+// 16 bf16 values widened to floats (exact: a bf16 is a float's upper half).
 using Halves = uint16_t __attribute__((vector_size(32)));
 using Words = uint32_t __attribute__((vector_size(64)));
 inline Vec load(const c10::BFloat16* p) {
@@ -41,13 +40,6 @@ inline Vec load(const c10::BFloat16* p) {
   Vec v;
   std::memcpy(&v, &w, sizeof v);
   return v;
-}
-inline void store(c10::BFloat16* p, const Vec& v) {
-  Words w;
-  std::memcpy(&w, &v, sizeof w);
-  const Words rounded = (w + (((w >> 16) & 1) + 0x7fff)) >> 16;
-  const Halves h = __builtin_convertvector(v != v ? Words{} + 0x7fc0 : rounded, Halves);
-  std::memcpy(p, &h, sizeof h);
 }
 
 }  // namespace ganflow::layers::detail
