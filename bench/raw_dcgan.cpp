@@ -4,9 +4,12 @@
 // network frozen, two optimisers), data preloaded on the device (Fashion-MNIST padded to
 // --size), noise drawn on the device.
 // Usage: raw_dcgan --bs 64 --steps 60 --warmup 20 --threads 2 [--fast] [--device cpu|cuda]
-//                  [--size 32] [--n-extra-layers 0] [--precision fp32|bf16] [--profile FILE]
+//                  [--size 32] [--n-extra-layers 0] [--precision fp32|bf16] [--channels-last]
+//                  [--profile FILE]
 // --fast: ganflow's layers (FastConvTranspose2d, FastConv2d, and each BatchNorm with its activation
 // in a SequentialBlock, which runs them fused) instead of the stock ones.
+// --channels-last: the models' 4-D weights and the data in channels-last layout (NHWC), as
+// ganflow's `channels_last: true`.
 // --profile FILE: the timed steps under LibTorch's autograd profiler, written as a chrome trace
 // (every aten op with its duration; bench/BENCHMARKS.md sums it per op). Slows the steps.
 // Prints "images/s N" and, on CUDA, "peak_mem_mb M" (the caching allocator's peak).
@@ -153,9 +156,11 @@ struct Autocast {
 int main(int argc, char** argv) {
   int64_t bs = 64, steps = 60, warmup = 20, threads = 2, size = 32, n_extra = 0;
   std::string device_name = "cpu", precision = "fp32", profile;
+  bool channels_last = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--fast") g_fast = true;
+    else if (a == "--channels-last") channels_last = true;
     else if (i + 1 < argc && a == "--bs") bs = std::stoll(argv[++i]);
     else if (i + 1 < argc && a == "--steps") steps = std::stoll(argv[++i]);
     else if (i + 1 < argc && a == "--warmup") warmup = std::stoll(argv[++i]);
@@ -183,6 +188,13 @@ int main(int argc, char** argv) {
   auto c = critic(1, 64, size, n_extra);
   g->to(dev);
   c->to(dev);
+  if (channels_last) {
+    torch::NoGradGuard ng;
+    data = data.contiguous(torch::MemoryFormat::ChannelsLast);
+    for (auto* m : {&g, &c})
+      for (auto& p : (*m)->parameters())
+        if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
   torch::optim::Adam opt_g(g->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.99}));
   torch::optim::Adam opt_c(c->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.99}));
   bool gen_mode = false, bf16 = precision == "bf16";
