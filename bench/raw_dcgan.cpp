@@ -28,6 +28,7 @@
 #include <string>
 
 #include "ganflow/layers/batch_norm.hpp"
+#include "ganflow/layers/channels_last.hpp"
 #include "ganflow/layers/conv2d.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
 #include "ganflow/layers/sequential_block.hpp"
@@ -193,7 +194,7 @@ int main(int argc, char** argv) {
     data = data.contiguous(torch::MemoryFormat::ChannelsLast);
     for (auto* m : {&g, &c})
       for (auto& p : (*m)->parameters())
-        if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+        if (p.dim() == 4) p.set_data(ganflow::layers::channels_last_strided(p));
   }
   torch::optim::Adam opt_g(g->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.99}));
   torch::optim::Adam opt_c(c->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.99}));

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "ganflow/layers/channels_last.hpp"
 #include "ganflow/layers/few_channel_transposed_conv.hpp"
 #include "layer_vs_stock.hpp"
 
@@ -77,6 +78,17 @@ TEST_CASE("few_channel_transposed_conv in bf16 sums in float and rounds the resu
   CHECK(checked == int(cases.size()));
 }
 
+TEST_CASE("few_channel_transposed_conv reads channels-last input and answers in its layout", "[layers]") {
+  torch::manual_seed(5);
+  const auto cl = torch::MemoryFormat::ChannelsLast;
+  torch::Tensor g = torch::randn({3, 32, 6, 9}), w = torch::randn({32, 3, 4, 4});
+  torch::Tensor ref = ganflow::layers::few_channel_transposed_conv(g, w, {2, 2}, {1, 1}, {1, 1}, {12, 18});
+  torch::Tensor y = ganflow::layers::few_channel_transposed_conv(g.contiguous(cl), ganflow::layers::channels_last_strided(w),
+                                                                 {2, 2}, {1, 1}, {1, 1}, {12, 18});
+  CHECK(y.is_contiguous(cl));
+  CHECK(torch::equal(y, ref));
+}
+
 TEST_CASE("few_channel_transposed_conv is a convolution's input gradient, unused input rows included", "[layers]") {
   // 4 windows of 4 rows at stride 2 cover rows 0-9 of 11: the last row's and column's gradient is 0.
   torch::Tensor x = torch::randn({2, 3, 11, 11}), w = torch::randn({16, 3, 4, 4});
@@ -108,7 +120,7 @@ TEST_CASE("few_channel_transposed_conv applies to few-channel float or bf16 NCHW
     CHECK_FALSE(few_channel_transposed_conv_applies(bf_g, bf_past));
     CHECK_FALSE(few_channel_transposed_conv_applies(bf_g, w4));  // dtypes differ
     CHECK_FALSE(few_channel_transposed_conv_applies(g.to(torch::kDouble), w4.to(torch::kDouble)));
-    CHECK_FALSE(few_channel_transposed_conv_applies(g.contiguous(torch::MemoryFormat::ChannelsLast), w4));
+    CHECK(few_channel_transposed_conv_applies(g.contiguous(torch::MemoryFormat::ChannelsLast), w4));
     CHECK_FALSE(few_channel_transposed_conv_applies(g.narrow(3, 0, 5), w4));
     CHECK_FALSE(few_channel_transposed_conv_applies(g.narrow(1, 0, 7), w4));  // channels differ
   }

@@ -3,6 +3,8 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/torch.h>
 
+#include "ganflow/layers/channels_last.hpp"
+
 namespace ganflow {
 
 Fields<PrecisionSettings> precision_fields(NodeSpec& spec) {
@@ -47,7 +49,7 @@ std::optional<at::ScalarType> autocast_dtype_for(const PrecisionSettings& s, con
 void to_channels_last(torch::nn::Module& m) {
   torch::NoGradGuard ng;
   auto convert = [](torch::Tensor& t) {
-    if (t.defined() && t.dim() == 4) t.set_data(t.contiguous(torch::MemoryFormat::ChannelsLast));
+    if (t.defined() && t.dim() == 4) t.set_data(layers::channels_last_strided(t));
   };
   for (auto& p : m.parameters()) convert(p);
   for (auto& b : m.buffers()) convert(b);

@@ -78,8 +78,17 @@ torch::Tensor conv_transpose2d_via_conv(const torch::Tensor& x, const torch::Ten
 
 torch::Tensor conv_transpose2d_1x1_input(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   AutocastCast cast(x);
-  torch::Tensor y = cast(x).flatten(1).mm(cast(weight).flatten(1)).view({x.size(0), weight.size(1), weight.size(2), weight.size(3)});
-  y = y.contiguous(x.suggest_memory_format());
+  const int64_t n = x.size(0), out = weight.size(1), kh = weight.size(2), kw = weight.size(3);
+  torch::Tensor y;
+  if (weight.suggest_memory_format() == at::MemoryFormat::ChannelsLast) {
+    // A channels-last weight [c, out, kh, kw] lies in memory as [c, kh, kw, out]: the product
+    // then comes out channels-last, as oneDNN's convolutions would make it, without a copy.
+    y = cast(x).flatten(1).mm(cast(weight).permute({0, 2, 3, 1}).reshape({weight.size(0), -1}));
+    y = y.view({n, kh, kw, out}).permute({0, 3, 1, 2});
+  } else {
+    y = cast(x).flatten(1).mm(cast(weight).flatten(1)).view({n, out, kh, kw});
+    y = y.contiguous(x.suggest_memory_format());
+  }
   return bias.defined() ? y + cast(bias).view({1, -1, 1, 1}) : y;
 }
 

@@ -131,13 +131,15 @@ void run_samples(const at::Tensor& g, const at::Tensor& wt, at::Tensor& y, const
   at::parallel_for(0, g.size(0), 1, [&](int64_t n0, int64_t n1) { samples_kernel(gp, wp, yp, q, n0, n1); });
 }
 
-// What the kernel reads: contiguous NCHW CPU tensors, both float or both bf16, of matching
-// channels (any B).
+// What the kernel reads: 4-D CPU tensors, both float or both bf16, of matching channels (any B),
+// g dense in NCHW or channels-last layout (the latter read through an NCHW copy: a
+// channels-last network's layers hand it that).
 bool readable(const at::Tensor& g, const at::Tensor& w) {
   const auto dtype = g.scalar_type();
   if ((dtype != at::kFloat && dtype != at::kBFloat16) || w.scalar_type() != dtype) return false;
   for (const at::Tensor* t : {&g, &w})
-    if (!t->device().is_cpu() || t->dim() != 4 || !t->is_contiguous()) return false;
+    if (!t->device().is_cpu() || t->dim() != 4) return false;
+  if (!g.is_contiguous() && !g.is_contiguous(at::MemoryFormat::ChannelsLast)) return false;
   return g.size(1) == w.size(0);
 }
 }  // namespace
@@ -156,9 +158,10 @@ at::Tensor few_channel_transposed_conv(const at::Tensor& g, const at::Tensor& w,
   at::Tensor wt = at::zeros({q.a, q.padded_rows()}, w.options().dtype(at::kFloat));
   wt.narrow(1, 0, q.rows()).copy_(w.reshape({q.a, q.rows()}));
   at::Tensor y = at::empty({g.size(0), q.b, q.ho, q.wo}, g.options());
-  if (g.scalar_type() == at::kBFloat16) run_samples<c10::BFloat16>(g, wt, y, q);
-  else run_samples<float>(g, wt, y, q);
-  return y;
+  const at::Tensor nchw = g.contiguous();
+  if (g.scalar_type() == at::kBFloat16) run_samples<c10::BFloat16>(nchw, wt, y, q);
+  else run_samples<float>(nchw, wt, y, q);
+  return y.contiguous(g.suggest_memory_format());  // channels-last in, channels-last out
 }
 
 }  // namespace ganflow::layers

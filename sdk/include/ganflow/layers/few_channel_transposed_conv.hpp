@@ -18,15 +18,15 @@ namespace ganflow::layers {
 constexpr int64_t kFewChannels = 4;
 constexpr int64_t kFewChannelsBf16 = 2;
 
-// Whether the layers use it: oneDNN's kernels are AVX-512 (conv_isa), g [N, A, H, W] and
-// w [A, B, kh, kw] are contiguous (NCHW) CPU tensors, both float (B at most kFewChannels) or both
-// bf16 (B at most kFewChannelsBf16).
+// Whether the layers use it: oneDNN's kernels are AVX-512 (conv_isa), g [N, A, H, W] (dense,
+// NCHW or channels-last) and w [A, B, kh, kw] are CPU tensors, both float (B at most
+// kFewChannels) or both bf16 (B at most kFewChannelsBf16).
 GANFLOW_API bool few_channel_transposed_conv_applies(const at::Tensor& g, const at::Tensor& w);
 
 // y[n, b, oy, ox] = sum of g[n, a, iy, ix] w[a, b, ky, kx] over every a, ky, kx, iy, ix with
 // oy = iy stride - padding + ky dilation (likewise for x); y is [N, B, out_size[0], out_size[1]].
-// groups 1; any B (the bench measures past kFewChannels). Not recorded by autograd: the
-// callers' autograd functions use it.
+// groups 1; any B (the bench measures past kFewChannels); y in g's layout. Not recorded by
+// autograd: the callers' autograd functions use it.
 GANFLOW_API at::Tensor few_channel_transposed_conv(const at::Tensor& g, const at::Tensor& w, at::IntArrayRef stride,
                                                    at::IntArrayRef padding, at::IntArrayRef dilation,
                                                    at::IntArrayRef out_size);
