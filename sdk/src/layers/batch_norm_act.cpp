@@ -35,9 +35,7 @@ inline double lane_sum(const Vec& v) {
 // LeakyReLU (ReLU: slope 0) and, as BatchNorm's output gradient, dy through it (BatchNorm
 // first) or dy itself (act first); for floats and Vecs alike.
 template <class T> inline T leaky(const T& v, float slope) { return v > 0 ? v : v * slope; }
-// S, the per-channel coefficients' type: float (NCHW: one channel at a time) or Vec (channels-last:
-// 16 channels side by side).
-template <bool ActFirst, class T, class S> inline T norm_grad(const T& dy, const T& x, S ac, S bc, float slope) {
+template <bool ActFirst, class T> inline T norm_grad(const T& dy, const T& x, float ac, float bc, float slope) {
   if constexpr (ActFirst) return dy;
   else return x * ac + bc > 0 ? dy : dy * slope;
 }
@@ -81,7 +79,7 @@ GANFLOW_BODY void stats_body(const float* x, Planes p, float slope, int64_t c0, 
 }
 
 // y = act(x * a + b), or act(x) * a + b (act first), with a and b per channel.
-template <bool ActFirst, class T, class S> inline T forward_value(const T& x, S ac, S bc, float slope) {
+template <bool ActFirst, class T> inline T forward_value(const T& x, float ac, float bc, float slope) {
   if constexpr (ActFirst) return leaky(x, slope) * ac + bc;
   else return leaky(T(x * ac + bc), slope);
 }
@@ -129,8 +127,8 @@ GANFLOW_BODY void grad_sums_body(const float* x, const float* dy, Planes p, floa
 
 // dx from BatchNorm's input gradient a g + k2 v + k0 (v: BatchNorm's input; when the activation
 // comes first, then through its slope).
-template <bool ActFirst, class T, class S>
-inline T input_grad_value(const T& x, const T& dy, S ac, S bc, S k2c, S k0c, float slope) {
+template <bool ActFirst, class T>
+inline T input_grad_value(const T& x, const T& dy, float ac, float bc, float k2c, float k0c, float slope) {
   if constexpr (ActFirst) {
     const T da = dy * ac + leaky(x, slope) * k2c + k0c;
     return x > 0 ? da : da * slope;
@@ -151,79 +149,6 @@ GANFLOW_BODY void input_grad_body(const float* x, const float* dy, float* dx, Pl
       for (; i + kVec <= p.hw; i += kVec)
         store(out + i, input_grad_value<ActFirst>(load(v + i), load(d + i), ac, bc, k2c, k0c, slope));
       for (; i < p.hw; ++i) out[i] = input_grad_value<ActFirst>(v[i], d[i], ac, bc, k2c, k0c, slope);
-    }
-}
-
-// Channels-last (NHWC): rows of C values (C a multiple of 16), 16 channels per Vec, one lane
-// per channel. The reductions run per 16-channel group over every row, with float partial sums
-// over kChunk rows added in double; the elementwise passes run over rows.
-struct Rows {
-  int64_t rows, c;  // rows: N H W
-};
-constexpr int64_t kChunk = 64;
-
-// Adds each lane of v to its channel's double sum.
-inline void add_lanes(double* sums, const Vec& v) {
-  for (int64_t j = 0; j < kVec; ++j) sums[j] += v[j];
-}
-
-template <bool ActFirst>
-GANFLOW_BODY void stats_cl_body(const float* x, Rows p, float slope, int64_t g0, int64_t g1, float* mean, float* var) {
-  for (int64_t c = g0 * kVec; c < g1 * kVec; c += kVec) {
-    const Vec shift = norm_input<ActFirst>(load(x + c), slope);  // the first row
-    double sum[kVec] = {}, sum_sq[kVec] = {};
-    for (int64_t r0 = 0; r0 < p.rows; r0 += kChunk) {
-      Vec s = {}, ss = {};
-      for (int64_t r = r0; r < std::min(p.rows, r0 + kChunk); ++r) {
-        const Vec d = norm_input<ActFirst>(load(x + r * p.c + c), slope) - shift;
-        s += d;
-        ss += d * d;
-      }
-      add_lanes(sum, s), add_lanes(sum_sq, ss);
-    }
-    for (int64_t j = 0; j < kVec; ++j) {
-      const double m = sum[j] / double(p.rows);
-      mean[c + j] = float(shift[j] + m);
-      var[c + j] = float(std::max(sum_sq[j] / double(p.rows) - m * m, 0.0));
-    }
-  }
-}
-
-template <bool ActFirst>
-GANFLOW_BODY void apply_cl_body(const float* x, float* y, Rows p, float slope, const float* a, const float* b,
-                                int64_t r0, int64_t r1) {
-  for (int64_t r = r0; r < r1; ++r)
-    for (int64_t c = 0; c < p.c; c += kVec)
-      store(y + r * p.c + c, forward_value<ActFirst>(load(x + r * p.c + c), load(a + c), load(b + c), slope));
-}
-
-template <bool ActFirst>
-GANFLOW_BODY void grad_sums_cl_body(const float* x, const float* dy, Rows p, float slope, const float* a,
-                                    const float* b, const float* mean, int64_t g0, int64_t g1, float* s1, float* s2) {
-  for (int64_t c = g0 * kVec; c < g1 * kVec; c += kVec) {
-    const Vec ac = load(a + c), bc = load(b + c), m = load(mean + c);
-    double t1[kVec] = {}, t2[kVec] = {};
-    for (int64_t r0 = 0; r0 < p.rows; r0 += kChunk) {
-      Vec l1 = {}, l2 = {};
-      for (int64_t r = r0; r < std::min(p.rows, r0 + kChunk); ++r) {
-        const Vec xv = load(x + r * p.c + c), g = norm_grad<ActFirst>(load(dy + r * p.c + c), xv, ac, bc, slope);
-        l1 += g;
-        l2 += g * (norm_input<ActFirst>(xv, slope) - m);
-      }
-      add_lanes(t1, l1), add_lanes(t2, l2);
-    }
-    for (int64_t j = 0; j < kVec; ++j) s1[c + j] = float(t1[j]), s2[c + j] = float(t2[j]);
-  }
-}
-
-template <bool ActFirst>
-GANFLOW_BODY void input_grad_cl_body(const float* x, const float* dy, float* dx, Rows p, float slope, const float* a,
-                                     const float* b, const float* k2, const float* k0, int64_t r0, int64_t r1) {
-  for (int64_t r = r0; r < r1; ++r)
-    for (int64_t c = 0; c < p.c; c += kVec) {
-      const int64_t at = r * p.c + c;
-      store(dx + at, input_grad_value<ActFirst>(load(x + at), load(dy + at), load(a + c), load(b + c), load(k2 + c),
-                                                load(k0 + c), slope));
     }
 }
 
@@ -253,42 +178,10 @@ GANFLOW_CLONES void input_grad_kernel(const float* x, const float* dy, float* dx
   else input_grad_body<false>(x, dy, dx, p, slope, a, b, k2, k0, c0, c1);
 }
 
-GANFLOW_CLONES void stats_cl_kernel(const float* x, Rows p, float slope, bool act_first, int64_t g0, int64_t g1,
-                                    float* mean, float* var) {
-  if (act_first) stats_cl_body<true>(x, p, slope, g0, g1, mean, var);
-  else stats_cl_body<false>(x, p, slope, g0, g1, mean, var);
-}
-
-GANFLOW_CLONES void apply_cl_kernel(const float* x, float* y, Rows p, float slope, bool act_first, const float* a,
-                                    const float* b, int64_t r0, int64_t r1) {
-  if (act_first) apply_cl_body<true>(x, y, p, slope, a, b, r0, r1);
-  else apply_cl_body<false>(x, y, p, slope, a, b, r0, r1);
-}
-
-GANFLOW_CLONES void grad_sums_cl_kernel(const float* x, const float* dy, Rows p, float slope, bool act_first,
-                                        const float* a, const float* b, const float* mean, int64_t g0, int64_t g1,
-                                        float* s1, float* s2) {
-  if (act_first) grad_sums_cl_body<true>(x, dy, p, slope, a, b, mean, g0, g1, s1, s2);
-  else grad_sums_cl_body<false>(x, dy, p, slope, a, b, mean, g0, g1, s1, s2);
-}
-
-GANFLOW_CLONES void input_grad_cl_kernel(const float* x, const float* dy, float* dx, Rows p, float slope,
-                                         bool act_first, const float* a, const float* b, const float* k2,
-                                         const float* k0, int64_t r0, int64_t r1) {
-  if (act_first) input_grad_cl_body<true>(x, dy, dx, p, slope, a, b, k2, k0, r0, r1);
-  else input_grad_cl_body<false>(x, dy, dx, p, slope, a, b, k2, k0, r0, r1);
-}
-
 Planes planes_of(const torch::Tensor& x) { return {x.size(0), x.size(1), x.size(2) * x.size(3)}; }
 
 // Channels per task: about 16K values each, so that small layers do not pay for a fork.
 int64_t grain(const Planes& p) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, p.count())); }
-// Channels-last: rows per task, likewise about 16K values each.
-int64_t row_grain(const Rows& p) { return std::max<int64_t>(1, 16384 / p.c); }
-
-// NCHW tensors take the per-channel kernels; channels-last ones (which batch_norm_act admits
-// only with C a multiple of 16) the per-row ones.
-bool channels_last(const torch::Tensor& x) { return !x.is_contiguous(); }
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
@@ -305,8 +198,8 @@ class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
     const float *w = weight.data_ptr<float>(), *bi = bias.data_ptr<float>();
     float *rm = running_mean.data_ptr<float>(), *rv = running_var.data_ptr<float>();
     const double unbias = double(p.count()) / double(p.count() - 1);
-    // With r holding the variance: the running statistics, then invstd and y = x a + b's a, b.
-    auto coefficients = [&](int64_t c0, int64_t c1) {
+    at::parallel_for(0, p.c, grain(p), [&](int64_t c0, int64_t c1) {
+      stats_kernel(x.data_ptr<float>(), p, float(slope), act_first, c0, c1, m, r);  // r holds the variance
       for (int64_t c = c0; c < c1; ++c) {
         rm[c] = float((1 - momentum) * rm[c] + momentum * m[c]);
         rv[c] = float((1 - momentum) * rv[c] + momentum * unbias * r[c]);
@@ -314,25 +207,8 @@ class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
         a[c] = r[c] * w[c];
         b[c] = bi[c] - m[c] * a[c];
       }
-    };
-    const float *xp = x.data_ptr<float>();
-    float* yp = y.data_ptr<float>();
-    if (!channels_last(x)) {
-      at::parallel_for(0, p.c, grain(p), [&](int64_t c0, int64_t c1) {
-        stats_kernel(xp, p, float(slope), act_first, c0, c1, m, r);
-        coefficients(c0, c1);
-        apply_kernel(xp, yp, p, float(slope), act_first, a, b, c0, c1);
-      });
-    } else {
-      const Rows q{p.count(), p.c};
-      at::parallel_for(0, p.c / kVec, 1, [&](int64_t g0, int64_t g1) {
-        stats_cl_kernel(xp, q, float(slope), act_first, g0, g1, m, r);
-        coefficients(g0 * kVec, g1 * kVec);
-      });
-      at::parallel_for(0, q.rows, row_grain(q), [&](int64_t r0, int64_t r1) {
-        apply_cl_kernel(xp, yp, q, float(slope), act_first, a, b, r0, r1);
-      });
-    }
+      apply_kernel(x.data_ptr<float>(), y.data_ptr<float>(), p, float(slope), act_first, a, b, c0, c1);
+    });
     ctx->save_for_backward({x, weight, bias, mean, invstd, ab});
     ctx->saved_data["slope"] = slope;
     ctx->saved_data["eps"] = eps;
@@ -347,39 +223,24 @@ class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
     if (torch::GradMode::is_enabled())
       return differentiable_backward(ctx, saved, grads[0], slope, ctx->saved_data["eps"].toDouble(), act_first);
     const torch::Tensor &x = saved[0], &mean = saved[3], &invstd = saved[4], &ab = saved[5];
-    const torch::Tensor dy = grads[0].contiguous(x.suggest_memory_format());
+    const torch::Tensor dy = grads[0].contiguous();
     const Planes p = planes_of(x);
     torch::Tensor dw = torch::empty({p.c}, x.options()), db = torch::empty({p.c}, x.options());
     torch::Tensor k = torch::empty({2, p.c}, x.options()), dx = torch::empty_like(x);
     const float *m = mean.data_ptr<float>(), *r = invstd.data_ptr<float>(), *a = ab.data_ptr<float>(), *b = a + p.c;
     float *s1 = db.data_ptr<float>(), *s2 = dw.data_ptr<float>(), *k2 = k.data_ptr<float>(), *k0 = k2 + p.c;
     const double count = double(p.count());
-    // BatchNorm's input gradient a (g - s1 / M - (v - mean) invstd^2 s2 / M) as a g + k2 v + k0.
-    auto coefficients = [&](int64_t c0, int64_t c1) {
+    at::parallel_for(0, p.c, grain(p), [&](int64_t c0, int64_t c1) {
+      grad_sums_kernel(x.data_ptr<float>(), dy.data_ptr<float>(), p, float(slope), act_first, a, b, m, c0, c1, s1, s2);
+      // BatchNorm's input gradient a (g - s1 / M - (v - mean) invstd^2 s2 / M) as a g + k2 v + k0.
       for (int64_t c = c0; c < c1; ++c) {
         k2[c] = float(-double(a[c]) * r[c] * r[c] * s2[c] / count);
         k0[c] = float(-double(a[c]) * s1[c] / count - double(k2[c]) * m[c]);
         s2[c] *= r[c];  // the weight's gradient: sum of g * vhat
       }
-    };
-    const float *xp = x.data_ptr<float>(), *dyp = dy.data_ptr<float>();
-    float* dxp = dx.data_ptr<float>();
-    if (!channels_last(x)) {
-      at::parallel_for(0, p.c, grain(p), [&](int64_t c0, int64_t c1) {
-        grad_sums_kernel(xp, dyp, p, float(slope), act_first, a, b, m, c0, c1, s1, s2);
-        coefficients(c0, c1);
-        input_grad_kernel(xp, dyp, dxp, p, float(slope), act_first, a, b, k2, k0, c0, c1);
-      });
-    } else {
-      const Rows q{p.count(), p.c};
-      at::parallel_for(0, p.c / kVec, 1, [&](int64_t g0, int64_t g1) {
-        grad_sums_cl_kernel(xp, dyp, q, float(slope), act_first, a, b, m, g0, g1, s1, s2);
-        coefficients(g0 * kVec, g1 * kVec);
-      });
-      at::parallel_for(0, q.rows, row_grain(q), [&](int64_t r0, int64_t r1) {
-        input_grad_cl_kernel(xp, dyp, dxp, q, float(slope), act_first, a, b, k2, k0, r0, r1);
-      });
-    }
+      input_grad_kernel(x.data_ptr<float>(), dy.data_ptr<float>(), dx.data_ptr<float>(), p, float(slope), act_first,
+                        a, b, k2, k0, c0, c1);
+    });
     return {dx, dw, db, {}, {}, {}, {}, {}, {}};
   }
 
@@ -408,10 +269,8 @@ class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
 
 std::optional<torch::Tensor> batch_norm_act(torch::nn::Module& first, torch::nn::Module& second, const torch::Tensor& x) {
   if (!fast_conv_enabled() || !x.device().is_cpu() || x.scalar_type() != torch::kFloat || x.dim() != 4 ||
-      x.size(0) * x.size(2) * x.size(3) < 2)
+      !x.is_contiguous() || x.size(0) * x.size(2) * x.size(3) < 2)
     return std::nullopt;
-  const bool nhwc = x.is_contiguous(torch::MemoryFormat::ChannelsLast) && x.size(1) % kVec == 0;
-  if (!x.is_contiguous() && !nhwc) return std::nullopt;
   auto* bn = dynamic_cast<SyncableBatchNorm2dImpl*>(&first);
   torch::nn::Module* act = &second;
   const bool act_first = bn == nullptr;
