@@ -12,7 +12,8 @@
 // on AVX-512 oneDNN's convolutions outrun OpenBLAS's sgemm, so the sgemm alone is no peak).
 // --precision bf16: every pass (and both peaks) under CPU autocast bf16, as ganflow's
 // `precision: bf16` runs them: activations and gradients bf16, parameters fp32.
-// Usage: step_roofline [--bs 64] [--reps 20] [--threads 2] [--precision fp32|bf16]
+// --layout nhwc: weights, inputs and gradients channels-last, as ganflow's `channels_last: true`.
+// Usage: step_roofline [--bs 64] [--reps 20] [--threads 2] [--precision fp32|bf16] [--layout nchw|nhwc]
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -24,6 +25,7 @@
 
 #include "ganflow/cpu_isa.hpp"
 #include "ganflow/framework/train/autocast_scope.hpp"
+#include "ganflow/layers/channels_last.hpp"
 #include "ganflow/layers/conv2d.hpp"
 #include "ganflow/layers/conv_transpose.hpp"
 #include "layer_bench.hpp"
@@ -79,7 +81,7 @@ ganflow::AutocastScope precision_scope(bool bf16) {
   return ganflow::AutocastScope(c10::DeviceType::CPU, bf16 ? std::optional(at::kBFloat16) : std::nullopt);
 }
 
-Timing time_layer(const Layer& l, int64_t bs, int64_t reps, bool bf16) {
+Timing time_layer(const Layer& l, int64_t bs, int64_t reps, bool bf16, bool channels_last) {
   std::function<torch::Tensor(const torch::Tensor&)> forward;
   std::vector<torch::Tensor> params;
   if (l.transposed) {
@@ -100,13 +102,21 @@ Timing time_layer(const Layer& l, int64_t bs, int64_t reps, bool bf16) {
     };
   }
   const auto dtype = bf16 ? torch::kBFloat16 : torch::kFloat32;  // the previous layer's output
-  torch::Tensor x = torch::randn({bs, l.in, l.size_in, l.size_in}).to(dtype);
+  auto layout = [channels_last](const torch::Tensor& t) {
+    return channels_last ? ganflow::layers::channels_last_strided(t) : t;
+  };
+  if (channels_last) {
+    torch::NoGradGuard ng;
+    for (auto& p : params)
+      if (p.dim() == 4) p.set_data(layout(p));
+  }
+  torch::Tensor x = layout(torch::randn({bs, l.in, l.size_in, l.size_in}).to(dtype));
   Timing t{};
   t.forward = median_ms(reps, [] {}, [&] {
     torch::NoGradGuard ng;
     forward(x);
   });
-  torch::Tensor y, g = torch::randn({bs, l.out, l.size_out(), l.size_out()}).to(dtype);
+  torch::Tensor y, g = layout(torch::randn({bs, l.out, l.size_out(), l.size_out()}).to(dtype));
   auto backward = [&](bool input, bool weight) {
     return median_ms(
         reps,
@@ -131,7 +141,7 @@ Timing time_layer(const Layer& l, int64_t bs, int64_t reps, bool bf16) {
 
 int main(int argc, char** argv) {
   layer_bench::Options opt;
-  if (!layer_bench::parse(argc, argv, opt, /*precision=*/true)) return 2;
+  if (!layer_bench::parse(argc, argv, opt, /*precision=*/true, /*layout=*/true)) return 2;
   const int64_t bs = opt.bs, reps = opt.reps, threads = opt.threads;
   const bool bf16 = opt.bf16;
   torch::Tensor a = torch::randn({2048, 2048}), b = torch::randn({2048, 2048});
@@ -145,8 +155,8 @@ int main(int argc, char** argv) {
                          torch::conv2d(cx, cw, {}, 1, 1);
                        }) / 1e6;
   std::printf("%s\n", layer_bench::machine().c_str());
-  std::printf("%lld threads, batch %lld, median of %lld, %s\n", (long long)threads, (long long)bs, (long long)reps,
-              bf16 ? "bf16 (CPU autocast)" : "fp32");
+  std::printf("%lld threads, batch %lld, median of %lld, %s, %s\n", (long long)threads, (long long)bs, (long long)reps,
+              bf16 ? "bf16 (CPU autocast)" : "fp32", opt.channels_last ? "channels-last" : "NCHW");
   std::printf("peak: matrix product 2048^3 %.1f GFLOP/s, conv 3x3 256->256 32x32 (oneDNN) %.1f GFLOP/s\n\n", gemm_gflops,
               conv_gflops);
 
@@ -167,7 +177,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < list->size(); ++i) {
       const Layer& l = (*list)[i];
       Passes p = passes(l, i == 0);
-      Timing t = time_layer(l, bs, reps, bf16);
+      Timing t = time_layer(l, bs, reps, bf16, opt.channels_last);
       double ms = p.forward * t.forward + p.backward_both * t.both + p.backward_weight * t.weight +
                   p.backward_input * t.input;
       double n_passes = p.forward + 2 * p.backward_both + p.backward_weight + p.backward_input;
