@@ -190,11 +190,9 @@ int main(int argc, char** argv) {
   g->to(dev);
   c->to(dev);
   if (channels_last) {
-    torch::NoGradGuard ng;
     data = data.contiguous(torch::MemoryFormat::ChannelsLast);
-    for (auto* m : {&g, &c})
-      for (auto& p : (*m)->parameters())
-        if (p.dim() == 4) p.set_data(ganflow::layers::channels_last_strided(p));
+    ganflow::layers::to_channels_last(*g);
+    ganflow::layers::to_channels_last(*c);
   }
   torch::optim::Adam opt_g(g->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.99}));
   torch::optim::Adam opt_c(c->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.99}));

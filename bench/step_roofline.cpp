@@ -87,6 +87,7 @@ Timing time_layer(const Layer& l, int64_t bs, int64_t reps, bool bf16, bool chan
   if (l.transposed) {
     ganflow::layers::FastConvTranspose2d t(
         torch::nn::ConvTranspose2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding).bias(l.bias));
+    if (channels_last) ganflow::layers::to_channels_last(*t);
     params = t->parameters();
     forward = [t, bf16](const torch::Tensor& x) mutable {
       auto scope = precision_scope(bf16);
@@ -95,6 +96,7 @@ Timing time_layer(const Layer& l, int64_t bs, int64_t reps, bool bf16, bool chan
   } else {
     ganflow::layers::FastConv2d c(
         torch::nn::Conv2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding).bias(l.bias));
+    if (channels_last) ganflow::layers::to_channels_last(*c);
     params = c->parameters();
     forward = [c, bf16](const torch::Tensor& x) mutable {
       auto scope = precision_scope(bf16);
@@ -105,11 +107,6 @@ Timing time_layer(const Layer& l, int64_t bs, int64_t reps, bool bf16, bool chan
   auto layout = [channels_last](const torch::Tensor& t) {
     return channels_last ? ganflow::layers::channels_last_strided(t) : t;
   };
-  if (channels_last) {
-    torch::NoGradGuard ng;
-    for (auto& p : params)
-      if (p.dim() == 4) p.set_data(layout(p));
-  }
   torch::Tensor x = layout(torch::randn({bs, l.in, l.size_in, l.size_in}).to(dtype));
   Timing t{};
   t.forward = median_ms(reps, [] {}, [&] {

@@ -17,6 +17,7 @@
 #include "ganflow/framework/train/learner_stage.hpp"
 #include "ganflow/loss.hpp"
 #include "ganflow/trained_generator.hpp"
+#include "ganflow/layers/channels_last.hpp"
 
 namespace fs = std::filesystem;
 
@@ -84,8 +85,8 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     gen_->module().to(dev);
     crit_->module().to(dev);
     if (settings().precision.channels_last) {
-      to_channels_last(gen_->module());
-      to_channels_last(crit_->module());
+      layers::to_channels_last(gen_->module());
+      layers::to_channels_last(crit_->module());
     }
     // Both optimisers hold every parameter of their network (made before any freezing).
     const OptimizerSettings og = network_optimizer(settings().opt, s_.betas_gen, s_.wd_gen);

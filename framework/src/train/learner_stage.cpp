@@ -6,6 +6,7 @@
 
 #include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/plugin/host_registry.hpp"
+#include "ganflow/layers/channels_last.hpp"
 
 namespace fs = std::filesystem;
 
@@ -21,7 +22,7 @@ void LearnerStage::switch_mode() { throw Error("switch_mode called in a learner 
 
 void LearnerStage::prepare(const torch::Device& dev) {
   model_->module().to(dev);
-  if (settings().precision.channels_last) to_channels_last(model_->module());
+  if (settings().precision.channels_last) layers::to_channels_last(model_->module());
   for (auto& p : model_->module().parameters()) p.requires_grad_(true);
   opt_ = std::make_unique<Optim>(settings().opt, settings().schedule.lr, model_->module().parameters());
   active_ = opt_.get();

@@ -3,8 +3,6 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/torch.h>
 
-#include "ganflow/layers/channels_last.hpp"
-
 namespace ganflow {
 
 Fields<PrecisionSettings> precision_fields(NodeSpec& spec) {
@@ -44,15 +42,6 @@ std::optional<at::ScalarType> autocast_dtype_for(const PrecisionSettings& s, con
                     device.str(),
                 node, "precision");
   return at::kHalf;
-}
-
-void to_channels_last(torch::nn::Module& m) {
-  torch::NoGradGuard ng;
-  auto convert = [](torch::Tensor& t) {
-    if (t.defined() && t.dim() == 4) t.set_data(layers::channels_last_strided(t));
-  };
-  for (auto& p : m.parameters()) convert(p);
-  for (auto& b : m.buffers()) convert(b);
 }
 
 torch::Tensor in_layout(const torch::Tensor& t, const PrecisionSettings& s) {

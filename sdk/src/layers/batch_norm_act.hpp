@@ -13,8 +13,8 @@ namespace ganflow::layers {
 // are off (GANFLOW_STOCK_CONV=1), `first`/`second` are not a SyncableBatchNorm2d (affine, in
 // training mode, not synchronised across ranks) with a ReLU or a LeakyReLU, or `x` is not a
 // contiguous 4-D float CPU tensor (on bf16 ones the stock layers are faster). Updates the
-// running statistics and num_batches_tracked as the BatchNorm's forward does. Differentiable twice: under create_graph
-// the backward is built from torch ops.
+// running statistics and num_batches_tracked as the BatchNorm's forward does. Differentiable
+// twice: under create_graph the backward is built from torch ops.
 std::optional<torch::Tensor> batch_norm_act(torch::nn::Module& first, torch::nn::Module& second, const torch::Tensor& x);
 
 }  // namespace ganflow::layers

@@ -6,6 +6,7 @@
 // channels-last network's first convolution produce NCHW output, and every layer after it
 // converts back (bench/BENCHMARKS.md, "Channels-last").
 #include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
 
 #include "ganflow/export.hpp"
 
@@ -13,5 +14,9 @@ namespace ganflow::layers {
 
 // A 4-D tensor with channels-last strides written out (a copy unless it has them already).
 GANFLOW_API at::Tensor channels_last_strided(const at::Tensor& t);
+
+// Every 4-D parameter and buffer of `m` (and its children) to channels_last_strided, in place
+// (the same tensors: optimisers keep them).
+GANFLOW_API void to_channels_last(torch::nn::Module& m);
 
 }  // namespace ganflow::layers

@@ -36,8 +36,6 @@ Fields<PrecisionSettings> precision_fields(NodeSpec& spec);
 std::optional<at::ScalarType> autocast_dtype_for(const PrecisionSettings& s, const torch::Device& device,
                                                  const std::string& node);
 
-// 4-D parameters and buffers to channels-last, in place (same tensors: optimisers keep them).
-void to_channels_last(torch::nn::Module& m);
 // A 4-D batch in the stage's layout (other tensors pass).
 torch::Tensor in_layout(const torch::Tensor& t, const PrecisionSettings& s);
 
