@@ -2,6 +2,7 @@
 
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/passes/subgraph_rewrite.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/csrc/jit/serialization/import.h>
 
 #include <filesystem>
@@ -79,6 +80,11 @@ torch::Tensor ScriptedModuleImpl::forward(const std::vector<torch::Tensor>& inpu
   try {
     torch::jit::Kwargs kwargs;
     for (const auto& [name, value] : flags) kwargs.emplace(name, value);
+    // The script runs op by op, as PyTorch eager would: the JIT executor's optimised plan, made
+    // after its first profiled calls, rounds differently from them in channels-last, so a run
+    // resumed at step k (its executor profiling afresh) lost bit-equality with one that never
+    // stopped. Thread-local, so other TorchScript in the process keeps its setting.
+    torch::jit::GraphOptimizerEnabledGuard op_by_op(false);
     out = script_->get_method("forward")(std::vector<c10::IValue>(inputs.begin(), inputs.end()), kwargs);
   } catch (const std::exception& e) {
     throw Error(file_ + ": forward failed: " + exception_line(e), node_);
