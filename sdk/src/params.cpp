@@ -71,9 +71,10 @@ void ParamSpec::check(const json& v, const std::string& ptr, std::vector<std::st
       if (!v.is_string()) fail();
       return;
     case ParamType::Enum: {
-      if (!v.is_string()) return fail();
+      if (!v.is_string() && !v.is_boolean()) return fail();
+      const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
       for (auto& c : choices)
-        if (c == v.get<std::string>()) return;
+        if (c == text) return;
       return fail();
     }
     case ParamType::List: {
@@ -129,6 +130,7 @@ json ParamSpec::parse_text(const std::string& text) const {
 }
 
 json ParamSpec::resolve(const json& v) const {
+  if (type == ParamType::Enum && v.is_boolean()) return v.dump();  // a true/false choice given as a JSON bool
   if (type == ParamType::Object && v.is_object()) {
     json out = v;
     for (auto& f : fields) out[f.name] = f.resolve(v.contains(f.name) ? v[f.name] : f.default_value);

@@ -36,6 +36,7 @@ HostRegistry& test_registry() {
     m.param_int("size", 64, "Size.").at_least(8);
     m.param_float("dropout", 0.0, "Dropout.").range(0, 1);
     m.param_enum("act", {"relu", "leaky_relu"}, "relu", "Activation.");
+    m.param_enum("fuse", {"auto", "true", "false"}, "auto", "On, off or the machine's choice.");
     m.param_bool("bias", false, "Bias.");
     m.param_list("betas", ParamType::Float, json::array({0.5, 0.99}), "Betas.").length(2);
     m.params.back().element->range(0, 1);
@@ -154,6 +155,24 @@ TEST_CASE("overrides given with --set are typed by the param's declared type", "
   CHECK_THROWS_WITH(apply_overrides(bad, {"gen.nope=1"}, test_registry()), Catch::Contains("t_model has no param 'nope'"));
   CHECK_THROWS_WITH(apply_overrides(bad, {"ghost.size=1"}, test_registry()), Catch::Contains("no node named 'ghost'"));
   CHECK_THROWS_WITH(apply_overrides(bad, {"size"}, test_registry()), Catch::Contains("expected node.param=value"));
+}
+
+TEST_CASE("an enum with true and false among its choices takes JSON bools as those choices", "[graph]") {
+  Graph g = parse_graph(R"({"nodes": {"gen": {"type": "t_model", "params": {"fuse": true}}, "loss": {"type": "t_loss"}}})");
+  validate_graph(g, test_registry());
+  CHECK(g.find("gen")->params["fuse"] == "true");  // the reader sees one type: the choice's string
+  Graph off = parse_graph(kGood);
+  apply_overrides(off, {"gen.fuse=false"}, test_registry());
+  validate_graph(off, test_registry());
+  CHECK(off.find("gen")->params["fuse"] == "false");
+  Graph dflt = parse_graph(kGood);
+  validate_graph(dflt, test_registry());
+  CHECK(dflt.find("gen")->params["fuse"] == "auto");
+  // only where "true"/"false" are choices: a bool for another enum is refused as before
+  CHECK(problems(R"({"nodes": {"gen": {"type": "t_model", "params": {"act": true}}}})") ==
+        std::vector<std::string>{"/nodes/gen/params/act: expected one of {relu, leaky_relu}, got true"});
+  CHECK(problems(R"({"nodes": {"gen": {"type": "t_model", "params": {"fuse": 1}}}})") ==
+        std::vector<std::string>{"/nodes/gen/params/fuse: expected one of {auto, true, false}, got 1"});
 }
 
 TEST_CASE("top-level --set values that are not of their key's type are refused by name", "[graph]") {

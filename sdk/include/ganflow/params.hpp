@@ -23,7 +23,7 @@ struct GANFLOW_API ParamSpec {
   json default_value;             // null: required
   std::string doc;
   std::optional<double> min, max; // numeric range (inclusive); for List: length
-  std::vector<std::string> choices;          // Enum only
+  std::vector<std::string> choices;          // Enum only; a "true"/"false" choice also takes the JSON bool
   std::shared_ptr<ParamSpec> element;        // List only: the type of each element
   std::vector<ParamSpec> fields;             // Object only
 
