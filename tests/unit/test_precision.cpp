@@ -338,3 +338,41 @@ TEST_CASE("precision auto chooses bf16 where the hardware has native bf16 and fp
   REQUIRE(b.size() == 3);
   for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i]["train_loss"].get<double>() == b[i]["train_loss"].get<double>());
 }
+
+TEST_CASE("channels_last auto runs channels-last for fp32 on AVX-512 CPUs only, saying why", "[precision]") {
+  using ganflow::choose_layout;
+  ganflow::CpuIsa avx2, avx512;
+  avx2.avx2 = avx512.avx2 = true;
+  avx512.avx512f = avx512.avx512_core = true;
+  const std::optional<at::ScalarType> fp32, bf16 = at::kBFloat16;
+  CHECK(choose_layout("auto", kCpu, fp32, avx512).channels_last);
+  CHECK_THAT(choose_layout("auto", kCpu, fp32, avx512).reason, Catch::Contains("AVX-512"));
+  CHECK_FALSE(choose_layout("auto", kCpu, bf16, avx512).channels_last);
+  CHECK_THAT(choose_layout("auto", kCpu, bf16, avx512).reason, Catch::Contains("BFloat16"));
+  CHECK_FALSE(choose_layout("auto", kCpu, fp32, avx2).channels_last);
+  CHECK_THAT(choose_layout("auto", kCpu, fp32, avx2).reason, Catch::Contains("(AVX2)"));
+  CHECK_FALSE(choose_layout("auto", torch::Device(torch::kCUDA, 0), fp32, avx512).channels_last);
+  CHECK(choose_layout("true", kCpu, bf16, avx2).channels_last);  // what the graph sets wins
+  CHECK_FALSE(choose_layout("false", kCpu, fp32, avx512).channels_last);
+
+  // This machine, from its own CPU flags: the default (auto) logs the choice and converts the
+  // models accordingly.
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line) && line.rfind("flags", 0) != 0) {
+  }
+  bool core = true;
+  for (const char* f : {" avx512f", " avx512bw", " avx512vl", " avx512dq"}) core &= line.find(f) != std::string::npos;
+  const std::string dir = gantest::temp_dir("channels_last_auto");
+  auto built = gantest::run_graph(tiny_gan({{"max_batches", 1}}), dir, kCpu);
+  std::ifstream log(dir + "/log.txt");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains(std::string("train: channels_last auto -> ") + (core ? "true" : "false") + " on cpu ("));
+  int four_d = 0;
+  for (auto& p : params_of(built, "generator"))
+    if (p.dim() == 4 && p.size(1) > 1) {
+      CHECK(p.is_contiguous(torch::MemoryFormat::ChannelsLast) == core);
+      ++four_d;
+    }
+  CHECK(four_d > 0);
+}

@@ -84,7 +84,7 @@ class GanStage : public TrainingStage, public TrainedGenerator {
   void prepare(const torch::Device& dev) override {
     gen_->module().to(dev);
     crit_->module().to(dev);
-    if (settings().precision.channels_last) {
+    if (channels_last()) {
       layers::to_channels_last(gen_->module());
       layers::to_channels_last(crit_->module());
     }
@@ -159,7 +159,7 @@ class GanStage : public TrainingStage, public TrainedGenerator {
   // Conditional runs: the critic scores real images with their labels and fakes with the labels
   // they were drawn for, in both modes; the losses' own critic calls use crit_labels_.
   torch::Tensor batch_loss(const Batch& b) override {
-    torch::Tensor x = in_layout(b.x, settings().precision), y = in_layout(b.y, settings().precision);
+    torch::Tensor x = in_layout(b.x, channels_last()), y = in_layout(b.y, channels_last());
     if (gen_mode_) {
       torch::Tensor out = forward_with_labels(*gen_, x, b.gen_labels);
       crit_labels_ = b.gen_labels;

@@ -22,7 +22,7 @@ void LearnerStage::switch_mode() { throw Error("switch_mode called in a learner 
 
 void LearnerStage::prepare(const torch::Device& dev) {
   model_->module().to(dev);
-  if (settings().precision.channels_last) layers::to_channels_last(model_->module());
+  if (channels_last()) layers::to_channels_last(model_->module());
   for (auto& p : model_->module().parameters()) p.requires_grad_(true);
   opt_ = std::make_unique<Optim>(settings().opt, settings().schedule.lr, model_->module().parameters());
   active_ = opt_.get();
@@ -36,7 +36,7 @@ void LearnerStage::begin_epoch() {
 }
 
 torch::Tensor LearnerStage::batch_loss(const Batch& b) {
-  torch::Tensor out = model_->forward(in_layout(b.x, settings().precision));
+  torch::Tensor out = model_->forward(in_layout(b.x, channels_last()));
   torch::Tensor loss = loss_->forward(out, b.y);
   if (!valid_)  // metrics in fp32, on the training batches when there is no validation
     for (auto& m : metrics_) m->accumulate(out.detach().to(torch::kFloat), b.y);
@@ -92,7 +92,7 @@ double LearnerStage::validate() {
   while (valid_->next(b)) {  // in fp32: validation numbers do not depend on the training precision
     batch_size_ = b.x.size(0);
     dispatch(Event::BatchBegin);
-    torch::Tensor out = model_->forward(in_layout(b.x, settings().precision));
+    torch::Tensor out = model_->forward(in_layout(b.x, channels_last()));
     last_loss_ = loss_->forward(out, b.y).to(torch::kFloat);
     total += last_loss_.to(torch::kFloat64) * b.x.size(0);
     n += b.x.size(0);

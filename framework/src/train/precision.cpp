@@ -13,8 +13,10 @@ Fields<PrecisionSettings> precision_fields(NodeSpec& spec) {
              "scaling; CUDA only), weights and optimiser state stay fp32. auto: bf16 where the hardware "
              "has native bf16 (a CPU with AMX or AVX512-BF16, a CUDA GPU with bf16 cuDNN), else fp32; "
              "the stage logs which and why.");
-  f.add("channels_last", &PrecisionSettings::channels_last, d.channels_last,
-        "Models' 4-D weights and the image batches in channels-last layout (NHWC: faster convolutions on tensor cores).");
+  f.add_enum("channels_last", &PrecisionSettings::channels_last, {"auto", "true", "false"}, d.channels_last,
+             "Models' 4-D weights and the image batches in channels-last layout (NHWC). auto: on for fp32 on "
+             "a CPU with AVX-512 (oneDNN then skips its layout reorders), off elsewhere; the stage logs "
+             "which and why.");
   return f;
 }
 
@@ -32,11 +34,10 @@ PrecisionChoice choose_precision(const torch::Device& device) {
   return choose_precision(device, cpu_isa(), cuda_bf16);
 }
 
-std::optional<at::ScalarType> autocast_dtype_for(const PrecisionSettings& s, const torch::Device& device,
+std::optional<at::ScalarType> autocast_dtype_for(const std::string& precision, const torch::Device& device,
                                                  const std::string& node) {
-  if (s.precision == "auto") return choose_precision(device).precision == "bf16" ? std::optional(at::kBFloat16) : std::nullopt;
-  if (s.precision == "bf16") return at::kBFloat16;
-  if (s.precision != "fp16") return std::nullopt;
+  if (precision == "bf16") return at::kBFloat16;
+  if (precision != "fp16") return std::nullopt;
   if (!device.is_cuda())
     throw Error("fp16 needs a CUDA device (LibTorch's CPU autocast has no fp16); use bf16 or fp32 on " +
                     device.str(),
@@ -44,8 +45,17 @@ std::optional<at::ScalarType> autocast_dtype_for(const PrecisionSettings& s, con
   return at::kHalf;
 }
 
-torch::Tensor in_layout(const torch::Tensor& t, const PrecisionSettings& s) {
-  return s.channels_last && t.dim() == 4 ? t.contiguous(torch::MemoryFormat::ChannelsLast) : t;
+LayoutChoice choose_layout(const std::string& channels_last, const torch::Device& device,
+                           std::optional<at::ScalarType> autocast, const CpuIsa& isa) {
+  if (channels_last != "auto") return {channels_last == "true", "set in the graph"};
+  if (device.is_cuda()) return {false, "not measured on CUDA yet"};
+  if (autocast) return {false, "no gain measured in " + std::string(c10::toString(*autocast)) + " on the CPU"};
+  if (!isa.avx512_core) return {false, "no gain measured in fp32 without AVX-512 (" + isa.describe() + ")"};
+  return {true, "fp32 on an AVX-512 CPU: oneDNN's channels-last convolutions skip its layout reorders"};
+}
+
+torch::Tensor in_layout(const torch::Tensor& t, bool channels_last) {
+  return channels_last && t.dim() == 4 ? t.contiguous(torch::MemoryFormat::ChannelsLast) : t;
 }
 
 }  // namespace ganflow

@@ -56,11 +56,18 @@ void TrainingStage::run(RunContext& ctx) {
   auto* host = dynamic_cast<HostRunContext*>(&ctx);
   dist_ = host ? host->dist() : nullptr;
   device_ = ctx.device();
-  autocast_ = autocast_dtype_for(s_.precision, device_, name());
-  if (s_.precision.precision == "auto") {
+  std::string precision = s_.precision.precision;
+  if (precision == "auto") {
     const PrecisionChoice c = choose_precision(device_);
     ctx.log(name() + ": precision auto -> " + c.precision + " on " + device_.str() + " (" + c.reason + ")");
+    precision = c.precision;
   }
+  autocast_ = autocast_dtype_for(precision, device_, name());
+  const LayoutChoice layout = choose_layout(s_.precision.channels_last, device_, autocast_, cpu_isa());
+  channels_last_ = layout.channels_last;
+  if (s_.precision.channels_last == "auto")
+    ctx.log(name() + ": channels_last auto -> " + (channels_last_ ? "true" : "false") + " on " + device_.str() +
+            " (" + layout.reason + ")");
   scaler_ = LossScaler(s_.precision.precision == "fp16");
   prepare(device_);
   const std::vector<Optim*> scheduled = optimizers();  // once: not a vector per batch

@@ -13,7 +13,7 @@ namespace ganflow {
 
 struct PrecisionSettings {
   std::string precision = "fp32";  // fp32 | bf16 | fp16 | auto
-  bool channels_last = false;
+  std::string channels_last = "auto";  // true | false | auto
 };
 
 // What `precision: auto` runs on a device, and why (logged by the stage).
@@ -28,15 +28,28 @@ PrecisionChoice choose_precision(const torch::Device& device, const CpuIsa& isa,
 // The same for this machine.
 PrecisionChoice choose_precision(const torch::Device& device);
 
+// What `channels_last` runs on a device, and why (logged by the stage under auto).
+struct LayoutChoice {
+  bool channels_last;
+  std::string reason;
+};
+// auto: channels-last for fp32 on a CPU with AVX-512, where oneDNN's channels-last convolutions
+// skip the reorders to and from its blocked layout (1.01-1.16x the default DCGAN on an AVX-512
+// EPYC, bench/BENCHMARKS.md "Channels-last on the CPU"); NCHW elsewhere: no gain measured in bf16
+// or on AVX2, and none measured yet on AMX or CUDA. `autocast`: the stage's autocast dtype.
+LayoutChoice choose_layout(const std::string& channels_last, const torch::Device& device,
+                           std::optional<at::ScalarType> autocast, const CpuIsa& isa);
+
 // Declares precision and channels_last on a stage spec.
 Fields<PrecisionSettings> precision_fields(NodeSpec& spec);
 
-// The autocast dtype on `device` (nullopt for fp32; auto as choose_precision). fp16 on a CPU is
-// an Error naming `node` and the param: LibTorch's CPU autocast has no fp16.
-std::optional<at::ScalarType> autocast_dtype_for(const PrecisionSettings& s, const torch::Device& device,
+// The autocast dtype of `precision` (fp32, bf16 or fp16; auto resolved by choose_precision
+// first) on `device`: nullopt for fp32. fp16 on a CPU is an Error naming `node` and the param:
+// LibTorch's CPU autocast has no fp16.
+std::optional<at::ScalarType> autocast_dtype_for(const std::string& precision, const torch::Device& device,
                                                  const std::string& node);
 
-// A 4-D batch in the stage's layout (other tensors pass).
-torch::Tensor in_layout(const torch::Tensor& t, const PrecisionSettings& s);
+// A 4-D batch channels-last when the stage runs so (other tensors pass).
+torch::Tensor in_layout(const torch::Tensor& t, bool channels_last);
 
 }  // namespace ganflow

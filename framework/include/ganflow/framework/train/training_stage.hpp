@@ -95,6 +95,7 @@ class TrainingStage : public Stage, public Trainer {
   DistGroup* dist() const { return dist_; }  // the process group of a data-parallel run, or nullptr
   bool writes() const;                       // this process writes the run folder (rank 0)
   const torch::Device& device() const { return device_; }
+  bool channels_last() const { return channels_last_; }  // models and batches in NHWC (channels_last param)
   const Smoother& smoothed_loss() const { return smooth_; }
   static std::string format_loss(const Smoother& s);  // "%.4f"; "-" before the first value
 
@@ -132,6 +133,7 @@ class TrainingStage : public Stage, public Trainer {
   } sync_;
   torch::Device device_ = torch::kCPU;
   std::optional<at::ScalarType> autocast_;  // nullopt: fp32
+  bool channels_last_ = false;
   LossScaler scaler_;                       // enabled for fp16 only
   Smoother smooth_;
   int64_t step_ = 0, epoch_ = 0;
