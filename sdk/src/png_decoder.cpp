@@ -52,6 +52,25 @@ void unfilter_from_left(uint8_t* cur, const uint8_t* prev, std::size_t n, Predic
     }
 }
 
+// Two consecutive Paeth rows (most rows of a photo's PNG): `lo`, whose row above is `prev`, and
+// `hi`, whose row above is `lo`. Each pixel waits on the one to its left, so one row is a chain
+// of dependent steps; here the two rows' chains run side by side, `hi` a step behind `lo`.
+template <int B>
+void unpaeth_two_rows(uint8_t* lo, uint8_t* hi, const uint8_t* prev, std::size_t n) {
+  int a0[B] = {}, c0[B] = {}, a1[B] = {}, c1[B] = {};
+  for (std::size_t i = 0; i < n; i += B)
+    for (int k = 0; k < B; ++k) {
+      const int b0 = prev[i + k];
+      a0[k] = uint8_t(lo[i + k] + paeth(a0[k], b0, c0[k]));
+      lo[i + k] = uint8_t(a0[k]);
+      c0[k] = b0;
+      const int b1 = a0[k];  // `lo` at this pixel, just unfiltered
+      a1[k] = uint8_t(hi[i + k] + paeth(a1[k], b1, c1[k]));
+      hi[i + k] = uint8_t(a1[k]);
+      c1[k] = b1;
+    }
+}
+
 // Reverses one row's filter in place; `prev` is the row above, already unfiltered (zeros for
 // the first). B, the bytes per pixel, is a constant so each loop compiles to a tight one.
 template <int B>
@@ -75,14 +94,24 @@ void unfilter(uint8_t* raw, std::size_t stride, Image& out, int keep, const std:
   const std::vector<uint8_t> zeros(stride, 0);
   const uint8_t* prev = zeros.data();
   const std::size_t plane = std::size_t(out.height) * out.width;
-  for (int y = 0; y < out.height; ++y) {
-    uint8_t* row = raw + std::size_t(y) * (stride + 1);
-    uint8_t* cur = row + 1;
-    if (!unfilter_row<B>(row[0], cur, prev, stride))
-      throw Error(name + ": corrupt PNG (row " + std::to_string(y) + " has filter type " + std::to_string(row[0]) + ")");
+  auto to_planes = [&](int y, const uint8_t* cur) {
     uint8_t* dst = out.data.data() + std::size_t(y) * out.width;
     for (int c = 0; c < keep; ++c)
       for (int x = 0; x < out.width; ++x) dst[c * plane + x] = cur[std::size_t(x) * B + c];
+  };
+  for (int y = 0; y < out.height; ++y) {
+    uint8_t* row = raw + std::size_t(y) * (stride + 1);
+    uint8_t* cur = row + 1;
+    uint8_t* next = cur + stride;  // the next row's filter byte
+    if (row[0] == 4 && y + 1 < out.height && *next == 4) {
+      unpaeth_two_rows<B>(cur, next + 1, prev, stride);
+      to_planes(y, cur), to_planes(y + 1, next + 1);
+      prev = next + 1, ++y;
+      continue;
+    }
+    if (!unfilter_row<B>(row[0], cur, prev, stride))
+      throw Error(name + ": corrupt PNG (row " + std::to_string(y) + " has filter type " + std::to_string(row[0]) + ")");
+    to_planes(y, cur);
     prev = cur;
   }
 }

@@ -78,6 +78,10 @@ def main():
         # Each file starts with another filter: Sub, Up, Average and Paeth against the zero row.
         write_png(os.path.join(out, name + ".png"), blobs(23, 37, bpp, bpp), kinds=[(k + bpp) % 5 for k in range(5)])
         files[name] = None
+        # Runs of Paeth rows (the decoder unfilters them two at a time): pairs and runs of three,
+        # the last of which ends the image (rows 21-23: a pair, then the last row alone).
+        write_png(os.path.join(out, f"paeth_runs_{mode.lower()}.png"), blobs(24, 37, bpp, bpp + 10), kinds=[4, 4, 4, 1, 4, 4, 2])
+        files[f"paeth_runs_{mode.lower()}"] = None
         # Row 5 has filter type 7: only the fast decoder names the row, so this also shows each
         # colour type takes the fast path.
         write_png(os.path.join(out, f"bad_filter_{mode.lower()}.png"), blobs(8, 8, bpp, 9), kinds=[0, 1, 2, 3, 4, 7, 0, 0])
