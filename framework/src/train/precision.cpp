@@ -46,11 +46,11 @@ std::optional<at::ScalarType> autocast_dtype_for(const std::string& precision, c
 }
 
 LayoutChoice choose_layout(const std::string& channels_last, const torch::Device& device,
-                           std::optional<at::ScalarType> autocast, const CpuIsa& isa) {
+                           std::optional<at::ScalarType> autocast, bool avx512_kernels) {
   if (channels_last != "auto") return {channels_last == "true", "set in the graph"};
   if (device.is_cuda()) return {false, "not measured on CUDA yet"};
   if (autocast) return {false, "no gain measured in " + std::string(c10::toString(*autocast)) + " on the CPU"};
-  if (!isa.avx512_core) return {false, "no gain measured in fp32 without AVX-512 (" + isa.describe() + ")"};
+  if (!avx512_kernels) return {false, "no gain measured in fp32 with oneDNN's AVX2 kernels"};
   return {true, "fp32 on an AVX-512 CPU: oneDNN's channels-last convolutions skip its layout reorders"};
 }
 

@@ -10,6 +10,7 @@
 #include "ganflow/image_grid.hpp"
 #include "ganflow/item_seed.hpp"
 #include "ganflow/layers/batch_norm.hpp"
+#include "ganflow/layers/fast_conv.hpp"
 #include "ganflow/framework/data/loader_data_source.hpp"
 #include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/report/reporter.hpp"
@@ -63,7 +64,8 @@ void TrainingStage::run(RunContext& ctx) {
     precision = c.precision;
   }
   autocast_ = autocast_dtype_for(precision, device_, name());
-  const LayoutChoice layout = choose_layout(s_.precision.channels_last, device_, autocast_, cpu_isa());
+  const LayoutChoice layout = choose_layout(s_.precision.channels_last, device_, autocast_,
+                                             layers::conv_isa() == layers::ConvIsa::avx512);
   channels_last_ = layout.channels_last;
   if (s_.precision.channels_last == "auto")
     ctx.log(name() + ": channels_last auto -> " + (channels_last_ ? "true" : "false") + " on " + device_.str() +

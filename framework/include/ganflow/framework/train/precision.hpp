@@ -33,12 +33,13 @@ struct LayoutChoice {
   bool channels_last;
   std::string reason;
 };
-// auto: channels-last for fp32 on a CPU with AVX-512, where oneDNN's channels-last convolutions
-// skip the reorders to and from its blocked layout (1.01-1.16x the default DCGAN on an AVX-512
-// EPYC, bench/BENCHMARKS.md "Channels-last on the CPU"); NCHW elsewhere: no gain measured in bf16
-// or on AVX2, and none measured yet on AMX or CUDA. `autocast`: the stage's autocast dtype.
+// auto: channels-last for fp32 on the CPU where oneDNN runs its AVX-512 kernels
+// (`avx512_kernels`: layers::conv_isa()), which then skip the reorders to and from their blocked
+// layout (1.01-1.16x the default DCGAN on an AVX-512 EPYC, bench/BENCHMARKS.md "Channels-last
+// on the CPU"); NCHW elsewhere: no gain measured in bf16 or with AVX2 kernels, and none measured
+// yet on AMX or CUDA. `autocast`: the stage's autocast dtype.
 LayoutChoice choose_layout(const std::string& channels_last, const torch::Device& device,
-                           std::optional<at::ScalarType> autocast, const CpuIsa& isa);
+                           std::optional<at::ScalarType> autocast, bool avx512_kernels);
 
 // Declares precision and channels_last on a stage spec.
 Fields<PrecisionSettings> precision_fields(NodeSpec& spec);
