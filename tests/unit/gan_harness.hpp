@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <unistd.h>  // getpid
 
@@ -105,6 +106,12 @@ inline ganflow::BuiltGraph run_graph(const std::string& graph, const std::string
   ganflow::Session session(o, registry());
   session.run();
   return session.built();
+}
+
+// A text file's whole content ("" when it cannot be read).
+inline std::string read_text(const std::string& path) {
+  std::ifstream f(path);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
 inline ganflow::json read_json(const std::string& path) {

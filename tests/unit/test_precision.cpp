@@ -32,6 +32,15 @@ std::string tiny_gan(const json& train_params) {
   return g.dump();
 }
 
+// The kernel's "flags" line for this CPU (what it has and the OS enables).
+std::string cpu_flags() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line) && line.rfind("flags", 0) != 0) {
+  }
+  return line;
+}
+
 std::vector<torch::Tensor> params_of(const ganflow::BuiltGraph& built, const std::string& node) {
   return dynamic_cast<ganflow::Model&>(*built.nodes.at(node)).module().parameters();
 }
@@ -321,17 +330,13 @@ TEST_CASE("precision auto chooses bf16 where the hardware has native bf16 and fp
 
   // This machine: the test reads the CPU's flags itself; a run with auto logs the choice and
   // trains step for step as the explicit precision does.
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line) && line.rfind("flags", 0) != 0) {
-  }
+  const std::string line = cpu_flags();
   const bool native_bf16 = line.find(" amx_bf16") != std::string::npos || line.find(" avx512_bf16") != std::string::npos;
   const std::string want = native_bf16 ? "bf16" : "fp32";
   const std::string dir_auto = gantest::temp_dir("precision_auto"), dir_explicit = gantest::temp_dir("precision_explicit");
   gantest::run_graph(tiny_gan({{"precision", "auto"}, {"max_batches", 3}}), dir_auto, kCpu);
   gantest::run_graph(tiny_gan({{"precision", want}, {"max_batches", 3}}), dir_explicit, kCpu);
-  std::ifstream log(dir_auto + "/log.txt");
-  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  const std::string text = gantest::read_text(dir_auto + "/log.txt");
   CHECK_THAT(text, Catch::Contains("train: precision auto -> " + want + " on cpu ("));
   auto a = step_records(dir_auto), b = step_records(dir_explicit);
   REQUIRE(a.size() == 3);
@@ -355,18 +360,14 @@ TEST_CASE("channels_last auto runs channels-last for fp32 with oneDNN's AVX-512 
 
   // This machine, from its own CPU flags and oneDNN's ISA cap: the default (auto) logs the choice
   // and converts the models accordingly.
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line) && line.rfind("flags", 0) != 0) {
-  }
+  const std::string line = cpu_flags();
   bool core = true;
   for (const char* f : {" avx512f", " avx512bw", " avx512vl", " avx512dq"}) core &= line.find(f) != std::string::npos;
   for (const char* cap : {"ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"})
     if (const char* v = std::getenv(cap); v && *v) core &= std::string(v).find("AVX512") == 0 || std::string(v) == "ALL";
   const std::string dir = gantest::temp_dir("channels_last_auto");
   auto built = gantest::run_graph(tiny_gan({{"max_batches", 1}}), dir, kCpu);
-  std::ifstream log(dir + "/log.txt");
-  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  const std::string text = gantest::read_text(dir + "/log.txt");
   CHECK_THAT(text, Catch::Contains(std::string("train: channels_last auto -> ") + (core ? "true" : "false") + " on cpu ("));
   int four_d = 0;
   for (auto& p : params_of(built, "generator"))

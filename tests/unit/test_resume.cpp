@@ -57,11 +57,6 @@ int wait_exit(pid_t pid) {
 
 int run(const std::vector<std::string>& args, const std::string& log) { return wait_exit(spawn(args, log)); }
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
 // Starts `ganflow args` (writing into `out`) and signals it once the first checkpoint of
 // `stage` is on disk; returns the exit code.
 int run_and_signal(const std::vector<std::string>& args, const std::string& out, int sig, const std::string& stage) {
@@ -69,7 +64,7 @@ int run_and_signal(const std::vector<std::string>& args, const std::string& out,
   fs::path ckpt = fs::path(out) / "checkpoints" / (stage + "_last.pt");
   for (int i = 0; i < 120000 && !fs::exists(ckpt); ++i) {
     int status;
-    if (waitpid(pid, &status, WNOHANG) == pid) FAIL("the run ended before its first checkpoint: " << slurp(out + ".log"));
+    if (waitpid(pid, &status, WNOHANG) == pid) FAIL("the run ended before its first checkpoint: " << gantest::read_text(out + ".log"));
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   kill(pid, sig);
@@ -87,7 +82,7 @@ std::string straight_killed_resumed(const json& g, const std::string& dir, const
   REQUIRE(run({"run", graph, "--out", dir + "/straight"}, dir + "/straight.log") == 0);
   REQUIRE(run_and_signal(graph, dir + "/killed", SIGKILL, stage) == 128 + SIGKILL);
   REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
-  return slurp(dir + "/resumed.log");
+  return gantest::read_text(dir + "/resumed.log");
 }
 
 void require_same_weights(const std::string& a, const std::string& b) {
@@ -109,8 +104,8 @@ TEST_CASE("N steps straight equal N/2 steps + SIGKILL + resume, parameter for pa
   REQUIRE(code == 128 + SIGKILL);
   CHECK_FALSE(fs::exists(dir + "/killed/train_generator.pt"));
   REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
-  INFO(slurp(dir + "/resumed.log"));
-  CHECK_THAT(slurp(dir + "/resumed.log"), Catch::Contains("resumed from"));
+  INFO(gantest::read_text(dir + "/resumed.log"));
+  CHECK_THAT(gantest::read_text(dir + "/resumed.log"), Catch::Contains("resumed from"));
   require_same_weights(dir + "/straight/train_generator.pt", dir + "/killed/train_generator.pt");
   require_same_weights(dir + "/straight/train_critic.pt", dir + "/killed/train_critic.pt");
 }
@@ -119,9 +114,9 @@ TEST_CASE("SIGINT finishes the step, writes a checkpoint and exits 130, resume c
   std::string dir = gantest::temp_dir("resume_int");
   std::string graph = write_graph(dir);
   int code = run_and_signal(graph, dir + "/run", SIGINT);
-  INFO(slurp(dir + "/run.log"));
+  INFO(gantest::read_text(dir + "/run.log"));
   REQUIRE(code == 130);
-  CHECK_THAT(slurp(dir + "/run.log"), Catch::Contains("--resume"));
+  CHECK_THAT(gantest::read_text(dir + "/run.log"), Catch::Contains("--resume"));
   REQUIRE(run({"run", "--resume", dir + "/run"}, dir + "/resumed.log") == 0);
   CHECK(fs::exists(dir + "/run/train_generator.pt"));
 }
@@ -134,7 +129,7 @@ TEST_CASE("a corrupt checkpoint is a clear error and the previous one still resu
   REQUIRE(fs::exists(last + ".prev"));
   fs::resize_file(last, fs::file_size(last) / 2);  // truncated, as by a crash of another writer
   REQUIRE(run({"run", "--resume", dir + "/run"}, dir + "/bad.log") == 1);
-  std::string err = slurp(dir + "/bad.log");
+  std::string err = gantest::read_text(dir + "/bad.log");
   CHECK_THAT(err, Catch::Contains("corrupt or truncated"));
   CHECK_THAT(err, Catch::Contains(".prev"));
   CHECK(run({"run", "--resume", last + ".prev"}, dir + "/prev.log") == 0);
@@ -146,8 +141,8 @@ TEST_CASE("resuming with a graph whose shapes differ names the first mismatching
   REQUIRE(run({"run", graph, "--out", dir + "/run", "--set", "train.epochs=1"}, dir + "/run.log") == 0);
   int code = run({"run", "--resume", dir + "/run", "--set", "generator.n_features=32"}, dir + "/bad.log");
   CHECK(code == 1);
-  CHECK_THAT(slurp(dir + "/bad.log"), Catch::Contains("train_last.pt [generator]: '"));
-  CHECK_THAT(slurp(dir + "/bad.log"), Catch::Contains("has shape [16, 64, 4, 4], the model's is [16, 128, 4, 4]"));
+  CHECK_THAT(gantest::read_text(dir + "/bad.log"), Catch::Contains("train_last.pt [generator]: '"));
+  CHECK_THAT(gantest::read_text(dir + "/bad.log"), Catch::Contains("has shape [16, 64, 4, 4], the model's is [16, 128, 4, 4]"));
 }
 
 TEST_CASE("ganflow generate writes a grid, per-image PNGs and a tensor Python can load", "[resume]") {
@@ -187,7 +182,7 @@ TEST_CASE("a loss that turns NaN stops the run naming stage and step, the last g
   setenv("GANFLOW_PLUGIN_PATH", (std::string(GANFLOW_TEST_PLUGIN_DIR) + "/gf_test_nan").c_str(), 1);
 
   int code = run({"run", graph, "--out", dir + "/run"}, dir + "/nan.log");
-  std::string log = slurp(dir + "/nan.log");
+  std::string log = gantest::read_text(dir + "/nan.log");
   INFO(log);
   CHECK(code == 1);
   CHECK_THAT(log, Catch::Contains("error: node 'train': the training loss is NaN at step 12; stopping"));
@@ -203,7 +198,7 @@ TEST_CASE("a loss that turns NaN stops the run naming stage and step, the last g
 
   // The saved state continues once the loss is fixed (here: never NaN).
   int resumed = run({"run", "--resume", dir + "/run", "--set", "crit_loss.nan_from=1000000"}, dir + "/resume.log");
-  std::string rlog = slurp(dir + "/resume.log");
+  std::string rlog = gantest::read_text(dir + "/resume.log");
   INFO(rlog);
   CHECK(resumed == 0);
   CHECK_THAT(rlog, Catch::Contains("(step 10)") && Catch::Contains("16 steps"));
@@ -233,8 +228,8 @@ TEST_CASE("callback state is saved under the callback's node name, a renamed cal
   std::string graph2 = dir + "/renamed.json";
   std::ofstream(graph2) << renamed.dump(2);
   CHECK(run({"run", graph2, "--resume", dir + "/run", "--allow-changes"}, dir + "/resume.log") == 1);
-  CHECK_THAT(slurp(dir + "/resume.log"), Catch::Contains("node 'train': checkpoint '"));
-  CHECK_THAT(slurp(dir + "/resume.log"), Catch::Contains("has no state for callback 'pacer'"));
+  CHECK_THAT(gantest::read_text(dir + "/resume.log"), Catch::Contains("node 'train': checkpoint '"));
+  CHECK_THAT(gantest::read_text(dir + "/resume.log"), Catch::Contains("has no state for callback 'pacer'"));
 }
 
 TEST_CASE("a learner stage resumes exactly, and a multi-stage graph resumes at the interrupted stage", "[resume]") {
@@ -259,7 +254,7 @@ TEST_CASE("a learner stage resumes exactly, and a multi-stage graph resumes at t
 
   // Resuming the finished run: the learner's last checkpoint is at its end, so it trains nothing.
   REQUIRE(run({"run", "--resume", dir + "/straight"}, dir + "/again.log") == 0);
-  CHECK_THAT(slurp(dir + "/again.log"), Catch::Contains("pre: resumed from") && Catch::Contains("at epoch 3, batch 0"));
+  CHECK_THAT(gantest::read_text(dir + "/again.log"), Catch::Contains("pre: resumed from") && Catch::Contains("at epoch 3, batch 0"));
   require_same_weights(dir + "/straight/pre_model.pt", dir + "/killed/pre_model.pt");
 }
 
@@ -301,7 +296,7 @@ TEST_CASE("generator_ema: a GAN killed mid-run resumes its average bit-equal, an
   require_same_weights(dir + "/straight/train_generator.pt", dir + "/killed/train_generator.pt");
   auto ck = ganflow::load_pickle(dir + "/straight/checkpoints/train_last.pt").toGenericDict();
   CHECK(ck.contains("average:ema"));
-  CHECK_THAT(slurp(dir + "/straight/metrics.jsonl"), Catch::Contains("\"ema_beta\""));
+  CHECK_THAT(gantest::read_text(dir + "/straight/metrics.jsonl"), Catch::Contains("\"ema_beta\""));
 
   // The average is not the raw generator, and generate picks it by default.
   REQUIRE(run({"generate", dir + "/straight", "--n", "4", "--format", "pt", "--out", dir + "/ema.pt"}, dir + "/g1.log") == 0);
@@ -338,7 +333,7 @@ TEST_CASE("ada, TTUR and a switch schedule resume bit-equal, and generate interp
   CHECK(straight == killed);
   CHECK(straight["ada"]["rt"].is_number());  // intervals completed
   CHECK(straight["switcher"]["gen_steps"].get<int>() > 0);
-  std::string metrics = slurp(dir + "/straight/metrics.jsonl");
+  std::string metrics = gantest::read_text(dir + "/straight/metrics.jsonl");
   CHECK_THAT(metrics, Catch::Contains("\"augment_p\""));
   CHECK_THAT(metrics, Catch::Contains("\"ada_rt\""));
 
@@ -361,9 +356,9 @@ TEST_CASE("ada, TTUR and a switch schedule resume bit-equal, and generate interp
 
   // Bad sampling options: a non-positive psi, fewer than two seeds.
   CHECK(run({"generate", dir + "/straight", "--out", dir + "/x.png", "--truncation", "0"}, dir + "/bad1.log") == 2);
-  CHECK_THAT(slurp(dir + "/bad1.log"), Catch::Contains("--truncation"));
+  CHECK_THAT(gantest::read_text(dir + "/bad1.log"), Catch::Contains("--truncation"));
   CHECK(run({"generate", dir + "/straight", "--out", dir + "/x.png", "--interpolate", "4", "--seeds", "3"}, dir + "/bad2.log") != 0);
-  CHECK_THAT(slurp(dir + "/bad2.log"), Catch::Contains("--interpolate needs --seeds with two or more seeds"));
+  CHECK_THAT(gantest::read_text(dir + "/bad2.log"), Catch::Contains("--interpolate needs --seeds with two or more seeds"));
 }
 
 TEST_CASE("resuming with a graph file that differs from the run's is refused, listing the changes", "[resume]") {
@@ -372,15 +367,15 @@ TEST_CASE("resuming with a graph file that differs from the run's is refused, li
   REQUIRE(run({"run", graph, "--out", dir + "/run", "--set", "train.max_batches=4"}, dir + "/run.log") == 0);
   // The original file without the run's --set: training would silently change.
   CHECK(run({"run", graph, "--resume", dir + "/run"}, dir + "/refused.log") == 2);
-  std::string refused = slurp(dir + "/refused.log");
+  std::string refused = gantest::read_text(dir + "/refused.log");
   INFO(refused);
   CHECK_THAT(refused, Catch::Contains("error: --resume " + dir + "/run: " + graph + " differs from the run's graph.json"));
   CHECK_THAT(refused, Catch::Contains("error: /nodes/train/params/max_batches: 4 -> 8"));
   CHECK(run({"run", graph, "--resume", dir + "/run", "--allow-changes"}, dir + "/allowed.log") == 0);
-  CHECK_THAT(slurp(dir + "/allowed.log"), Catch::Contains("warning: resuming with a change: /nodes/train/params/max_batches: 4 -> 8"));
+  CHECK_THAT(gantest::read_text(dir + "/allowed.log"), Catch::Contains("warning: resuming with a change: /nodes/train/params/max_batches: 4 -> 8"));
   // --set on the run's own graph was asked for: logged, not refused.
   CHECK(run({"run", "--resume", dir + "/run", "--set", "train.log_every=7"}, dir + "/set.log") == 0);
-  CHECK_THAT(slurp(dir + "/set.log"), Catch::Contains("warning: resuming with a change: /nodes/train/params/log_every: 50 -> 7"));
+  CHECK_THAT(gantest::read_text(dir + "/set.log"), Catch::Contains("warning: resuming with a change: /nodes/train/params/log_every: 50 -> 7"));
 }
 
 TEST_CASE("the superres graph killed in its second training stage resumes to bit-equal final weights", "[resume]") {
@@ -403,7 +398,7 @@ TEST_CASE("the superres graph killed in its second training stage resumes to bit
   CHECK_FALSE(fs::exists(dir + "/killed/gan_generator.pt"));
 
   REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
-  std::string log = slurp(dir + "/resumed.log");
+  std::string log = gantest::read_text(dir + "/resumed.log");
   INFO(log);
   CHECK_THAT(log, Catch::Contains("pretrain_gen: resumed from") && Catch::Contains("at epoch 2, batch 0"));
   CHECK_THAT(log, Catch::Contains("pretrain_crit: resumed from"));
@@ -451,7 +446,7 @@ TEST_CASE("a class-conditional GAN resumes bit-equal, and generate draws the cla
   CHECK_FALSE(torch::allclose(three, seven, 1e-3, 1e-3));
   CHECK(images({"--n", "25"}, "all.pt").size(0) == 20);  // every class, 25 / 10 = 2 columns
   REQUIRE(run({"generate", dir + "/straight", "--class", "12", "--out", dir + "/bad.png"}, dir + "/bad.log") != 0);
-  CHECK_THAT(slurp(dir + "/bad.log"), Catch::Contains("--class 12 is outside the generator's classes [0, 10)"));
+  CHECK_THAT(gantest::read_text(dir + "/bad.log"), Catch::Contains("--class 12 is outside the generator's classes [0, 10)"));
 }
 
 TEST_CASE("a GAN of torchscript_model networks written in PyTorch resumes bit-equal after SIGKILL", "[resume][torchscript]") {
