@@ -1,11 +1,14 @@
 // Loader throughput on a folder of class sub-folders of PNGs (bench/run_loader drives it).
-// Every runner decodes with the same code, the image_folder plugin's read() (stb through the
-// SDK's image_io), loaded from the plugin .so the way the ganflow program loads it:
+// Every runner decodes with the same code, the image_folder plugin's read() (the SDK's
+// image_io), loaded from the plugin .so the way the ganflow program loads it:
 //   ganflow           an item_list over image_folder, as a graph uses it (TBB loader)
 //   decode            that source's read() into a batch in a plain loop on one thread (no pipeline)
 //   torch_dataloader  torch::data::DataLoader with worker threads over a Dataset calling read()
-// Batches end as float [-1, 1] (images_to_device) like the trainer's. Prints one JSON line.
+// Batches end as float [-1, 1] like the trainer's: ganflow's and the decode loop's through
+// ganflow's conversion, torch::data's through the tensor ops a LibTorch user writes.
+// Prints one JSON line.
 // Usage: loader_bench --runner ganflow|decode|torch_dataloader --root DIR [--threads N] [--bs 64]
+//                     [--size 64] [--min-seconds 1]
 #include <torch/torch.h>
 
 #include <CLI/CLI.hpp>
@@ -36,14 +39,20 @@ BuiltGraph build(const std::string& root, int64_t bs, int threads, int64_t size)
   return build_graph(g, default_registry());
 }
 
-// Times `epoch` (which returns the images it delivered) after a short untimed warm-up call.
-// `threads()`: the decoding threads it ran with, asked afterwards (ganflow's budget may cut a request).
+// Times whole calls of `epoch` (which returns the images it delivered) for at least
+// `min_seconds`, after a short untimed warm-up call: one epoch of 4000 small PNGs is 0.15 s,
+// too short to time alone on a VM. `threads()`: the decoding threads it ran with, asked
+// afterwards (ganflow's budget may cut a request).
 template <class F, class T>
-void report(const std::string& runner, F epoch, T threads) {
+void report(const std::string& runner, double min_seconds, F epoch, T threads) {
   epoch(true);
   auto t0 = std::chrono::steady_clock::now();
-  int64_t images = epoch(false);
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  int64_t images = 0;
+  double s = 0;
+  do {
+    images += epoch(false);
+    s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } while (s < min_seconds);
   std::cout << json{{"runner", runner},
                     {"threads", threads()},
                     {"images", images},
@@ -85,6 +94,8 @@ int main(int argc, char** argv) {
   app.add_option("--bs", bs);
   int64_t size = 64;
   app.add_option("--size", size, "image side the images are loaded at (the files' own: no resize)");
+  double min_seconds = 1.0;
+  app.add_option("--min-seconds", min_seconds, "time whole epochs until at least this long");
   CLI11_PARSE(app, argc, argv);
   steady_heap();  // the ganflow program's malloc policy, for every runner of this program
   // One intra-op thread everywhere: the float conversion is not what is measured.
@@ -98,7 +109,7 @@ int main(int argc, char** argv) {
   if (runner == "ganflow") {
     int64_t e = 0;
     report(
-        runner,
+        runner, min_seconds,
         [&](bool warmup) {
           data->start_epoch(e++, 0, cpu);
           Batch b;
@@ -112,7 +123,7 @@ int main(int argc, char** argv) {
     const ImageShape f = source->fields().front();
     torch::Tensor batch = torch::empty({bs, f.channels, f.height, f.width}, torch::kUInt8);
     report(
-        runner,
+        runner, min_seconds,
         [&](bool warmup) {
           const std::size_t n = warmup ? std::size_t(kWarmupBatches * bs) : source->size();
           for (std::size_t i = 0; i < n; ++i) {
@@ -126,7 +137,7 @@ int main(int argc, char** argv) {
         [] { return 1; });
   } else {
     report(
-        runner,
+        runner, min_seconds,
         [&](bool warmup) {
           // A loader per epoch, as torchvision starts its workers per epoch (and torch::data
           // refuses a new epoch before the last one is exhausted).
@@ -135,7 +146,8 @@ int main(int argc, char** argv) {
               torch::data::DataLoaderOptions().batch_size(std::size_t(bs)).workers(std::size_t(threads)));
           int64_t n = 0, batches = 0;
           for (auto& b : *loader) {
-            n += images_to_device(b.data, cpu).size(0);
+            // The conversion a LibTorch user writes (ganflow's own runs in one pass).
+            n += b.data.to(torch::kFloat).div_(127.5).sub_(1.0).size(0);
             if (warmup && ++batches == kWarmupBatches) break;
           }
           return n;

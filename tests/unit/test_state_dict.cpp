@@ -83,3 +83,21 @@ TEST_CASE("unit range: every pixel value survives the round trip, and values are
   CHECK(img.data == std::vector<uint8_t>{0, 255, 128, 191});
   CHECK_THROWS_AS(image_from_unit(torch::zeros({2, 2, 2})), Error);
 }
+
+TEST_CASE("unit range: the one-pass CPU conversion is bit-equal to LibTorch's tensor ops, contiguous or not", "[sdk]") {
+  // Every pixel value, repeated past one parallel chunk (65536 values) so both threads convert.
+  torch::Tensor pixels = torch::arange(256, torch::kInt).to(torch::kUInt8).repeat({3, 1, 200}).view({3, 200, 256});
+  const torch::Tensor want = pixels.to(torch::kFloat).div_(127.5).sub_(1.0);
+  CHECK(torch::equal(unit_from_pixels(pixels), want));
+  torch::Tensor out = torch::full(pixels.sizes(), 7.0f);
+  CHECK(torch::equal(unit_from_pixels_into(out, pixels), want));
+  CHECK(torch::equal(out, want));
+  // Strided input and output take the tensor ops, to the same values.
+  torch::Tensor t = pixels.transpose(1, 2);
+  torch::Tensor t_out = torch::zeros({3, 200, 256}).transpose(1, 2);
+  CHECK_FALSE(t.is_contiguous());
+  CHECK(torch::equal(unit_from_pixels(t), want.transpose(1, 2)));
+  CHECK(torch::equal(unit_from_pixels_into(t_out, t), want.transpose(1, 2)));
+  torch::Tensor wrong = torch::zeros({3, 200, 255});
+  CHECK_THROWS_WITH(unit_from_pixels_into(wrong, pixels), Catch::Contains("shape"));
+}

@@ -18,10 +18,7 @@ torch::Tensor BatchBuffers::images(const torch::Tensor& u8, const torch::Device&
   constexpr std::size_t kKept = 6;  // x and y of the batch in use, the one being made, and spares
   auto unused = [](const torch::Tensor& t) { return t.use_count() == 1 && t.storage().use_count() == 1; };
   for (auto& t : pool_)
-    if (unused(t) && t.sizes() == u8.sizes()) {
-      t.copy_(u8);  // the same conversion as unit_from_pixels, in place
-      return t.div_(127.5).sub_(1.0);
-    }
+    if (unused(t) && t.sizes() == u8.sizes()) return unit_from_pixels_into(t, u8);
   torch::Tensor t = images_to_device(u8, device);
   if (pool_.size() < kKept) {
     pool_.push_back(t);
