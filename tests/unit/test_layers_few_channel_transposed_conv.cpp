@@ -81,12 +81,23 @@ TEST_CASE("few_channel_transposed_conv in bf16 sums in float and rounds the resu
 TEST_CASE("few_channel_transposed_conv reads channels-last input and answers in its layout", "[layers]") {
   torch::manual_seed(5);
   const auto cl = torch::MemoryFormat::ChannelsLast;
-  torch::Tensor g = torch::randn({3, 32, 6, 9}), w = torch::randn({32, 3, 4, 4});
-  torch::Tensor ref = ganflow::layers::few_channel_transposed_conv(g, w, {2, 2}, {1, 1}, {1, 1}, {12, 18});
-  torch::Tensor y = ganflow::layers::few_channel_transposed_conv(g.contiguous(cl), ganflow::layers::channels_last_strided(w),
-                                                                 {2, 2}, {1, 1}, {1, 1}, {12, 18});
-  CHECK(y.is_contiguous(cl));
-  CHECK(torch::equal(y, ref));
+  // Rows shorter than a tile, and longer with a tail; float and bf16.
+  int checked = 0;
+  for (int64_t wi : {9, 21})
+    for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
+      INFO("width " << wi << ", " << dtype);
+      torch::Tensor g = torch::randn({3, 32, 6, wi}).to(dtype), w = torch::randn({32, 3, 4, 4}).to(dtype);
+      const auto out = std::vector<int64_t>{12, 2 * wi};
+      torch::Tensor ref = ganflow::layers::few_channel_transposed_conv(g, w, {2, 2}, {1, 1}, {1, 1}, out);
+      torch::Tensor g_cl = g.contiguous(cl);
+      REQUIRE_FALSE(g_cl.is_contiguous());
+      torch::Tensor y = ganflow::layers::few_channel_transposed_conv(g_cl, ganflow::layers::channels_last_strided(w),
+                                                                     {2, 2}, {1, 1}, {1, 1}, out);
+      CHECK(y.is_contiguous(cl));
+      CHECK(torch::equal(y, ref));
+      ++checked;
+    }
+  CHECK(checked == 4);
 }
 
 TEST_CASE("few_channel_transposed_conv is a convolution's input gradient, unused input rows included", "[layers]") {

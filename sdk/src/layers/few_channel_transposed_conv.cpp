@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "float_vectors.hpp"
@@ -84,13 +85,57 @@ GANFLOW_BODY void sample_body(const T* gn, const float* wt, float* acc, const T*
     }
 }
 
+using Lanes = int32_t __attribute__((vector_size(64)));
+
+// One step of a 16 x 16 transpose in registers: within each 2D x 2D block, the off-diagonal
+// D x D blocks trade places (`first`, `second`: the lanes of each row pair's new rows).
+template <int D>
+GANFLOW_BODY void trade_blocks(Vec* r, Lanes first, Lanes second) {
+  for (int i = 0; i < 16; ++i)
+    if ((i & D) == 0) {
+      const Vec a = r[i], b = r[i + D];
+      r[i] = __builtin_shuffle(a, b, first), r[i + D] = __builtin_shuffle(a, b, second);
+    }
+}
+
+// [rows][cols] -> [cols][rows]. float: whole 16 x 16 blocks through registers, the edges and
+// bf16 value by value (writing row by row instead, at a 1 KB stride, was slower than the
+// whole-tensor copy this replaces).
+template <typename T>
+GANFLOW_BODY void transpose(const T* from, T* to, int64_t rows, int64_t cols) {
+  int64_t whole_rows = 0, whole_cols = 0;
+  if constexpr (std::is_same_v<T, float>) {
+    whole_rows = rows / kVec * kVec, whole_cols = cols / kVec * kVec;
+    for (int64_t r0 = 0; r0 < whole_rows; r0 += kVec)
+      for (int64_t c0 = 0; c0 < whole_cols; c0 += kVec) {
+        Vec v[kVec];
+        for (int64_t i = 0; i < kVec; ++i) v[i] = load(from + (r0 + i) * cols + c0);
+        trade_blocks<8>(v, Lanes{0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23},
+                        Lanes{8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31});
+        trade_blocks<4>(v, Lanes{0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27},
+                        Lanes{4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31});
+        trade_blocks<2>(v, Lanes{0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29},
+                        Lanes{2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31});
+        trade_blocks<1>(v, Lanes{0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30},
+                        Lanes{1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31});
+        for (int64_t i = 0; i < kVec; ++i) detail::store(to + (c0 + i) * rows + r0, v[i]);
+      }
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = r < whole_rows ? whole_cols : 0; c < cols; ++c) to[c * rows + r] = from[r * cols + c];
+}
+
 // Samples [n0, n1): per tile, the sum over a in registers, added at once to a phase row of
 // `acc`; then the phase rows are written out as the output. `wt` is the weight as [a][row],
-// its rows padded with zeros to whole tiles.
+// its rows padded with zeros to whole tiles. A channels-last g is transposed one sample at a
+// time into `planar`, which stays in cache for the product (a whole-tensor NCHW copy cost 0.8x
+// the product itself: bench/BENCHMARKS.md).
 template <typename T>
-GANFLOW_BODY void samples(const T* g, const float* wt, T* y, const Geometry& q, int64_t n0, int64_t n1) {
-  const int64_t len = q.phase_len(), out_row = q.sx * len, taps = q.kh * q.kw;
+GANFLOW_BODY void samples(const T* g, bool channels_last, const float* wt, T* y, const Geometry& q, int64_t n0,
+                          int64_t n1) {
+  const int64_t len = q.phase_len(), out_row = q.sx * len, taps = q.kh * q.kw, plane = q.hi * q.wi;
   std::vector<float> acc(std::size_t(q.b * q.ho * out_row));
+  std::vector<T> planar(channels_last ? std::size_t(q.a * plane) : 0);
   std::vector<T> zeros(kVec, T(0.f));
   std::vector<T> tail(std::size_t(2 * q.a * kVec), T(0.f));  // rows' last partial tiles, zero-padded
   std::vector<RowTarget> target(std::size_t(q.rows()));
@@ -101,7 +146,17 @@ GANFLOW_BODY void samples(const T* g, const float* wt, T* y, const Geometry& q, 
   const bool wide = __builtin_cpu_supports("avx512f");
   for (int64_t n = n0; n < n1; ++n) {
     std::fill(acc.begin(), acc.end(), 0.f);
-    const T* gn = g + n * q.a * q.hi * q.wi;
+    const T* gn = g + n * q.a * plane;
+    if (channels_last) {
+      transpose(gn, planar.data(), plane, q.a);
+      gn = planar.data();
+      // The next sample's input streams in while this one's product runs: the transpose alone
+      // would wait for memory (measured 2.5x slower without).
+      if (n + 1 < n1) {
+        const char* next = reinterpret_cast<const char*>(g + (n + 1) * q.a * plane);
+        for (int64_t b = 0; b < int64_t(q.a * plane * sizeof(T)); b += 64) __builtin_prefetch(next + b);
+      }
+    }
     if (wide) sample_body<T, 8, 2>(gn, wt, acc.data(), zeros.data(), tail.data(), target.data(), q);
     else sample_body<T, 4, 1>(gn, wt, acc.data(), zeros.data(), tail.data(), target.data(), q);
     T* yn = y + n * q.b * q.ho * q.wo;
@@ -113,27 +168,27 @@ GANFLOW_BODY void samples(const T* g, const float* wt, T* y, const Geometry& q, 
   }
 }
 
-GANFLOW_CLONES void samples_kernel(const float* g, const float* wt, float* y, const Geometry& q, int64_t n0,
-                                   int64_t n1) {
-  samples(g, wt, y, q, n0, n1);
+GANFLOW_CLONES void samples_kernel(const float* g, bool channels_last, const float* wt, float* y, const Geometry& q,
+                                   int64_t n0, int64_t n1) {
+  samples(g, channels_last, wt, y, q, n0, n1);
 }
 
-GANFLOW_CLONES void samples_kernel(const c10::BFloat16* g, const float* wt, c10::BFloat16* y, const Geometry& q,
-                                   int64_t n0, int64_t n1) {
-  samples(g, wt, y, q, n0, n1);
+GANFLOW_CLONES void samples_kernel(const c10::BFloat16* g, bool channels_last, const float* wt, c10::BFloat16* y,
+                                   const Geometry& q, int64_t n0, int64_t n1) {
+  samples(g, channels_last, wt, y, q, n0, n1);
 }
 
 template <typename T>
 void run_samples(const at::Tensor& g, const at::Tensor& wt, at::Tensor& y, const Geometry& q) {
   const T* gp = g.data_ptr<T>();
+  const bool channels_last = !g.is_contiguous();  // readable(): then channels-last dense
   const float* wp = wt.data_ptr<float>();
   T* yp = y.data_ptr<T>();
-  at::parallel_for(0, g.size(0), 1, [&](int64_t n0, int64_t n1) { samples_kernel(gp, wp, yp, q, n0, n1); });
+  at::parallel_for(0, g.size(0), 1, [&](int64_t n0, int64_t n1) { samples_kernel(gp, channels_last, wp, yp, q, n0, n1); });
 }
 
 // What the kernel reads: 4-D CPU tensors, both float or both bf16, of matching channels (any B),
-// g dense in NCHW or channels-last layout (the latter read through an NCHW copy: a
-// channels-last network's layers hand it that).
+// g dense in NCHW or channels-last layout (a channels-last network's layers hand it that).
 bool readable(const at::Tensor& g, const at::Tensor& w) {
   const auto dtype = g.scalar_type();
   if ((dtype != at::kFloat && dtype != at::kBFloat16) || w.scalar_type() != dtype) return false;
@@ -158,9 +213,8 @@ at::Tensor few_channel_transposed_conv(const at::Tensor& g, const at::Tensor& w,
   at::Tensor wt = at::zeros({q.a, q.padded_rows()}, w.options().dtype(at::kFloat));
   wt.narrow(1, 0, q.rows()).copy_(w.reshape({q.a, q.rows()}));
   at::Tensor y = at::empty({g.size(0), q.b, q.ho, q.wo}, g.options());
-  const at::Tensor nchw = g.contiguous();
-  if (g.scalar_type() == at::kBFloat16) run_samples<c10::BFloat16>(nchw, wt, y, q);
-  else run_samples<float>(nchw, wt, y, q);
+  if (g.scalar_type() == at::kBFloat16) run_samples<c10::BFloat16>(g, wt, y, q);
+  else run_samples<float>(g, wt, y, q);
   return y.contiguous(g.suggest_memory_format());  // channels-last in, channels-last out
 }
 
