@@ -18,6 +18,7 @@
 #include "ganflow/error.hpp"
 #include "ganflow/framework/graph/graph.hpp"
 #include "ganflow/framework/graph/validate.hpp"
+#include "ganflow/framework/session/process_identity.hpp"
 #include "ganflow/framework/session/session.hpp"
 #include "ganflow/image_io.hpp"
 
@@ -232,12 +233,20 @@ Status run_status(const fs::path& dir, const std::vector<std::string>& log, doub
   std::size_t begin = 0;
   for (std::size_t i = 0; i < log.size(); ++i)
     if (log[i].rfind("ganflow run ", 0) == 0) begin = i;
+  ProcessState process = ProcessState::unknown;
+  std::string process_line;
   for (std::size_t i = log.size(); i-- > begin;) {
     const std::string& l = log[i];
     if (l == "run finished") return {"finished", "the log ends with 'run finished'"};
     if (l.rfind("run failed: ", 0) == 0) return {"failed", l.substr(12)};
     if (l.rfind("stopped; checkpoint in", 0) == 0) return {"stopped", "stopped (Ctrl-C); resume with ganflow run --resume"};
+    if (l.rfind("process ", 0) == 0) process = process_state(l), process_line = l;
   }
+  // On the machine that ran it, a run whose process is gone is over at once (killed, or the
+  // machine restarted), whatever its files' times say; elsewhere the quiet time decides.
+  if (process == ProcessState::gone)
+    return {"failed", "killed: " + process_line.substr(0, process_line.find(',')) +
+                          " ended without an end line; resume with ganflow run --resume"};
   const double quiet = now_seconds() - modified;
   if (held_open(dir)) return {"running", "a process has its log open; files written " + std::to_string(int(quiet)) + " s ago"};
   if (quiet < kQuietSeconds) return {"running", "files written " + std::to_string(int(quiet)) + " s ago"};

@@ -5,7 +5,7 @@ chromedriver and python3-selenium).
     check_board.py GANFLOW_BINARY SOURCE_DIR OUT_DIR
 
 Trains two tiny runs with the real program (one finished, one still training in the
-background), adds damaged copies (a half-written metrics line, a corrupt sample PNG, no
+background, later stopped with Ctrl-C, and a third killed with SIGKILL), adds damaged copies (a half-written metrics line, a corrupt sample PNG, no
 samples folder), serves them with `ganflow board` and checks the run list, the loss chart's
 pixels, the sample slider, live updates, comparison, the problems shown, path traversal
 refusals, a port in use, and a `ganflow report` file opened from disk with the network off.
@@ -319,6 +319,20 @@ def main():
     live.send_signal(signal.SIGINT)
     check(live.wait(timeout=60) == 130, "the live run stops on SIGINT (exit 130)")
     check(json.loads(http_get(port, "/api/runs/live")[1])["status"] == "stopped", "a stopped run is 'stopped'")
+
+    # A SIGKILLed run (no end line, files written a moment ago) is over at once, not 'running' for minutes.
+    killed_dir = os.path.join(runs, "killed")
+    killed = subprocess.Popen([GANFLOW, "run", live_graph, "--out", killed_dir], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    children.append(killed)
+    wait_for("the killed run's first epoch", lambda: epoch_rows(killed_dir) >= 1, timeout=60)
+    before_kill = json.loads(http_get(port, "/api/runs/killed")[1])
+    check(before_kill["status"] == "running", "before the kill the run is 'running': " + before_kill["status_detail"])
+    killed.kill()
+    killed.wait(timeout=30)
+    after_kill = json.loads(http_get(port, "/api/runs/killed")[1])
+    check(after_kill["status"] == "failed" and f"killed: process {killed.pid} on" in after_kill["status_detail"],
+          "a SIGKILLed run is 'failed' at once, naming its process: " + after_kill["status_detail"])
     board.terminate()
     board.wait(timeout=10)
 

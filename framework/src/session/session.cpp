@@ -15,6 +15,7 @@
 #include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/plugin/builtins.hpp"
 #include "ganflow/framework/session/device.hpp"
+#include "ganflow/framework/session/process_identity.hpp"
 #include "ganflow/framework/plugin/plugin_loader.hpp"
 #include "ganflow/framework/graph/validate.hpp"
 
@@ -134,6 +135,7 @@ bool Session::run() {
   ctx.log("ganflow run " + (o_.graph_file.empty() ? graph_.name : o_.graph_file) + " -> " + run_dir_ + " on " +
           device_.str() + ", " + std::to_string(threads) + " threads" +
           (world ? " per rank, " + std::to_string(world->size) + " ranks (data-parallel) over " + dist->backend() : ""));
+  ctx.log_file_only(process_identity_line());  // the board tells a killed run by it
   // The log's last line says how the run ended (`ganflow board` reads it): "run finished",
   // "run failed: <the error's first line>", or the stop line.
   auto first_line = [](const std::string& s) { return s.substr(0, s.find('\n')); };
