@@ -121,34 +121,100 @@ struct Metrics {
   json steps = json::array(), epochs = json::array();
 };
 
+// One line of metrics.jsonl as a record, or null with the line's problem added. `complete`: it
+// ended with a newline (else it is the last line, still being written or cut off by a kill).
+json parse_record(const std::string& line, int line_no, bool complete, json& problems) {
+  if (line.find_first_not_of(" \t\r") == std::string::npos) return nullptr;
+  json rec = json::parse(line, nullptr, false);
+  if (!rec.is_discarded() && rec.is_object()) return rec;
+  if (!complete)
+    problems.push_back("metrics.jsonl: the last line (" + std::to_string(line_no) +
+                       ") is half-written (a run being written or killed mid-line); it is left out");
+  else
+    problems.push_back("metrics.jsonl: line " + std::to_string(line_no) + " is not a JSON record; it is left out");
+  return nullptr;
+}
+
+// Calls take(record) for each record of `text`, numbering lines from line_no + 1; returns the
+// length of the complete lines. Complete lines that are not records go to `bad_lines`; a last
+// line without its newline is reported in `half_written`, not taken.
+template <class Take>
+std::size_t parse_lines(const std::string& text, int& line_no, json& bad_lines, json& half_written, Take take) {
+  std::size_t start = 0, complete_to = 0;
+  while (start < text.size()) {
+    const std::size_t nl = text.find('\n', start);
+    const bool complete = nl != std::string::npos;
+    const std::string line = text.substr(start, complete ? nl - start : std::string::npos);
+    start = complete ? nl + 1 : text.size();
+    if (complete) complete_to = start, ++line_no;
+    json rec = parse_record(line, complete ? line_no : line_no + 1, complete, complete ? bad_lines : half_written);
+    if (!rec.is_null()) take(std::move(rec));
+  }
+  return complete_to;
+}
+
 Metrics read_metrics(const fs::path& dir, json& problems) {
   Metrics m;
   const fs::path file = dir / "metrics.jsonl";
   if (!fs::exists(file)) return m;
-  const std::string text = read_file(file);
-  std::size_t start = 0;
   int line_no = 0;
-  while (start < text.size()) {
-    std::size_t nl = text.find('\n', start);
-    const bool complete = nl != std::string::npos;
-    std::string line = text.substr(start, complete ? nl - start : std::string::npos);
-    start = complete ? nl + 1 : text.size();
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json rec = json::parse(line, nullptr, false);
-    if (rec.is_discarded() || !rec.is_object()) {
-      if (!complete)
-        problems.push_back("metrics.jsonl: the last line (" + std::to_string(line_no) +
-                           ") is half-written (a run being written or killed mid-line); it is left out");
-      else
-        problems.push_back("metrics.jsonl: line " + std::to_string(line_no) + " is not a JSON record; it is left out");
-      continue;
-    }
+  parse_lines(read_file(file), line_no, problems, problems, [&](json rec) {
     const std::string kind = rec.value("kind", "");
     if (kind == "step") m.steps.push_back(std::move(rec));
     else if (kind == "epoch") m.epochs.push_back(std::move(rec));
-  }
+  });
   return m;
+}
+
+// What the run list shows from the metrics: the epoch records and the last step record.
+struct MetricsSummary {
+  json epochs = json::array(), last_step = nullptr;
+};
+
+// /api/runs summarises every run at every poll of the page, and a long run's metrics.jsonl holds
+// hundreds of thousands of lines (five runs of 200k steps took 3 s a poll, parsed whole). The
+// file only grows while a run writes it, so each file's summary is kept with the offset after its
+// last complete line and the bytes before that offset; a poll parses only what was appended, and
+// a file that is shorter or differs before the offset (rewritten) is summarised afresh.
+MetricsSummary summarise_metrics(const fs::path& dir, json& problems) {
+  struct Entry {
+    std::uintmax_t offset = 0;
+    std::string before;  // the last bytes before `offset`
+    int lines = 0;
+    MetricsSummary summary;
+    json problems = json::array();  // the complete lines that are not records
+  };
+  static std::mutex mutex;
+  static std::map<std::string, Entry> cache;
+  const fs::path file = dir / "metrics.jsonl";
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(file, ec);
+  if (ec) return {};
+  std::ifstream in(file, std::ios::binary);
+  auto bytes = [&](std::uintmax_t from, std::uintmax_t n) {
+    std::string b(n, '\0');
+    in.seekg(std::streamoff(from));
+    in.read(b.data(), std::streamsize(n));
+    b.resize(std::size_t(in.gcount()));
+    in.clear();
+    return b;
+  };
+  std::lock_guard<std::mutex> lock(mutex);
+  Entry& e = cache[file.string()];
+  if (size < e.offset || bytes(e.offset - e.before.size(), e.before.size()) != e.before) e = Entry{};
+  const std::string text = bytes(e.offset, size - e.offset);
+  json half_written = json::array();
+  const std::size_t complete = parse_lines(text, e.lines, e.problems, half_written, [&](json rec) {
+    const std::string kind = rec.value("kind", "");
+    if (kind == "step") e.summary.last_step = std::move(rec);
+    else if (kind == "epoch") e.summary.epochs.push_back(std::move(rec));
+  });
+  e.offset += complete;
+  const std::size_t keep = std::min<std::size_t>(64, complete);
+  if (keep > 0) e.before = text.substr(complete - keep, keep);
+  for (const json* list : {&e.problems, &half_written})
+    for (auto& p : *list) problems.push_back(p);
+  return e.summary;
 }
 
 json read_graph(const fs::path& dir, json& problems) {
@@ -309,13 +375,21 @@ struct Loaded {
   std::vector<std::string> log;
 };
 
-Loaded load(const fs::path& dir, const std::string& name) {
+// The overview alone reads the metrics through summarise_metrics; with `steps`, every record.
+Loaded load(const fs::path& dir, const std::string& name, bool steps) {
   Loaded r;
   json problems = json::array();
   r.graph = read_graph(dir, problems);
-  Metrics m = read_metrics(dir, problems);
-  r.steps = std::move(m.steps);
-  r.epochs = std::move(m.epochs);
+  MetricsSummary summary;
+  if (steps) {
+    Metrics m = read_metrics(dir, problems);
+    r.steps = std::move(m.steps);
+    summary.epochs = std::move(m.epochs);
+    if (!r.steps.empty()) summary.last_step = r.steps.back();
+  } else {
+    summary = summarise_metrics(dir, problems);
+  }
+  r.epochs = std::move(summary.epochs);
   if (fs::exists(dir / "log.txt")) r.log = split_lines(read_file(dir / "log.txt"));
   else problems.push_back("log.txt is missing");
   const double modified = last_modified(dir);
@@ -330,8 +404,7 @@ Loaded load(const fs::path& dir, const std::string& name) {
     for (const char* k : {"fd", "fd_best"})
       if (e.contains(k) && e[k].is_number() && std::isfinite(e[k].get<double>())) best = std::min(best, e[k].get<double>());
   }
-  if (!r.steps.empty()) {
-    const json& s = r.steps.back();
+  if (const json& s = summary.last_step; s.is_object()) {
     if (s.contains("step") && s["step"].is_number() &&
         (last_step.is_null() || s["step"].get<double>() > last_step.get<double>()))
       last_step = s["step"];
@@ -359,10 +432,10 @@ bool is_run_dir(const fs::path& dir) {
          (fs::exists(dir / "graph.json", ec) || fs::exists(dir / "log.txt", ec) || fs::exists(dir / "metrics.jsonl", ec));
 }
 
-json run_overview(const fs::path& dir, const std::string& name) { return load(dir, name).overview; }
+json run_overview(const fs::path& dir, const std::string& name) { return load(dir, name, false).overview; }
 
 json run_details(const fs::path& dir, const std::string& name) {
-  Loaded r = load(dir, name);
+  Loaded r = load(dir, name, true);
   json out = r.overview;
   out["steps"] = std::move(r.steps);
   out["epochs"] = std::move(r.epochs);

@@ -229,6 +229,35 @@ def main():
     check(any("half-written" in p for p in broken_api["problems"]), "a half-written metrics line is a problem, not an error")
     check(len(broken_api["steps"]) > 0, "the other metrics lines of that run still load")
 
+    # The run list parses only what a metrics.jsonl gained since the last poll: a half-written
+    # line, its completion with one more epoch, and a file rewritten from the start all show.
+    growing = os.path.join(runs, "growing")
+    shutil.copytree(os.path.join(runs, "finished"), growing)
+    metrics_file = os.path.join(growing, "metrics.jsonl")
+    with open(metrics_file) as f:
+        original = f.read()
+
+    def listed(name):
+        return next(r for r in json.loads(http_get(port, "/api/runs")[1])["runs"] if r["name"] == name)
+
+    first = listed("growing")
+    check(first["best_fd"] == names["finished"]["best_fd"], "a copied run lists the same best FD")
+    with open(metrics_file, "a") as f:
+        f.write('{"kind": "step", "stage": "train", "step": 987')
+    half = listed("growing")
+    check(any("half-written" in p for p in half["problems"]) and half["last_step"] == first["last_step"],
+          "an appended half line is a problem, and the last step stays: " + json.dumps(half["problems"]))
+    with open(metrics_file, "a") as f:
+        f.write('65, "epoch": 9}\n{"kind": "epoch", "stage": "train", "epoch": 9, "step": 98765, "fd": 1.5}\n')
+    grown = listed("growing")
+    check(grown["last_step"] == 98765 and grown["last_epoch"] == 9 and grown["best_fd"] == 1.5 and
+          not grown["problems"], "the completed line and the new epoch are listed: " + json.dumps(grown))
+    with open(metrics_file, "w") as f:  # rewritten, longer than before, other bytes before the old end
+        f.write('{"kind": "epoch", "stage": "train", "epoch": 3, "step": 30, "fd": 7.25}' + " " * (len(original) + 400) + "\n")
+    rewritten = listed("growing")
+    check(rewritten["last_epoch"] == 3 and rewritten["best_fd"] == 7.25 and rewritten["last_step"] == 30,
+          "a rewritten metrics file is read afresh: " + json.dumps(rewritten))
+
     wait_for("the live run's first epoch", lambda: epoch_rows(live_dir) >= 1, timeout=60)
     live_api = json.loads(http_get(port, "/api/runs/live")[1])
     check(live_api["status"] == "running" and "a process has its log open" in live_api["status_detail"],
