@@ -1,10 +1,8 @@
 #include "ganflow/framework/report/metrics_csv.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <map>
-#include <set>
-#include <vector>
 
 #include "ganflow/error.hpp"
 #include "ganflow/params.hpp"
@@ -13,7 +11,8 @@ namespace ganflow {
 
 namespace {
 std::string csv_cell(const json& v) {
-  if (v.is_null()) return "";
+  // Empty, as the jsonl's null: a NaN written to metrics.jsonl reads back as null.
+  if (v.is_null() || (v.is_number_float() && !std::isfinite(v.get<double>()))) return "";
   if (!v.is_string()) return v.dump();
   std::string s = v.get<std::string>();
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
@@ -23,36 +22,45 @@ std::string csv_cell(const json& v) {
 }
 }  // namespace
 
-void write_metrics_csv(const std::string& jsonl, const std::string& csv) {
+MetricsCsv::MetricsCsv(const std::string& jsonl, std::string csv) : csv_(std::move(csv)) {
   std::ifstream in(jsonl);
-  std::vector<json> rows;
-  std::map<std::pair<std::string, std::string>, std::size_t> row_of;  // (stage, epoch) -> row
-  std::set<std::string> columns;
   for (std::string line; std::getline(in, line);) {
     json r = json::parse(line, nullptr, false);
     if (r.is_discarded() || r.value("kind", "") != "epoch") continue;  // a torn last line after a kill
-    r.erase("kind");
-    auto key = std::make_pair(r.value("stage", ""), r.value("epoch", json()).dump());
-    auto [it, fresh] = row_of.emplace(key, rows.size());
-    if (fresh) rows.push_back(r);
-    else rows[it->second] = r;
-    for (auto v = r.begin(); v != r.end(); ++v)
-      if (v.key() != "stage" && v.key() != "epoch") columns.insert(v.key());
+    take(std::move(r));
   }
+}
+
+void MetricsCsv::take(json r) {
+  r.erase("kind");
+  auto key = std::make_pair(r.value("stage", ""), r.value("epoch", json()).dump());
+  for (auto v = r.begin(); v != r.end(); ++v)
+    if (v.key() != "stage" && v.key() != "epoch") columns_.insert(v.key());
+  auto [it, fresh] = row_of_.emplace(key, rows_.size());
+  if (fresh) rows_.push_back(std::move(r));
+  else rows_[it->second] = std::move(r);
+}
+
+void MetricsCsv::add(json record) {
+  take(std::move(record));
+  write();
+}
+
+void MetricsCsv::write() const {
   std::vector<std::string> header = {"stage", "epoch"};
-  header.insert(header.end(), columns.begin(), columns.end());
-  std::string tmp = csv + ".tmp";
+  header.insert(header.end(), columns_.begin(), columns_.end());
+  std::string tmp = csv_ + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     for (std::size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
     out << "\n";
-    for (auto& r : rows) {
+    for (auto& r : rows_) {
       for (std::size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << csv_cell(r.value(header[i], json()));
       out << "\n";
     }
     if (!out.flush()) throw Error("cannot write '" + tmp + "' (disk full?)");
   }
-  if (std::rename(tmp.c_str(), csv.c_str()) != 0) throw Error("cannot replace '" + csv + "'");
+  if (std::rename(tmp.c_str(), csv_.c_str()) != 0) throw Error("cannot replace '" + csv_ + "'");
 }
 
 }  // namespace ganflow

@@ -1,7 +1,6 @@
 #include "ganflow/framework/report/reporter.hpp"
 
 #include "ganflow/framework/report/memory_usage.hpp"
-#include "ganflow/framework/report/metrics_csv.hpp"
 
 #include <unistd.h>
 
@@ -47,9 +46,9 @@ Reporter::Reporter(RunContext& ctx, std::string stage, std::vector<std::string> 
   }
   if (silent_) return;
   std::filesystem::path dir = ctx.run_dir();
-  jsonl_path_ = (dir / "metrics.jsonl").string();
-  csv_path_ = (dir / "metrics.csv").string();
-  jsonl_.open(jsonl_path_, std::ios::app);
+  const std::string jsonl = (dir / "metrics.jsonl").string();
+  csv_.emplace(jsonl, (dir / "metrics.csv").string());
+  jsonl_.open(jsonl, std::ios::app);
 }
 
 void Reporter::epoch_begin(int64_t epoch, int64_t total_batches) {
@@ -109,7 +108,7 @@ void Reporter::epoch_end(const json& row) {
   rec["rss_anon_mb"] = mem.rss_anon_mb;
   rec["peak_rss_mb"] = mem.peak_rss_mb;
   jsonl_ << rec.dump() << "\n" << std::flush;
-  write_metrics_csv(jsonl_path_, csv_path_);
+  csv_->add(std::move(rec));
 }
 
 void Reporter::step_record(const json& row) {

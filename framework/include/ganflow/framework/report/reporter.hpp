@@ -4,9 +4,11 @@
 // metrics.jsonl / metrics.csv in the run folder.
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "ganflow/framework/report/metrics_csv.hpp"
 #include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/params.hpp"
 #include "ganflow/stage.hpp"
@@ -39,8 +41,8 @@ class Reporter {
   bool silent_ = false;  // a data-parallel rank other than 0: no progress, no files
   int64_t epoch_ = 0, total_ = 0;
   std::chrono::steady_clock::time_point start_, next_draw_;
-  std::string jsonl_path_, csv_path_;
   std::ofstream jsonl_;
+  std::optional<MetricsCsv> csv_;
 };
 
 }  // namespace ganflow
