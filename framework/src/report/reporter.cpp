@@ -38,7 +38,7 @@ std::string clock(double seconds) {
 }
 }  // namespace
 
-Reporter::Reporter(RunContext& ctx, std::string stage, std::vector<std::string> columns)
+Reporter::Reporter(RunContext& ctx, std::string stage, std::vector<std::string> columns, bool tensorboard)
     : ctx_(ctx), stage_(std::move(stage)), columns_(std::move(columns)), tty_(isatty(STDOUT_FILENO)) {
   if (auto* host = dynamic_cast<HostRunContext*>(&ctx)) {
     sinks_ = &host->progress_sinks();
@@ -49,6 +49,7 @@ Reporter::Reporter(RunContext& ctx, std::string stage, std::vector<std::string> 
   const std::string jsonl = (dir / "metrics.jsonl").string();
   csv_.emplace(jsonl, (dir / "metrics.csv").string());
   jsonl_.open(jsonl, std::ios::app);
+  if (tensorboard) tensorboard_.emplace(dir.string(), stage_);
 }
 
 void Reporter::epoch_begin(int64_t epoch, int64_t total_batches) {
@@ -108,6 +109,7 @@ void Reporter::epoch_end(const json& row) {
   rec["rss_anon_mb"] = mem.rss_anon_mb;
   rec["peak_rss_mb"] = mem.peak_rss_mb;
   jsonl_ << rec.dump() << "\n" << std::flush;
+  if (tensorboard_) tensorboard_->scalars(rec, stage_ + "/epoch", rec.value("step", epoch_));
   csv_->add(std::move(rec));
 }
 
@@ -118,6 +120,7 @@ void Reporter::step_record(const json& row) {
   rec["kind"] = "step";
   // Flushed (one per log_every steps): `ganflow board` draws a running run's curves from the file.
   jsonl_ << rec.dump() << "\n" << std::flush;
+  if (tensorboard_) tensorboard_->scalars(row, stage_, row.value("step", int64_t(0)));
 }
 
 }  // namespace ganflow

@@ -38,6 +38,9 @@ Fields<FitSettings> fit_fields(NodeSpec& spec, double lr, const std::string& sch
       .at_least(1);
   f.add("checkpoint_every", &S::checkpoint_every, 500, "Also checkpoint every this many steps (0: at epoch ends only).")
       .at_least(0);
+  f.add("tensorboard", &S::tensorboard, false,
+        "Also write the step and epoch values as TensorBoard scalars (an events.out.tfevents.* file in the run "
+        "folder; tags <stage>/<value> and <stage>/epoch/<value>).");
   f.add("sync_bn", &S::sync_bn, false,
         "Data-parallel runs: the shared layers' BatchNorm (basic_generator, basic_critic, ...) normalises training "
         "batches with the statistics of every rank's batch (BigGAN's sync BN); false: each rank's own, as DDP.");
@@ -79,7 +82,7 @@ void TrainingStage::run(RunContext& ctx) {
   std::vector<std::string> cols = {"epoch", "train_loss"};
   for (auto& c : columns()) cols.push_back(c);
   cols.push_back("time");
-  Reporter report(ctx, name(), cols);
+  Reporter report(ctx, name(), cols, s_.tensorboard);
   int64_t per_epoch = data_->batches_per_epoch();
   if (s_.max_batches > 0) per_epoch = std::min(per_epoch, s_.max_batches);
   const int64_t total_steps = per_epoch * s_.epochs;

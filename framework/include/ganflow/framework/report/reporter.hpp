@@ -1,7 +1,7 @@
 #pragma once
 // What a user sees of a stage: a progress bar per epoch on a terminal (plain periodic lines
 // otherwise, or an embedding program's progress sinks), a fastai-style epoch table, and
-// metrics.jsonl / metrics.csv in the run folder.
+// metrics.jsonl / metrics.csv in the run folder (and, when asked, TensorBoard scalars).
 #include <chrono>
 #include <fstream>
 #include <optional>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ganflow/framework/report/metrics_csv.hpp"
+#include "ganflow/framework/report/tensorboard_writer.hpp"
 #include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/params.hpp"
 #include "ganflow/stage.hpp"
@@ -17,7 +18,7 @@ namespace ganflow {
 
 class Reporter {
  public:
-  Reporter(RunContext& ctx, std::string stage, std::vector<std::string> columns);
+  Reporter(RunContext& ctx, std::string stage, std::vector<std::string> columns, bool tensorboard);
   void epoch_begin(int64_t epoch, int64_t total_batches);
   // Cheap unless it is time to redraw; `losses` is evaluated (host sync) only then.
   template <class F> void batch(int64_t done, int64_t images, F&& losses) {
@@ -43,6 +44,7 @@ class Reporter {
   std::chrono::steady_clock::time_point start_, next_draw_;
   std::ofstream jsonl_;
   std::optional<MetricsCsv> csv_;
+  std::optional<TensorBoardWriter> tensorboard_;
 };
 
 }  // namespace ganflow

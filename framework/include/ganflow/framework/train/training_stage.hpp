@@ -35,7 +35,7 @@ enum class Event { TrainBegin, EpochBegin, BatchBegin, BackwardBegin, StepEnd, B
 struct FitSettings {  // read from the params fit_fields declares (their defaults are there)
   int64_t epochs{}, max_batches{}, log_every{}, checkpoint_every{};
   double beta{};
-  bool sync_bn{};
+  bool sync_bn{}, tensorboard{};
   ScheduleSettings schedule;
   OptimizerSettings opt;
   PrecisionSettings precision;

@@ -1,0 +1,35 @@
+#pragma once
+// TensorBoard's event files, written without TensorFlow or protobuf: `tensorboard --logdir runs`
+// (or any TFRecord / tf.summary reader) shows a run's step and epoch values as scalars. The
+// format: TFRecord framing (length, masked CRC-32C of it, an Event protobuf, masked CRC-32C of
+// it) around Event {wall_time = 1, step = 2, file_version = 3, summary = 5}, Summary {value = 1},
+// Summary.Value {tag = 1, simple_value = 2}, as tensorflow/core/util/event.proto and
+// framework/summary.proto define them.
+#include <cstdint>
+#include <fstream>
+#include <string>
+
+#include "ganflow/params.hpp"
+
+namespace ganflow {
+
+class TensorBoardWriter {
+ public:
+  // A new events file in `dir`, named events.out.tfevents.<time>.<host>.<pid>.<stage> (TensorBoard
+  // reads every file with "tfevents" in its name, so stages and resumed sessions each add one).
+  TensorBoardWriter(const std::string& dir, const std::string& stage);
+  // Every finite number of `record` but "step" and "epoch" as the scalar <prefix>/<name> at `step`;
+  // one event, flushed, so a running TensorBoard sees it.
+  void scalars(const json& record, const std::string& prefix, int64_t step);
+  const std::string& path() const { return path_; }
+
+ private:
+  void write_event(const std::string& event);
+  std::string path_;
+  std::ofstream out_;
+};
+
+// CRC-32C (Castagnoli), TFRecord's checksum.
+uint32_t crc32c(const std::string& bytes);
+
+}  // namespace ganflow

@@ -1,0 +1,105 @@
+"""ganflow's TensorBoard event files read as TensorBoard reads them: TFRecord framing whose
+masked CRC-32Cs python3-crc32c confirms, Event protobufs decoded by the protobuf library (the
+messages declared here with event.proto's and summary.proto's field numbers), the file version
+first, and every step and epoch value of metrics.jsonl as a float32 scalar at its step.
+Usage: check_tensorboard.py RUN_DIR STAGE"""
+import glob
+import json
+import math
+import os
+import struct
+import sys
+
+import crc32c
+import numpy as np
+from google.protobuf import descriptor_pb2, message_factory
+
+from common import Checker
+
+
+def event_class():
+    f = descriptor_pb2.FileDescriptorProto(name="tb_check_event.proto", package="tbcheck", syntax="proto3")
+    T = descriptor_pb2.FieldDescriptorProto
+    summary = f.message_type.add(name="Summary")
+    value = summary.nested_type.add(name="Value")
+    value.field.add(name="tag", number=1, type=T.TYPE_STRING, label=T.LABEL_OPTIONAL)
+    value.field.add(name="simple_value", number=2, type=T.TYPE_FLOAT, label=T.LABEL_OPTIONAL)
+    summary.field.add(name="value", number=1, type=T.TYPE_MESSAGE, label=T.LABEL_REPEATED, type_name=".tbcheck.Summary.Value")
+    event = f.message_type.add(name="Event")
+    event.field.add(name="wall_time", number=1, type=T.TYPE_DOUBLE, label=T.LABEL_OPTIONAL)
+    event.field.add(name="step", number=2, type=T.TYPE_INT64, label=T.LABEL_OPTIONAL)
+    event.field.add(name="file_version", number=3, type=T.TYPE_STRING, label=T.LABEL_OPTIONAL)
+    event.field.add(name="summary", number=5, type=T.TYPE_MESSAGE, label=T.LABEL_OPTIONAL, type_name=".tbcheck.Summary")
+    return message_factory.GetMessages([f])["tbcheck.Event"]
+
+
+def masked(crc):
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def records(path, c):
+    data = open(path, "rb").read()
+    pos = 0
+    while pos < len(data):
+        header = data[pos:pos + 8]
+        (length,) = struct.unpack("<Q", header)
+        (length_crc,) = struct.unpack("<I", data[pos + 8:pos + 12])
+        body = data[pos + 12:pos + 12 + length]
+        (body_crc,) = struct.unpack("<I", data[pos + 12 + length:pos + 16 + length])
+        c.true(f"record at {pos}: the length's CRC", length_crc == masked(crc32c.crc32c(header)))
+        c.true(f"record at {pos}: the data's CRC", body_crc == masked(crc32c.crc32c(body)))
+        yield body
+        pos += 16 + length
+    c.true("the file ends at a record's end", pos == len(data))
+
+
+def expected(run_dir, stage):
+    """tag -> {step: float32 value}, from metrics.jsonl's records of `stage`."""
+    want = {}
+    for line in open(os.path.join(run_dir, "metrics.jsonl")):
+        r = json.loads(line)
+        if r.get("stage") != stage:
+            continue
+        prefix = stage if r["kind"] == "step" else stage + "/epoch"
+        step = r.get("step", r.get("epoch"))
+        for k, v in r.items():
+            if k in ("step", "epoch") or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                continue
+            want.setdefault(prefix + "/" + k, {})[step] = np.float32(v)
+    return want
+
+
+def main():
+    run_dir, stage = sys.argv[1], sys.argv[2]
+    c = Checker()
+    files = glob.glob(os.path.join(run_dir, f"events.out.tfevents.*.{stage}"))
+    c.true(f"one events file for stage {stage}: {files}", len(files) == 1)
+    if len(files) != 1:
+        c.finish()
+    Event = event_class()
+    events = []
+    for body in records(files[0], c):
+        e = Event()
+        e.ParseFromString(body)
+        events.append(e)
+    c.true("the first event is the file version brain.Event:2", events and events[0].file_version == "brain.Event:2")
+    got = {}
+    for e in events[1:]:
+        c.true("each later event holds a summary", e.HasField("summary") and len(e.summary.value) > 0)
+        for v in e.summary.value:
+            got.setdefault(v.tag, {})[e.step] = np.float32(v.simple_value)
+    want = expected(run_dir, stage)
+    c.true(f"the same tags: only in TensorBoard {sorted(set(got) - set(want))}, only in metrics.jsonl "
+           f"{sorted(set(want) - set(got))}", set(got) == set(want))
+    compared = 0
+    for tag, steps in want.items():
+        for step, value in steps.items():
+            c.true(f"{tag} at step {step}: {got.get(tag, {}).get(step)} vs {value}", got.get(tag, {}).get(step) == value)
+            compared += 1
+    c.true(f"compared values ({compared}) cover step and epoch tags",
+           compared > 0 and any("/epoch/" in t for t in want) and any("/epoch/" not in t for t in want))
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
