@@ -1,9 +1,11 @@
 """ganflow's TensorBoard event files read as TensorBoard reads them: TFRecord framing whose
 masked CRC-32Cs python3-crc32c confirms, Event protobufs decoded by the protobuf library (the
 messages declared here with event.proto's and summary.proto's field numbers), the file version
-first, and every step and epoch value of metrics.jsonl as a float32 scalar at its step.
+first, every step and epoch value of metrics.jsonl as a float32 scalar at its step, and each
+epoch's sample grid as a PNG image whose pixels (decoded by PIL) equal samples/epoch_NNN.png's.
 Usage: check_tensorboard.py RUN_DIR STAGE"""
 import glob
+import io
 import json
 import math
 import os
@@ -13,6 +15,7 @@ import sys
 import crc32c
 import numpy as np
 from google.protobuf import descriptor_pb2, message_factory
+from PIL import Image
 
 from common import Checker
 
@@ -24,6 +27,12 @@ def event_class():
     value = summary.nested_type.add(name="Value")
     value.field.add(name="tag", number=1, type=T.TYPE_STRING, label=T.LABEL_OPTIONAL)
     value.field.add(name="simple_value", number=2, type=T.TYPE_FLOAT, label=T.LABEL_OPTIONAL)
+    image = summary.nested_type.add(name="Image")
+    image.field.add(name="height", number=1, type=T.TYPE_INT32, label=T.LABEL_OPTIONAL)
+    image.field.add(name="width", number=2, type=T.TYPE_INT32, label=T.LABEL_OPTIONAL)
+    image.field.add(name="colorspace", number=3, type=T.TYPE_INT32, label=T.LABEL_OPTIONAL)
+    image.field.add(name="encoded_image_string", number=4, type=T.TYPE_BYTES, label=T.LABEL_OPTIONAL)
+    value.field.add(name="image", number=4, type=T.TYPE_MESSAGE, label=T.LABEL_OPTIONAL, type_name=".tbcheck.Summary.Image")
     summary.field.add(name="value", number=1, type=T.TYPE_MESSAGE, label=T.LABEL_REPEATED, type_name=".tbcheck.Summary.Value")
     event = f.message_type.add(name="Event")
     event.field.add(name="wall_time", number=1, type=T.TYPE_DOUBLE, label=T.LABEL_OPTIONAL)
@@ -83,11 +92,25 @@ def main():
         e.ParseFromString(body)
         events.append(e)
     c.true("the first event is the file version brain.Event:2", events and events[0].file_version == "brain.Event:2")
-    got = {}
+    got, images = {}, []
     for e in events[1:]:
         c.true("each later event holds a summary", e.HasField("summary") and len(e.summary.value) > 0)
         for v in e.summary.value:
-            got.setdefault(v.tag, {})[e.step] = np.float32(v.simple_value)
+            if v.HasField("image"):
+                images.append((v.tag, e.step, v.image))
+            else:
+                got.setdefault(v.tag, {})[e.step] = np.float32(v.simple_value)
+    # One sample grid per epoch, in order, at the epoch's last step.
+    grids = sorted(glob.glob(os.path.join(run_dir, "samples", "epoch_*.png")))
+    epoch_steps = [r["step"] for r in map(json.loads, open(os.path.join(run_dir, "metrics.jsonl")))
+                   if r.get("stage") == stage and r["kind"] == "epoch"]
+    c.true(f"an image per sample grid ({len(images)} images, {len(grids)} grids)", len(images) == len(grids) > 0)
+    for (tag, step, img), grid, want_step in zip(images, grids, epoch_steps):
+        pixels = np.asarray(Image.open(io.BytesIO(img.encoded_image_string)))
+        c.true(f"{tag} at step {step}: tag and step of {grid}", tag == stage + "/samples" and step == want_step)
+        c.true(f"{tag} at step {step}: height, width and colorspace", (img.height, img.width) == pixels.shape[:2] and
+               img.colorspace == (1 if pixels.ndim == 2 else pixels.shape[2]))
+        c.true(f"{tag} at step {step}: pixels equal {grid}", np.array_equal(pixels, np.asarray(Image.open(grid))))
     want = expected(run_dir, stage)
     c.true(f"the same tags: only in TensorBoard {sorted(set(got) - set(want))}, only in metrics.jsonl "
            f"{sorted(set(want) - set(got))}", set(got) == set(want))

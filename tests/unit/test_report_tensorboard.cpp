@@ -15,7 +15,8 @@ TEST_CASE("CRC-32C gives the Castagnoli check values", "[report]") {
   CHECK(ganflow::crc32c(std::string(32, '\0')) == 0x8a9136aau);  // RFC 3720 B.4: 32 bytes of zeros
 }
 
-TEST_CASE("a tensorboard stage's events file holds every step and epoch value as TensorBoard reads it", "[report]") {
+TEST_CASE("a tensorboard stage's events file holds every step and epoch value and sample grid as TensorBoard reads them",
+          "[report]") {
   gantest::TempDir dir("tensorboard");
   const std::string run = dir.str() + "/run";
   const auto g = gantest::tiny_dcgan({"tensorboard"}, {{"epochs", 2}, {"max_batches", 6}, {"log_every", 2},

@@ -113,6 +113,10 @@ void Reporter::epoch_end(const json& row) {
   csv_->add(std::move(rec));
 }
 
+void Reporter::image(const std::string& name, const Image& img, int64_t step) {
+  if (tensorboard_) tensorboard_->image(stage_ + "/" + name, img, step);
+}
+
 void Reporter::step_record(const json& row) {
   if (silent_) return;
   json rec = row;

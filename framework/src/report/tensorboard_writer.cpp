@@ -93,6 +93,26 @@ void TensorBoardWriter::scalars(const json& record, const std::string& prefix, i
   write_event(e);
 }
 
+void TensorBoardWriter::image(const std::string& tag, const Image& img, int64_t step) {
+  const std::vector<uint8_t> png = encode_png(img);
+  std::string image;
+  key(image, 1, 0);
+  varint(image, uint64_t(img.height));
+  key(image, 2, 0);
+  varint(image, uint64_t(img.width));
+  key(image, 3, 0);  // colorspace: 1 grey, 3 RGB, 4 RGBA, as the image's channels
+  varint(image, uint64_t(img.channels));
+  bytes_field(image, 4, std::string(png.begin(), png.end()));
+  std::string value;
+  bytes_field(value, 1, tag);
+  bytes_field(value, 4, image);
+  std::string summary;
+  bytes_field(summary, 1, value);
+  std::string e = event(step);
+  bytes_field(e, 5, summary);
+  write_event(e);
+}
+
 void TensorBoardWriter::write_event(const std::string& e) {
   std::string length;
   little_endian(length, uint64_t(e.size()));

@@ -39,8 +39,9 @@ Fields<FitSettings> fit_fields(NodeSpec& spec, double lr, const std::string& sch
   f.add("checkpoint_every", &S::checkpoint_every, 500, "Also checkpoint every this many steps (0: at epoch ends only).")
       .at_least(0);
   f.add("tensorboard", &S::tensorboard, false,
-        "Also write the step and epoch values as TensorBoard scalars (an events.out.tfevents.* file in the run "
-        "folder; tags <stage>/<value> and <stage>/epoch/<value>).");
+        "Also write the step and epoch values as TensorBoard scalars (tags <stage>/<value> and "
+        "<stage>/epoch/<value>) and each sample grid as an image (<stage>/samples), to an events.out.tfevents.* "
+        "file in the run folder.");
   f.add("sync_bn", &S::sync_bn, false,
         "Data-parallel runs: the shared layers' BatchNorm (basic_generator, basic_critic, ...) normalises training "
         "batches with the statistics of every rank's batch (BigGAN's sync BN); false: each rank's own, as DDP.");
@@ -193,6 +194,7 @@ void TrainingStage::end_of_epoch(Reporter& report, int64_t images, std::chrono::
     std::snprintf(file, sizeof file, "epoch_%03lld.png", static_cast<long long>(epoch_));
     fs::create_directories(fs::path(ctx_->run_dir()) / "samples");
     save_image_grid(imgs, (fs::path(ctx_->run_dir()) / "samples" / file).string(), sample_columns());
+    if (report.tensorboard()) report.image("samples", image_grid(imgs, sample_columns()), step_);
   }
   if (!loss_history_.empty() && writes())
     save_loss_plot(loss_history_, (fs::path(ctx_->run_dir()) / (name() + "_losses.png")).string());

@@ -30,6 +30,9 @@ class Reporter {
   // row: column -> value; appended to metrics.jsonl with "stage" and "kind", metrics.csv rebuilt.
   void epoch_end(const json& row);
   void step_record(const json& row);  // per-step record into metrics.jsonl
+  // Whether the stage asked for TensorBoard, and an image for it (the epoch's sample grid).
+  bool tensorboard() const { return tensorboard_.has_value(); }
+  void image(const std::string& name, const Image& img, int64_t step);
 
  private:
   void draw(int64_t done, int64_t images, const std::string& losses);

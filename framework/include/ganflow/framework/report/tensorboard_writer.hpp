@@ -3,12 +3,14 @@
 // (or any TFRecord / tf.summary reader) shows a run's step and epoch values as scalars. The
 // format: TFRecord framing (length, masked CRC-32C of it, an Event protobuf, masked CRC-32C of
 // it) around Event {wall_time = 1, step = 2, file_version = 3, summary = 5}, Summary {value = 1},
-// Summary.Value {tag = 1, simple_value = 2}, as tensorflow/core/util/event.proto and
+// Summary.Value {tag = 1, simple_value = 2, image = 4}, Summary.Image {height = 1, width = 2,
+// colorspace = 3, encoded_image_string = 4}, as tensorflow/core/util/event.proto and
 // framework/summary.proto define them.
 #include <cstdint>
 #include <fstream>
 #include <string>
 
+#include "ganflow/image_io.hpp"
 #include "ganflow/params.hpp"
 
 namespace ganflow {
@@ -21,6 +23,8 @@ class TensorBoardWriter {
   // Every finite number of `record` but "step" and "epoch" as the scalar <prefix>/<name> at `step`;
   // one event, flushed, so a running TensorBoard sees it.
   void scalars(const json& record, const std::string& prefix, int64_t step);
+  // `img` as the PNG image <tag> at `step` (TensorBoard's Images tab).
+  void image(const std::string& tag, const Image& img, int64_t step);
   const std::string& path() const { return path_; }
 
  private:
