@@ -228,6 +228,10 @@ TEST_CASE("with sync_bn, 2 ranks at batch 8 train the BatchNorm models as 1 rank
   const std::string dir = scratch_dir("dp_sync_bn");
   json g = dp_graph(16, 20);
   for (const char* net : {"generator", "critic"}) g["nodes"][net]["params"]["norm"] = "batch";
+  // NCHW: in channels-last (auto on AVX-512) oneDNN's kernels sum in another order for batch 8
+  // than for 16, and on some hosts that drift alone reached 1.6e-5 in 20 steps (the sync is
+  // what is tested here; the unconditional test above keeps the machine's layout).
+  g["nodes"]["train"]["params"]["channels_last"] = false;
   run_ranks(g, "data", "train", 16, false, 1, dir, "ref");  // one rank with torch's own BatchNorm
   run_ranks(g, "data", "train", 8, true, 2, dir, "synced");
   run_ranks(g, "data", "train", 8, false, 2, dir, "per_rank");
@@ -461,6 +465,10 @@ TEST_CASE("a class-conditional GAN trains data-parallel: 2 ranks at batch 8 with
   // cBN generator, projection critic: labels and generation labels are sliced like the images and noise.
   for (const char* node : {"noise", "generator", "critic"}) g["nodes"][node]["params"]["n_classes"] = 10;
   for (const char* net : {"generator", "critic"}) g["nodes"][net]["params"]["norm"] = "batch";
+  // NCHW: in channels-last (auto on AVX-512) oneDNN's kernels sum in another order for batch 8
+  // than for 16, and on some hosts that drift alone reached 1.6e-5 in 20 steps (the sync is
+  // what is tested here; the unconditional test above keeps the machine's layout).
+  g["nodes"]["train"]["params"]["channels_last"] = false;
   run_ranks(g, "data", "train", 16, false, 1, dir, "ref");
   run_ranks(g, "data", "train", 8, true, 2, dir, "synced");
   for (const char* file : {"train_generator.pt", "train_critic.pt", "train_generator_ema.pt"}) {

@@ -13,7 +13,7 @@ using ganflow::process_identity_line;
 using ganflow::process_state;
 using ganflow::ProcessState;
 
-TEST_CASE("a process line names this process, alive; a finished child's pid names it gone", "[session]") {
+TEST_CASE("a process line names this process as alive, and a reaped child's pid as gone", "[session]") {
   const std::string self = process_identity_line();
   CHECK(self.rfind("process " + std::to_string(getpid()) + " on ", 0) == 0);
   CHECK(process_state(self) == ProcessState::alive);
