@@ -153,14 +153,19 @@ int main(int argc, char** argv) {
       ->excludes(one_class);
 
   ExportOptions export_opts;
-  auto* export_cmd = app.add_subcommand("export", "Write a trained generator as TorchScript (torch.jit.load reads it)");
+  auto* export_cmd =
+      app.add_subcommand("export", "Write a trained generator (or critic) as TorchScript (torch.jit.load reads it)");
   export_cmd->add_option("from", export_opts.from, "Run folder or checkpoint file")->required();
   export_cmd->add_option("--out", export_opts.out, "The TorchScript file to write, e.g. generator.pt")->required();
   export_cmd->add_option("--stage", export_opts.stage, "GAN stage (default: the last one)");
   bool export_raw = false, export_ema = false;
   auto* raw_flag = export_cmd->add_flag("--raw", export_raw, "The generator's own weights, not its average");
-  export_cmd->add_flag("--ema", export_ema, "The averaged weights (generator_ema); an error when the run kept none")
-      ->excludes(raw_flag);
+  auto* ema_flag =
+      export_cmd->add_flag("--ema", export_ema, "The averaged weights (generator_ema); an error when the run kept none")
+          ->excludes(raw_flag);
+  export_cmd->add_flag("--critic", export_opts.critic, "The stage's critic instead of its generator")
+      ->excludes(raw_flag)
+      ->excludes(ema_flag);
 
   EvaluateOptions eval_opts;
   auto* evaluate = app.add_subcommand("evaluate", "FID of a trained generator against a folder of real images, in a "

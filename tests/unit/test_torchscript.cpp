@@ -195,6 +195,60 @@ TEST_CASE("ganflow export writes a generator that torch.jit.load runs in C++ and
   CHECK_THAT(r.output, Catch::Contains("nowhere': no such run folder or checkpoint"));
 }
 
+TEST_CASE("ganflow export --critic writes the trained critic, which torch.jit.load runs in C++ and Python to the same scores",
+          "[torchscript][conditional]") {
+  int checked = 0;
+  for (const bool conditional : {false, true}) {
+    INFO((conditional ? "projection critic" : "critic"));
+    const std::string dir = scratch_dir(conditional ? "export_critic_cond" : "export_critic");
+    json g = gantest::tiny_dcgan({"export_critic", 3, 128, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 4}});
+    g["device"] = "cpu";
+    if (conditional)
+      for (const char* node : {"noise", "generator", "critic"}) g["nodes"][node]["params"]["n_classes"] = 10;
+    // The critic as training left it, in memory: the reference the exported file must match.
+    ganflow::BuiltGraph built = gantest::run_graph(g.dump(), dir + "/run", torch::kCPU);
+    auto r = run_ganflow("export " + dir + "/run --critic --out " + dir + "/critic.pt");
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.output, Catch::Contains("stage 'train' critic 'critic' (" + dir + "/run/train_critic.pt)") &&
+                             Catch::Contains(conditional ? "forward(images, labels)" : "forward(images)"));
+    auto critic = std::dynamic_pointer_cast<ganflow::Model>(built.nodes.at("critic"));
+    REQUIRE(critic);
+    critic->module().eval();
+    torch::manual_seed(11);
+    const torch::Tensor x = torch::rand({6, 1, 32, 32}) * 2 - 1, labels = torch::arange(6, torch::kLong);
+    torch::Tensor want;
+    {
+      torch::NoGradGuard ng;
+      want = ganflow::forward_with_labels(*critic, x, labels).contiguous();
+    }
+    torch::jit::Module m = torch::jit::load(dir + "/critic.pt");
+    CHECK_FALSE(m.is_training());
+    std::vector<c10::IValue> in{x};
+    if (conditional) in.emplace_back(labels);
+    torch::NoGradGuard ng;
+    const torch::Tensor got = m.forward(in).toTensor();
+    REQUIRE(got.sizes() == want.sizes());
+    CHECK((got - want).abs().max().item<double>() <= 1e-5 * std::max(1.0, want.abs().max().item<double>()));
+
+    ganflow::save_pickle(c10::IValue(x), dir + "/x.pt");
+    ganflow::save_pickle(c10::IValue(want), dir + "/scores.pt");
+    ganflow::save_pickle(c10::IValue(labels), dir + "/labels.pt");
+    std::vector<std::string> args{dir + "/critic.pt", dir + "/x.pt", dir + "/scores.pt"};
+    if (conditional) args.push_back(dir + "/labels.pt");
+    auto py = run_python("check_export_critic.py", args);
+    INFO(py.output);
+    CHECK(py.exit_code == 0);
+    CHECK_THAT(py.output, Catch::Contains("OK"));
+    ++checked;
+  }
+  CHECK(checked == 2);
+  const std::string dir = scratch_dir("export_critic_flags");
+  auto r = run_ganflow("export " + dir + "/run --critic --ema --out " + dir + "/c.pt");
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Catch::Contains("--critic") && Catch::Contains("--ema"));
+}
+
 TEST_CASE("a class-conditional generator exports as forward(z, labels) and draws the class it is given",
           "[torchscript][conditional]") {
   const std::string dir = scratch_dir("export_cgan");

@@ -7,6 +7,7 @@
 #include "ganflow/framework/graph/validate.hpp"
 #include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/framework/train/checkpoint.hpp"
+#include "ganflow/framework/train/trained_critic.hpp"
 #include "ganflow/state_dict.hpp"
 #include "ganflow/trained_generator.hpp"
 
@@ -14,9 +15,9 @@ namespace fs = std::filesystem;
 
 namespace ganflow {
 
-TrainedModel load_trained_generator(const std::string& from, const std::string& stage_name, WhichWeights which,
-                                    const HostRegistry& registry, const json& extra_nodes) {
-  std::string dir = run_dir_of(from);
+namespace {
+// The run's graph (graph.json beside `from`) with `extra_nodes`, built, not run.
+BuiltGraph build_run_graph(const std::string& dir, const HostRegistry& registry, const json& extra_nodes) {
   const std::string graph_file = (fs::path(dir) / "graph.json").string();
   std::ifstream in(graph_file);
   if (!in) throw Error(graph_file + ": cannot read the run's graph");
@@ -25,9 +26,16 @@ TrainedModel load_trained_generator(const std::string& from, const std::string& 
   graph["nodes"].update(extra_nodes);
   Graph g = parse_graph(graph.dump(), graph_file);
   validate_graph(g, registry);
-  // The last stage (or the one named) that offers a trained generator; built, not run.
+  return build_graph(g, registry);
+}
+}  // namespace
+
+TrainedModel load_trained_generator(const std::string& from, const std::string& stage_name, WhichWeights which,
+                                    const HostRegistry& registry, const json& extra_nodes) {
+  std::string dir = run_dir_of(from);
+  // The last stage (or the one named) that offers a trained generator.
   TrainedModel t;
-  t.built = build_graph(g, registry);
+  t.built = build_run_graph(dir, registry, extra_nodes);
   const BuiltGraph& built = t.built;
   std::shared_ptr<TrainedGenerator> trained;
   for (auto& name : built.order)
@@ -65,6 +73,35 @@ TrainedModel load_trained_generator(const std::string& from, const std::string& 
     throw Error(t.weights + ": the run kept no averaged generator weights (no generator_ema callback); drop --ema");
   load_state_dict(t.generator->module(), sd, t.weights);
   t.generator->module().eval();
+  return t;
+}
+
+TrainedCriticModel load_trained_critic(const std::string& from, const std::string& stage_name,
+                                       const HostRegistry& registry) {
+  const std::string dir = run_dir_of(from);
+  TrainedCriticModel t;
+  t.built = build_run_graph(dir, registry, json::object());
+  std::shared_ptr<TrainedCritic> trained;
+  for (auto& name : t.built.order)
+    if (auto s = std::dynamic_pointer_cast<TrainedCritic>(t.built.nodes.at(name)); s && (stage_name.empty() || stage_name == name))
+      t.stage = name, trained = s;
+  if (!trained)
+    throw Error(dir + "/graph.json: no GAN stage with a critic" + (stage_name.empty() ? "" : " named '" + stage_name + "'"));
+  t.critic = trained->critic();
+  // The final weights, else the stage's last checkpoint; or the checkpoint or state-dict file given.
+  t.weights = from;
+  if (fs::is_directory(from)) {
+    const fs::path final_file = fs::path(dir) / trained->critic_file();
+    t.weights = fs::exists(final_file) ? final_file.string() : (fs::path(dir) / "checkpoints" / (t.stage + "_last.pt")).string();
+  }
+  c10::IValue v = load_pickle(t.weights);
+  if (v.isGenericDict() && v.toGenericDict().contains("critic")) {
+    t.entry = "critic";
+    load_state_dict(t.critic->module(), Checkpoint::load(t.weights).state("critic"), t.weights + " [critic]");
+  } else {
+    load_state_dict(t.critic->module(), load_state_dict_file(t.weights), t.weights);
+  }
+  t.critic->module().eval();
   return t;
 }
 

@@ -15,6 +15,7 @@
 #include "ganflow/conditional_model.hpp"
 #include "ganflow/critic_augment.hpp"
 #include "ganflow/framework/train/learner_stage.hpp"
+#include "ganflow/framework/train/trained_critic.hpp"
 #include "ganflow/loss.hpp"
 #include "ganflow/trained_generator.hpp"
 #include "ganflow/layers/channels_last.hpp"
@@ -52,7 +53,7 @@ void set_requires_grad(torch::nn::Module& m, bool on) {
 
 // fastai's GANTrainer on the one training loop: one batch is one step of one network, and
 // the switcher (a callback) decides when to flip.
-class GanStage : public TrainingStage, public TrainedGenerator {
+class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCritic {
  public:
   GanStage(FitSettings fit, GanSettings s, std::shared_ptr<DataSource> data, std::shared_ptr<Model> g,
            std::shared_ptr<Model> c, std::shared_ptr<GenLoss> gl, std::shared_ptr<CritLoss> cl,
@@ -77,6 +78,8 @@ class GanStage : public TrainingStage, public TrainedGenerator {
     return items ? items->noise() : nullptr;
   }
   std::string generator_file() const override { return name() + "_generator.pt"; }
+  std::shared_ptr<Model> critic() const override { return crit_; }
+  std::string critic_file() const override { return name() + "_critic.pt"; }
 
  private:
   std::string kind() const override { return "gan"; }
@@ -286,7 +289,7 @@ class GanStage : public TrainingStage, public TrainedGenerator {
       save_state_dict_file(gen_->module(), (dir / generator_file()).string());
       if (const WeightAverage* avg = weight_average_of(*gen_))
         save_pickle(c10::IValue(avg->averaged()), (dir / averaged_file(generator_file())).string());
-      save_state_dict_file(crit_->module(), (dir / (name() + "_critic.pt")).string());
+      save_state_dict_file(crit_->module(), (dir / critic_file()).string());
     }
     ctx().log(name() + ": " + std::to_string(step()) + " steps (" + std::to_string(gen_steps_) + " generator, " +
               std::to_string(step() - gen_steps_) + " critic)");

@@ -1,6 +1,6 @@
 #pragma once
-// A run's trained generator with its weights loaded: what `ganflow generate` draws from and
-// `ganflow export` writes out.
+// A run's trained generator (or critic) with its weights loaded: what `ganflow generate` draws
+// from and `ganflow export` writes out.
 #include <memory>
 #include <string>
 
@@ -31,5 +31,16 @@ struct TrainedModel {
 // `extra_nodes`: nodes added to the run's graph (`ganflow evaluate`'s fid stage and its inputs).
 TrainedModel load_trained_generator(const std::string& from, const std::string& stage, WhichWeights which,
                                     const HostRegistry& registry, const json& extra_nodes = json::object());
+
+struct TrainedCriticModel {
+  std::string stage;               // the GAN stage that trained it
+  std::shared_ptr<Model> critic;   // on the CPU, weights loaded, eval mode
+  std::string weights;             // the file the weights came from
+  std::string entry;               // "critic" when a checkpoint, else ""
+  BuiltGraph built;                // every node of the graph, built (the stages not run)
+};
+
+// A GAN stage's trained critic; `from` and `stage` as for load_trained_generator.
+TrainedCriticModel load_trained_critic(const std::string& from, const std::string& stage, const HostRegistry& registry);
 
 }  // namespace ganflow
