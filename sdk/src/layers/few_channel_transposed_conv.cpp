@@ -150,8 +150,8 @@ GANFLOW_BODY void samples(const T* g, bool channels_last, const float* wt, T* y,
     if (channels_last) {
       transpose(gn, planar.data(), plane, q.a);
       gn = planar.data();
-      // The next sample's input streams in while this one's product runs: the transpose alone
-      // would wait for memory (measured 2.5x slower without).
+      // The next sample's input streams in while this one's product runs, so the transpose does
+      // not wait for memory (without it the call took 0.98 ms, with it 0.82, at 1 channel 16 -> 32).
       if (n + 1 < n1) {
         const char* next = reinterpret_cast<const char*>(g + (n + 1) * q.a * plane);
         for (int64_t b = 0; b < int64_t(q.a * plane * sizeof(T)); b += 64) __builtin_prefetch(next + b);
