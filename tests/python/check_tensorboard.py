@@ -3,7 +3,10 @@ masked CRC-32Cs python3-crc32c confirms, Event protobufs decoded by the protobuf
 messages declared here with event.proto's and summary.proto's field numbers), the file version
 first, every step and epoch value of metrics.jsonl as a float32 scalar at its step, and each
 epoch's sample grid as a PNG image whose pixels (decoded by PIL) equal samples/epoch_NNN.png's.
-Usage: check_tensorboard.py RUN_DIR STAGE"""
+With RESUMED_AFTER (a run killed after its checkpoint at that step and resumed): two files, the
+later one marking a SessionLog START at RESUMED_AFTER + 1 before its first value, and the values
+compared after TensorBoard's purge (a START drops the earlier points at or past its step).
+Usage: check_tensorboard.py RUN_DIR STAGE [RESUMED_AFTER]"""
 import glob
 import io
 import json
@@ -39,6 +42,10 @@ def event_class():
     event.field.add(name="step", number=2, type=T.TYPE_INT64, label=T.LABEL_OPTIONAL)
     event.field.add(name="file_version", number=3, type=T.TYPE_STRING, label=T.LABEL_OPTIONAL)
     event.field.add(name="summary", number=5, type=T.TYPE_MESSAGE, label=T.LABEL_OPTIONAL, type_name=".tbcheck.Summary")
+    session_log = f.message_type.add(name="SessionLog")
+    session_log.field.add(name="status", number=1, type=T.TYPE_INT32, label=T.LABEL_OPTIONAL)  # an enum: START = 1
+    event.field.add(name="session_log", number=7, type=T.TYPE_MESSAGE, label=T.LABEL_OPTIONAL,
+                    type_name=".tbcheck.SessionLog")
     return message_factory.GetMessages([f])["tbcheck.Event"]
 
 
@@ -80,26 +87,47 @@ def expected(run_dir, stage):
 
 def main():
     run_dir, stage = sys.argv[1], sys.argv[2]
+    resumed_after = int(sys.argv[3]) if len(sys.argv) > 3 else None
     c = Checker()
     files = glob.glob(os.path.join(run_dir, f"events.out.tfevents.*.{stage}"))
-    c.true(f"one events file for stage {stage}: {files}", len(files) == 1)
-    if len(files) != 1:
+    want_files = 1 if resumed_after is None else 2
+    c.true(f"{want_files} events file(s) for stage {stage}: {files}", len(files) == want_files)
+    if len(files) != want_files:
         c.finish()
     Event = event_class()
-    events = []
-    for body in records(files[0], c):
-        e = Event()
-        e.ParseFromString(body)
-        events.append(e)
-    c.true("the first event is the file version brain.Event:2", events and events[0].file_version == "brain.Event:2")
+    per_file = []
+    for path in files:
+        events = []
+        for body in records(path, c):
+            e = Event()
+            e.ParseFromString(body)
+            events.append(e)
+        c.true(f"{path}: the first event is the file version brain.Event:2", events and events[0].file_version == "brain.Event:2")
+        per_file.append(events)
+    per_file.sort(key=lambda events: events[0].wall_time)
+    starts = [(i, e.step) for i, events in enumerate(per_file) for e in events if e.HasField("session_log")]
+    if resumed_after is None:
+        c.true(f"no SessionLog events: {starts}", not starts)
+    else:
+        later = per_file[1]
+        c.true(f"only the resumed file marks a start, at step {resumed_after + 1}: {starts}",
+               starts == [(1, resumed_after + 1)] and later[1].HasField("session_log") and later[1].session_log.status == 1)
+        c.true("the resumed file's values all come after the start",
+               all(e.step > resumed_after for e in later[1:] if e.HasField("summary")))
+    # Merged as TensorBoard merges them: files in time order, a START dropping the points at or past its step.
     got, images = {}, []
-    for e in events[1:]:
-        c.true("each later event holds a summary", e.HasField("summary") and len(e.summary.value) > 0)
-        for v in e.summary.value:
-            if v.HasField("image"):
-                images.append((v.tag, e.step, v.image))
-            else:
-                got.setdefault(v.tag, {})[e.step] = np.float32(v.simple_value)
+    for events in per_file:
+        for e in events[1:]:
+            if e.HasField("session_log"):
+                got = {t: {s: v for s, v in steps.items() if s < e.step} for t, steps in got.items()}
+                images = [i for i in images if i[1] < e.step]
+                continue
+            c.true("each later event holds a summary", e.HasField("summary") and len(e.summary.value) > 0)
+            for v in e.summary.value:
+                if v.HasField("image"):
+                    images.append((v.tag, e.step, v.image))
+                else:
+                    got.setdefault(v.tag, {})[e.step] = np.float32(v.simple_value)
     # One sample grid per epoch, in order, at the epoch's last step.
     grids = sorted(glob.glob(os.path.join(run_dir, "samples", "epoch_*.png")))
     epoch_steps = [r["step"] for r in map(json.loads, open(os.path.join(run_dir, "metrics.jsonl")))
@@ -116,6 +144,8 @@ def main():
            f"{sorted(set(want) - set(got))}", set(got) == set(want))
     compared = 0
     for tag, steps in want.items():
+        c.true(f"{tag}: the same steps in TensorBoard {sorted(got.get(tag, {}))} and metrics.jsonl {sorted(steps)}",
+               sorted(got.get(tag, {})) == sorted(steps))
         for step, value in steps.items():
             c.true(f"{tag} at step {step}: {got.get(tag, {}).get(step)} vs {value}", got.get(tag, {}).get(step) == value)
             compared += 1

@@ -110,6 +110,27 @@ TEST_CASE("N steps straight equal N/2 steps + SIGKILL + resume, parameter for pa
   require_same_weights(dir + "/straight/train_critic.pt", dir + "/killed/train_critic.pt");
 }
 
+TEST_CASE("a tensorboard stage SIGKILLed and resumed marks where it resumed, so TensorBoard drops the lost steps",
+          "[resume][report]") {
+  std::string dir = gantest::temp_dir("resume_tensorboard");
+  json g = json::parse(gantest::read_text(write_graph(dir)));
+  g["nodes"]["train"]["params"]["tensorboard"] = true;
+  g["nodes"]["train"]["params"]["log_every"] = 1;  // records right up to the kill
+  const std::string graph = dir + "/graph_tb.json";
+  std::ofstream(graph) << g.dump(2);
+  REQUIRE(run_and_signal(graph, dir + "/killed", SIGKILL) == 128 + SIGKILL);
+  REQUIRE(run({"run", "--resume", dir + "/killed"}, dir + "/resumed.log") == 0);
+  const std::string log = gantest::read_text(dir + "/resumed.log");
+  INFO(log);
+  const auto at = log.find("(step ");
+  REQUIRE(at != std::string::npos);
+  const std::string resumed_after = std::to_string(std::stoll(log.substr(at + 6)));
+  auto py = ganflow::test::run_python("check_tensorboard.py", {dir + "/killed", "train", resumed_after});
+  INFO(py.output);
+  CHECK(py.exit_code == 0);
+  CHECK_THAT(py.output, Catch::Contains("OK"));
+}
+
 TEST_CASE("SIGINT finishes the step, writes a checkpoint and exits 130, resume completes", "[resume]") {
   std::string dir = gantest::temp_dir("resume_int");
   std::string graph = write_graph(dir);

@@ -117,6 +117,10 @@ void Reporter::image(const std::string& name, const Image& img, int64_t step) {
   if (tensorboard_) tensorboard_->image(stage_ + "/" + name, img, step);
 }
 
+void Reporter::resumed_after(int64_t steps) {
+  if (tensorboard_) tensorboard_->session_start(steps + 1);
+}
+
 void Reporter::step_record(const json& row) {
   if (silent_) return;
   json rec = row;

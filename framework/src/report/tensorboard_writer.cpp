@@ -93,6 +93,15 @@ void TensorBoardWriter::scalars(const json& record, const std::string& prefix, i
   write_event(e);
 }
 
+void TensorBoardWriter::session_start(int64_t step) {
+  std::string log;
+  key(log, 1, 0);  // status
+  varint(log, 1);  // START
+  std::string e = event(step);
+  bytes_field(e, 7, log);
+  write_event(e);
+}
+
 void TensorBoardWriter::image(const std::string& tag, const Image& img, int64_t step) {
   const std::vector<uint8_t> png = encode_png(img);
   std::string image;

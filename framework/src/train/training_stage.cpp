@@ -93,6 +93,7 @@ void TrainingStage::run(RunContext& ctx) {
     std::tie(first_epoch, skip) = load_checkpoint(from);
     ctx.log(name() + ": resumed from " + from + " at epoch " + std::to_string(first_epoch) + ", batch " +
             std::to_string(skip) + " (step " + std::to_string(step_) + ")");
+    report.resumed_after(step_);
   }
   if (dist_) start_together();
   // Installed for this stage's training only: another stage of the graph may not ask for it.

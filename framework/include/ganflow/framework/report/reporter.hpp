@@ -33,6 +33,9 @@ class Reporter {
   // Whether the stage asked for TensorBoard, and an image for it (the epoch's sample grid).
   bool tensorboard() const { return tensorboard_.has_value(); }
   void image(const std::string& name, const Image& img, int64_t step);
+  // The stage resumed from a checkpoint taken after `steps` steps, whose records were written
+  // before it: TensorBoard keeps those and drops the killed session's later points.
+  void resumed_after(int64_t steps);
 
  private:
   void draw(int64_t done, int64_t images, const std::string& losses);

@@ -2,7 +2,8 @@
 // TensorBoard's event files, written without TensorFlow or protobuf: `tensorboard --logdir runs`
 // (or any TFRecord / tf.summary reader) shows a run's step and epoch values as scalars. The
 // format: TFRecord framing (length, masked CRC-32C of it, an Event protobuf, masked CRC-32C of
-// it) around Event {wall_time = 1, step = 2, file_version = 3, summary = 5}, Summary {value = 1},
+// it) around Event {wall_time = 1, step = 2, file_version = 3, summary = 5, session_log = 7},
+// SessionLog {status = 1: START = 1}, Summary {value = 1},
 // Summary.Value {tag = 1, simple_value = 2, image = 4}, Summary.Image {height = 1, width = 2,
 // colorspace = 3, encoded_image_string = 4}, as tensorflow/core/util/event.proto and
 // framework/summary.proto define them.
@@ -23,6 +24,9 @@ class TensorBoardWriter {
   // Every finite number of `record` but "step" and "epoch" as the scalar <prefix>/<name> at `step`;
   // one event, flushed, so a running TensorBoard sees it.
   void scalars(const json& record, const std::string& prefix, int64_t step);
+  // A resumed stage starts again at `step`: TensorBoard then drops what the files before this
+  // one hold from that step on (SessionLog START; the killed session's steps past its checkpoint).
+  void session_start(int64_t step);
   // `img` as the PNG image <tag> at `step` (TensorBoard's Images tab).
   void image(const std::string& tag, const Image& img, int64_t step);
   const std::string& path() const { return path_; }
