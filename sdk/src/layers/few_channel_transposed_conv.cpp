@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "float_vectors.hpp"
@@ -85,16 +86,25 @@ GANFLOW_BODY void sample_body(const T* gn, const float* wt, float* acc, const T*
     }
 }
 
+// Lanes of two vectors: GCC's __builtin_shuffle takes the indices as a vector, Clang's
+// __builtin_shufflevector as constants (GCC has that one only from version 12).
+#if defined(__clang__)
+#define GANFLOW_SHUFFLE2(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
 using Lanes = int32_t __attribute__((vector_size(64)));
+#define GANFLOW_SHUFFLE2(a, b, ...) __builtin_shuffle(a, b, Lanes{__VA_ARGS__})
+#endif
 
 // One step of a 16 x 16 transpose in registers: within each 2D x 2D block, the off-diagonal
-// D x D blocks trade places (`first`, `second`: the lanes of each row pair's new rows).
-template <int D>
-GANFLOW_BODY void trade_blocks(Vec* r, Lanes first, Lanes second) {
+// D x D blocks trade places. Lane l of a row pair's first new row is the first row's l, or the
+// second's l - D where bit D of l is set; of its second new row, the first's l + D or the second's l.
+template <int D, int... L>
+GANFLOW_BODY void trade_blocks(Vec* r, std::integer_sequence<int, L...>) {
   for (int i = 0; i < 16; ++i)
     if ((i & D) == 0) {
       const Vec a = r[i], b = r[i + D];
-      r[i] = __builtin_shuffle(a, b, first), r[i + D] = __builtin_shuffle(a, b, second);
+      r[i] = GANFLOW_SHUFFLE2(a, b, ((L & D) ? 16 + L - D : L)...);
+      r[i + D] = GANFLOW_SHUFFLE2(a, b, ((L & D) ? 16 + L : L + D)...);
     }
 }
 
@@ -110,14 +120,11 @@ GANFLOW_BODY void transpose(const T* from, T* to, int64_t rows, int64_t cols) {
       for (int64_t c0 = 0; c0 < whole_cols; c0 += kVec) {
         Vec v[kVec];
         for (int64_t i = 0; i < kVec; ++i) v[i] = load(from + (r0 + i) * cols + c0);
-        trade_blocks<8>(v, Lanes{0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23},
-                        Lanes{8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31});
-        trade_blocks<4>(v, Lanes{0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27},
-                        Lanes{4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31});
-        trade_blocks<2>(v, Lanes{0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29},
-                        Lanes{2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31});
-        trade_blocks<1>(v, Lanes{0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30},
-                        Lanes{1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31});
+        constexpr auto lanes = std::make_integer_sequence<int, kVec>{};
+        trade_blocks<8>(v, lanes);
+        trade_blocks<4>(v, lanes);
+        trade_blocks<2>(v, lanes);
+        trade_blocks<1>(v, lanes);
         for (int64_t i = 0; i < kVec; ++i) detail::store(to + (c0 + i) * rows + r0, v[i]);
       }
   }
