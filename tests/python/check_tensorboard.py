@@ -70,19 +70,22 @@ def records(path, c):
 
 
 def expected(run_dir, stage):
-    """tag -> {step: float32 value}, from metrics.jsonl's records of `stage`."""
-    want = {}
+    """tag -> {step: float32 value}, and the epoch records' steps in order, from metrics.jsonl's
+    records of `stage`."""
+    want, epoch_steps = {}, []
     for line in open(os.path.join(run_dir, "metrics.jsonl")):
         r = json.loads(line)
         if r.get("stage") != stage:
             continue
+        if r["kind"] == "epoch":
+            epoch_steps.append(r["step"])
         prefix = stage if r["kind"] == "step" else stage + "/epoch"
         step = r.get("step", r.get("epoch"))
         for k, v in r.items():
             if k in ("step", "epoch") or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 continue
             want.setdefault(prefix + "/" + k, {})[step] = np.float32(v)
-    return want
+    return want, epoch_steps
 
 
 def main():
@@ -130,8 +133,7 @@ def main():
                     got.setdefault(v.tag, {})[e.step] = np.float32(v.simple_value)
     # One sample grid per epoch, in order, at the epoch's last step.
     grids = sorted(glob.glob(os.path.join(run_dir, "samples", "epoch_*.png")))
-    epoch_steps = [r["step"] for r in map(json.loads, open(os.path.join(run_dir, "metrics.jsonl")))
-                   if r.get("stage") == stage and r["kind"] == "epoch"]
+    want, epoch_steps = expected(run_dir, stage)
     c.true(f"an image per sample grid ({len(images)} images, {len(grids)} grids)", len(images) == len(grids) > 0)
     for (tag, step, img), grid, want_step in zip(images, grids, epoch_steps):
         pixels = np.asarray(Image.open(io.BytesIO(img.encoded_image_string)))
@@ -139,7 +141,6 @@ def main():
         c.true(f"{tag} at step {step}: height, width and colorspace", (img.height, img.width) == pixels.shape[:2] and
                img.colorspace == (1 if pixels.ndim == 2 else pixels.shape[2]))
         c.true(f"{tag} at step {step}: pixels equal {grid}", np.array_equal(pixels, np.asarray(Image.open(grid))))
-    want = expected(run_dir, stage)
     c.true(f"the same tags: only in TensorBoard {sorted(set(got) - set(want))}, only in metrics.jsonl "
            f"{sorted(set(want) - set(got))}", set(got) == set(want))
     compared = 0

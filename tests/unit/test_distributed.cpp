@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "ganflow/framework/train/checkpoint.hpp"
+#include "gan_harness.hpp"
 #include "ganflow/state_dict.hpp"
 #include "test_support.hpp"
 
@@ -89,11 +90,6 @@ double norm_relative_difference(const std::string& a_file, const std::string& b_
   return std::sqrt(diff / norm);
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // `g` with `data`'s bs and `stage`'s sync_bn set, run in `nproc` ranks into dir/out; the last
 // epoch row.
 json run_ranks(json& g, const std::string& data, const std::string& stage, int64_t bs, bool sync_bn, int nproc,
@@ -104,7 +100,7 @@ json run_ranks(json& g, const std::string& data, const std::string& stage, int64
                        kTimeout);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  std::string m = read_file(dir + "/" + out + "/metrics.jsonl");
+  std::string m = gantest::read_text(dir + "/" + out + "/metrics.jsonl");
   return json::parse(m.substr(m.rfind("{\"")));
 }
 
@@ -214,14 +210,14 @@ TEST_CASE("2 ranks at batch 8 train what 1 rank at batch 16 trains, and only ran
 
   // Only rank 0 wrote: the same files as the one-process run, one epoch row, its log alone.
   CHECK(files_under(one + "/run") == files_under(two + "/run"));
-  std::string metrics = read_file(two + "/run/metrics.jsonl");
+  std::string metrics = gantest::read_text(two + "/run/metrics.jsonl");
   auto epoch_rows = [](const std::string& m) {
     std::size_t n = 0;
     for (std::size_t at = 0; (at = m.find("\"kind\":\"epoch\"", at)) != std::string::npos; ++at) ++n;
     return n;
   };
   CHECK(epoch_rows(metrics) == 1);
-  CHECK(read_file(two + "/run/log.txt").find("[rank 1]") == std::string::npos);
+  CHECK(gantest::read_text(two + "/run/log.txt").find("[rank 1]") == std::string::npos);
 }
 
 TEST_CASE("with sync_bn, 2 ranks at batch 8 train the BatchNorm models as 1 rank at batch 16 does", "[dist]") {
@@ -342,7 +338,7 @@ TEST_CASE("a rank killed mid-run: the other stops within dist_timeout_s naming i
   REQUIRE(wait_for(r1, std::chrono::seconds(10)).value_or(0) == 128 + SIGKILL);
   std::optional<int> code = wait_for(r0, std::chrono::seconds(40));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
-  std::string log = read_file(dir + "/rank0.log");
+  std::string log = gantest::read_text(dir + "/rank0.log");
   INFO(log);
   REQUIRE(code.has_value());
   CHECK(*code == 1);
@@ -370,7 +366,7 @@ TEST_CASE("Ctrl-C to run --nproc stops every rank at the same step, rank 0 check
   REQUIRE(appears(ck));
   ::kill(launcher, SIGINT);
   std::optional<int> code = wait_for(launcher, std::chrono::seconds(60));
-  std::string out = read_file(log);
+  std::string out = gantest::read_text(log);
   INFO(out);
   CHECK(code == 130);
   CHECK_THAT(out, Catch::Contains("[rank 0] train: stopped at step "));
@@ -385,7 +381,7 @@ TEST_CASE("ranks started with different graphs are refused before training, on e
   pid_t r0 = start_rank(0, 2, port, "run " + graph + " --out " + dir + "/run", dir + "/rank0.log");
   pid_t r1 = start_rank(1, 2, port, "run " + graph + " --out " + dir + "/run --set train.lr=0.001", dir + "/rank1.log");
   std::optional<int> c0 = wait_for(r0, std::chrono::seconds(60)), c1 = wait_for(r1, std::chrono::seconds(60));
-  for (const std::string log : {read_file(dir + "/rank0.log"), read_file(dir + "/rank1.log")}) {
+  for (const std::string log : {gantest::read_text(dir + "/rank0.log"), gantest::read_text(dir + "/rank1.log")}) {
     INFO(log);
     CHECK_THAT(log, Catch::Contains("rank 1's resolved graph differs from rank 0's"));
   }
@@ -418,7 +414,7 @@ TEST_CASE("a taken MASTER_PORT or a rank that never comes is an error within dis
   pid_t r0 = start_rank(0, 2, free_port(), "run " + graph + " --out " + dir + "/alone", dir + "/alone.log");
   std::optional<int> code = wait_for(r0, std::chrono::seconds(60));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::string log = read_file(dir + "/alone.log");
+  std::string log = gantest::read_text(dir + "/alone.log");
   INFO(log);
   CHECK(code == 1);
   CHECK(secs < 3 + 15);
@@ -438,7 +434,7 @@ TEST_CASE("torchrun starts a data-parallel run (Debian's torchrun needs --redire
                                     write_graph(dp_graph(8, 5), dir) + " --out " + dir + "/run");
   INFO(r.output);
   CHECK(r.exit_code == 0);
-  CHECK_THAT(read_file(dir + "/run/log.txt"), Catch::Contains("2 ranks (data-parallel)") &&
+  CHECK_THAT(gantest::read_text(dir + "/run/log.txt"), Catch::Contains("2 ranks (data-parallel)") &&
                                                   Catch::Contains("train: 5 steps"));
   CHECK(fs::exists(dir + "/run/train_generator.pt"));
 }

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "ganflow/error.hpp"
+#include "ganflow/framework/session/process_identity.hpp"
 
 namespace ganflow {
 
@@ -41,11 +42,6 @@ std::string event(int64_t step) {
 }
 
 uint32_t masked(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
-
-std::string host_name() {
-  char name[256] = {};
-  return gethostname(name, sizeof name - 1) == 0 && name[0] ? name : "localhost";
-}
 }  // namespace
 
 uint32_t crc32c(const std::string& bytes) {
@@ -65,7 +61,8 @@ uint32_t crc32c(const std::string& bytes) {
 
 TensorBoardWriter::TensorBoardWriter(const std::string& dir, const std::string& stage) {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  path_ = (std::filesystem::path(dir) / ("events.out.tfevents." + std::to_string(seconds.count()) + "." + host_name() +
+  const std::string host = host_name().empty() ? "localhost" : host_name();
+  path_ = (std::filesystem::path(dir) / ("events.out.tfevents." + std::to_string(seconds.count()) + "." + host +
                                          "." + std::to_string(getpid()) + "." + stage))
               .string();
   out_.open(path_, std::ios::binary | std::ios::trunc);

@@ -11,12 +11,6 @@ namespace ganflow {
 namespace {
 constexpr const char* kPrefix = "process ";
 
-std::string host_name() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
-}
-
 // Field 22 of /proc/<pid>/stat (starttime), or "" when the process does not exist. The second
 // field (the command) is in parentheses and may hold spaces, so fields count from its ')'.
 std::string start_ticks(const std::string& pid) {
@@ -32,6 +26,12 @@ std::string start_ticks(const std::string& pid) {
   return "";
 }
 }  // namespace
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
 
 std::string process_identity_line() {
   const std::string pid = std::to_string(getpid());

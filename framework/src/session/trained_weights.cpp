@@ -28,21 +28,27 @@ BuiltGraph build_run_graph(const std::string& dir, const HostRegistry& registry,
   validate_graph(g, registry);
   return build_graph(g, registry);
 }
+
+// The last stage in run order (or the one named) that is an `Offer` (a TrainedGenerator, a
+// TrainedCritic); its name goes to `stage`. An Error saying what is missing when none is.
+template <class Offer>
+std::shared_ptr<Offer> last_stage(const BuiltGraph& built, const std::string& stage_name, const std::string& dir,
+                                  const std::string& what, std::string& stage) {
+  std::shared_ptr<Offer> found;
+  for (auto& name : built.order)
+    if (auto s = std::dynamic_pointer_cast<Offer>(built.nodes.at(name)); s && (stage_name.empty() || stage_name == name))
+      stage = name, found = s;
+  if (!found) throw Error(dir + "/graph.json: no " + what + (stage_name.empty() ? "" : " named '" + stage_name + "'"));
+  return found;
+}
 }  // namespace
 
 TrainedModel load_trained_generator(const std::string& from, const std::string& stage_name, WhichWeights which,
                                     const HostRegistry& registry, const json& extra_nodes) {
   std::string dir = run_dir_of(from);
-  // The last stage (or the one named) that offers a trained generator.
   TrainedModel t;
   t.built = build_run_graph(dir, registry, extra_nodes);
-  const BuiltGraph& built = t.built;
-  std::shared_ptr<TrainedGenerator> trained;
-  for (auto& name : built.order)
-    if (auto s = std::dynamic_pointer_cast<TrainedGenerator>(built.nodes.at(name)); s && (stage_name.empty() || stage_name == name))
-      t.stage = name, trained = s;
-  if (!trained)
-    throw Error(dir + "/graph.json: no stage that trains a generator" + (stage_name.empty() ? "" : " named '" + stage_name + "'"));
+  auto trained = last_stage<TrainedGenerator>(t.built, stage_name, dir, "stage that trains a generator", t.stage);
   t.generator = trained->generator();
   t.noise = trained->generator_noise();
 
@@ -81,12 +87,7 @@ TrainedCriticModel load_trained_critic(const std::string& from, const std::strin
   const std::string dir = run_dir_of(from);
   TrainedCriticModel t;
   t.built = build_run_graph(dir, registry, json::object());
-  std::shared_ptr<TrainedCritic> trained;
-  for (auto& name : t.built.order)
-    if (auto s = std::dynamic_pointer_cast<TrainedCritic>(t.built.nodes.at(name)); s && (stage_name.empty() || stage_name == name))
-      t.stage = name, trained = s;
-  if (!trained)
-    throw Error(dir + "/graph.json: no GAN stage with a critic" + (stage_name.empty() ? "" : " named '" + stage_name + "'"));
+  auto trained = last_stage<TrainedCritic>(t.built, stage_name, dir, "GAN stage with a critic", t.stage);
   t.critic = trained->critic();
   // The final weights, else the stage's last checkpoint; or the checkpoint or state-dict file given.
   t.weights = from;

@@ -194,8 +194,9 @@ void TrainingStage::end_of_epoch(Reporter& report, int64_t images, std::chrono::
     char file[32];
     std::snprintf(file, sizeof file, "epoch_%03lld.png", static_cast<long long>(epoch_));
     fs::create_directories(fs::path(ctx_->run_dir()) / "samples");
-    save_image_grid(imgs, (fs::path(ctx_->run_dir()) / "samples" / file).string(), sample_columns());
-    if (report.tensorboard()) report.image("samples", image_grid(imgs, sample_columns()), step_);
+    const Image grid = image_grid(imgs, sample_columns());
+    save_image(grid, (fs::path(ctx_->run_dir()) / "samples" / file).string());
+    report.image("samples", grid, step_);  // TensorBoard's copy, when the stage asked for one
   }
   if (!loss_history_.empty() && writes())
     save_loss_plot(loss_history_, (fs::path(ctx_->run_dir()) / (name() + "_losses.png")).string());

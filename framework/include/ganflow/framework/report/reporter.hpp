@@ -30,8 +30,7 @@ class Reporter {
   // row: column -> value; appended to metrics.jsonl with "stage" and "kind", metrics.csv rebuilt.
   void epoch_end(const json& row);
   void step_record(const json& row);  // per-step record into metrics.jsonl
-  // Whether the stage asked for TensorBoard, and an image for it (the epoch's sample grid).
-  bool tensorboard() const { return tensorboard_.has_value(); }
+  // An image for TensorBoard (the epoch's sample grid); nothing unless the stage asked for it.
   void image(const std::string& name, const Image& img, int64_t step);
   // The stage resumed from a checkpoint taken after `steps` steps, whose records were written
   // before it: TensorBoard keeps those and drops the killed session's later points.

@@ -9,6 +9,9 @@ namespace ganflow {
 // /proc) tells a reused pid from the run's own.
 std::string process_identity_line();
 
+// This machine's host name ("" when the system will not say).
+std::string host_name();
+
 enum class ProcessState { alive, gone, unknown };
 
 // The state of the process a process_identity_line names: unknown for another host (or a line
