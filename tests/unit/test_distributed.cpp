@@ -1,10 +1,7 @@
 // Data-parallel training end to end: real ganflow processes in a real c10d process group (Gloo
 // on loopback), started by `ganflow run --nproc`, by hand with torchrun's environment, or by
 // torchrun itself.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +29,8 @@ namespace {
 const std::string kTimeout = "timeout 300";  // a hang fails the test instead of blocking CI
 
 // A small BatchNorm-free DCGAN on Fashion-MNIST with a generator EMA, trained with SGD: the
-// graph every test here edits.
+// graph every test here edits. Gradient buckets of 20 KiB: several per network, so their sums
+// overlap backward.
 json dp_graph(int64_t bs, int64_t max_batches) {
   json g = json::parse(R"({
     "name": "dp", "seed": 3, "device": "cpu", "dist_timeout_s": 20,
@@ -51,7 +49,8 @@ json dp_graph(int64_t bs, int64_t max_batches) {
       "train": {"type": "gan",
                 "inputs": {"data": "data", "generator": "generator", "critic": "critic", "gen_loss": "gen_loss",
                            "crit_loss": "crit_loss", "switcher": "switcher", "callbacks": ["ema"]},
-                "params": {"epochs": 1, "opt": "sgd", "lr": 0.0002, "switch_eval": false, "show_img": false}}
+                "params": {"epochs": 1, "opt": "sgd", "lr": 0.0002, "switch_eval": false, "show_img": false,
+                           "bucket_cap_mb": 0.02}}
     }})");
   g["nodes"]["data"]["params"]["bs"] = bs;
   g["nodes"]["train"]["params"]["max_batches"] = max_batches;
@@ -118,26 +117,6 @@ std::set<std::string> files_under(const std::string& dir) {
   std::set<std::string> out;
   for (auto& e : fs::recursive_directory_iterator(dir)) out.insert(fs::relative(e.path(), dir).string());
   return out;
-}
-
-// A socket bound to a port of its own on every address, listening; `port` receives the port.
-int listening_socket(int& port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_ANY);
-  socklen_t len = sizeof a;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::listen(fd, 4) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  port = ntohs(a.sin_port);
-  return fd;
-}
-
-int free_port() {
-  int port = 0;
-  ::close(listening_socket(port));
-  return port;
 }
 
 // `command` (a /bin/sh line) started in the background, its output in `log`.
@@ -329,7 +308,7 @@ TEST_CASE("a rank killed mid-run: the other stops within dist_timeout_s naming i
   json g = dp_graph(8, 0);  // a whole epoch: far longer than the test waits
   g["nodes"]["train"]["params"]["checkpoint_every"] = 5;
   const std::string args = "run " + write_graph(g, dir) + " --out " + dir + "/run";
-  const int port = free_port();
+  const int port = test::free_port();
   pid_t r0 = start_rank(0, 2, port, args, dir + "/rank0.log"), r1 = start_rank(1, 2, port, args, dir + "/rank1.log");
   const std::string ck = dir + "/run/checkpoints/train_last.pt";
   REQUIRE(appears(ck));
@@ -377,7 +356,7 @@ TEST_CASE("Ctrl-C to run --nproc stops every rank at the same step, rank 0 check
 TEST_CASE("ranks started with different graphs are refused before training, on every rank", "[dist]") {
   const std::string dir = scratch_dir("dp_mismatch");
   const std::string graph = write_graph(dp_graph(8, 5), dir);
-  const int port = free_port();
+  const int port = test::free_port();
   pid_t r0 = start_rank(0, 2, port, "run " + graph + " --out " + dir + "/run", dir + "/rank0.log");
   pid_t r1 = start_rank(1, 2, port, "run " + graph + " --out " + dir + "/run --set train.lr=0.001", dir + "/rank1.log");
   std::optional<int> c0 = wait_for(r0, std::chrono::seconds(60)), c1 = wait_for(r1, std::chrono::seconds(60));
@@ -398,7 +377,7 @@ TEST_CASE("a taken MASTER_PORT or a rank that never comes is an error within dis
 
   // Another program listens on the port.
   int taken = 0;
-  const int fd = listening_socket(taken);
+  const int fd = test::listening_socket(taken);
   auto t0 = std::chrono::steady_clock::now();
   auto r = run_ganflow("run " + graph + " --out " + dir + "/taken --nproc 2", "MASTER_PORT=" + std::to_string(taken) + " " + kTimeout);
   ::close(fd);
@@ -411,7 +390,7 @@ TEST_CASE("a taken MASTER_PORT or a rank that never comes is an error within dis
 
   // Rank 0 of 2 alone: rank 1 never comes.
   t0 = std::chrono::steady_clock::now();
-  pid_t r0 = start_rank(0, 2, free_port(), "run " + graph + " --out " + dir + "/alone", dir + "/alone.log");
+  pid_t r0 = start_rank(0, 2, test::free_port(), "run " + graph + " --out " + dir + "/alone", dir + "/alone.log");
   std::optional<int> code = wait_for(r0, std::chrono::seconds(60));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::string log = gantest::read_text(dir + "/alone.log");
@@ -429,7 +408,7 @@ TEST_CASE("torchrun starts a data-parallel run (Debian's torchrun needs --redire
   }
   const std::string dir = scratch_dir("dp_torchrun");
   auto r = ganflow::test::run_shell(kTimeout + " /usr/bin/torchrun --nproc_per_node 2 --master_port " +
-                                    std::to_string(free_port()) + " --redirects 1 --tee 1 --log_dir " + dir +
+                                    std::to_string(test::free_port()) + " --redirects 1 --tee 1 --log_dir " + dir +
                                     "/logs --no_python " + std::string(GANFLOW_BINARY_DIR) + "/bin/ganflow run " +
                                     write_graph(dp_graph(8, 5), dir) + " --out " + dir + "/run");
   INFO(r.output);

@@ -75,4 +75,9 @@ bool same_state(const StateDict& a, const StateDict& b);
 // Quotes a string for /bin/sh.
 std::string shell_quote(const std::string& s);
 
+// A socket bound to a port of its own on every address, listening; `port` receives the port.
+int listening_socket(int& port);
+// A port that was free a moment ago (for a rendezvous).
+int free_port();
+
 }  // namespace ganflow::test

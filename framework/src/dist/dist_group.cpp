@@ -19,8 +19,10 @@
 #endif
 
 #include <cstdlib>
+#include <exception>
 #include <future>
 #include <thread>
+#include <utility>
 
 #include "ganflow/error.hpp"
 
@@ -33,8 +35,6 @@ using Backend = c10d::Backend;
 #else
 using Backend = c10d::ProcessGroup;
 #endif
-
-constexpr int64_t kBucketBytes = 25 << 20;  // DDP's default bucket size
 
 bool loopback(const std::string& addr) { return addr == "localhost" || addr.rfind("127.", 0) == 0; }
 
@@ -66,6 +66,8 @@ std::string first_line(const std::string& s) {
 struct DistGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<Backend> pg;
+  std::vector<c10::intrusive_ptr<c10d::Work>> started;  // start_sum's, until wait_sums
+  std::exception_ptr failed;                            // start_sum's first failure
 };
 
 DistGroup::DistGroup(World world, const torch::Device& device, std::chrono::milliseconds timeout)
@@ -157,41 +159,32 @@ void DistGroup::broadcast(const std::vector<torch::Tensor>& tensors, const std::
   }
 }
 
-void DistGroup::average(const std::vector<torch::Tensor>& tensors, const std::string& what) {
-  struct Bucket {
-    std::vector<torch::Tensor> parts;
-    std::vector<torch::Tensor> flat;  // one tensor, as c10d takes it
-  };
-  std::vector<Bucket> buckets;
-  int64_t bytes = kBucketBytes;
-  for (const torch::Tensor& t : tensors) {
-    const int64_t b = t.numel() * int64_t(t.element_size());
-    if (buckets.empty() || bytes + b > kBucketBytes || buckets.back().parts.front().scalar_type() != t.scalar_type()) {
-      buckets.emplace_back();
-      bytes = 0;
-    }
-    buckets.back().parts.push_back(t);
-    bytes += b;
-  }
+void DistGroup::start_sum(const torch::Tensor& t) {
+  if (impl_->failed) return;  // the first failure is the one wait_sums reports
   try {
-    std::vector<c10::intrusive_ptr<c10d::Work>> works;
-    for (Bucket& k : buckets) {
-      std::vector<torch::Tensor> flat;
-      for (auto& p : k.parts) flat.push_back(p.reshape(-1));
-      k.flat = {torch::cat(flat)};
-      works.push_back(impl_->pg->allreduce(k.flat));
+    std::vector<torch::Tensor> one{t};
+    impl_->started.push_back(impl_->pg->allreduce(one));
+  } catch (...) {
+    impl_->failed = std::current_exception();
+  }
+}
+
+void DistGroup::wait_sums(const std::string& what) {
+  std::vector<c10::intrusive_ptr<c10d::Work>> started = std::move(impl_->started);
+  impl_->started.clear();
+  std::exception_ptr failed = std::exchange(impl_->failed, nullptr);
+  for (auto& w : started) {  // every one, so none is left in flight after a failure
+    try {
+      w->wait();
+    } catch (...) {
+      if (!failed) failed = std::current_exception();
     }
-    for (auto& w : works) w->wait();
+  }
+  if (!failed) return;
+  try {
+    std::rethrow_exception(failed);
   } catch (const std::exception& e) {
     fail(what, e);
-  }
-  for (Bucket& k : buckets) {
-    torch::Tensor flat = k.flat[0].div_(double(size()));
-    int64_t off = 0;
-    for (auto& p : k.parts) {
-      p.copy_(flat.narrow(0, off, p.numel()).view(p.sizes()));
-      off += p.numel();
-    }
   }
 }
 

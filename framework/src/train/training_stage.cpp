@@ -13,6 +13,7 @@
 #include "ganflow/layers/fast_conv.hpp"
 #include "ganflow/framework/data/loader_data_source.hpp"
 #include "ganflow/framework/dist/dist_group.hpp"
+#include "ganflow/framework/dist/gradient_reducer.hpp"
 #include "ganflow/framework/report/reporter.hpp"
 #include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/framework/train/autocast_scope.hpp"
@@ -45,6 +46,10 @@ Fields<FitSettings> fit_fields(NodeSpec& spec, double lr, const std::string& sch
   f.add("sync_bn", &S::sync_bn, false,
         "Data-parallel runs: the shared layers' BatchNorm (basic_generator, basic_critic, ...) normalises training "
         "batches with the statistics of every rank's batch (BigGAN's sync BN); false: each rank's own, as DDP.");
+  f.add("bucket_cap_mb", &S::bucket_cap_mb, 4.0,
+        "Data-parallel runs: gradients are summed across ranks in buckets of up to this many MiB, each started as "
+        "soon as backward has produced its gradients, while backward goes on (PyTorch DDP's bucket_cap_mb).")
+      .range(0.001, 1024);
   f.nest(&S::opt, optimizer_fields(spec, opt));
   f.nest(&S::precision, precision_fields(spec));
   return f;
@@ -55,6 +60,8 @@ TrainingStage::TrainingStage(FitSettings s, std::shared_ptr<DataSource> data,
     : s_(std::move(s)), data_(std::move(data)), callbacks_(std::move(callbacks)), smooth_(s_.beta) {
   std::stable_sort(callbacks_.begin(), callbacks_.end(), [](auto& a, auto& b) { return a->order() < b->order(); });
 }
+
+TrainingStage::~TrainingStage() = default;
 
 void TrainingStage::run(RunContext& ctx) {
   ctx_ = &ctx;
@@ -96,6 +103,12 @@ void TrainingStage::run(RunContext& ctx) {
     report.resumed_after(step_);
   }
   if (dist_) start_together();
+  // Its hooks stay on the networks only while this stage trains them.
+  reducer_ = dist_ ? std::make_unique<GradientReducer>(*dist_, int64_t(s_.bucket_cap_mb * (1 << 20))) : nullptr;
+  struct DropReducer {
+    std::unique_ptr<GradientReducer>& r;
+    ~DropReducer() { r.reset(); }
+  } drop_reducer{reducer_};
   // Installed for this stage's training only: another stage of the graph may not ask for it.
   struct SyncBn {
     explicit SyncBn(DistGroup* d) {
@@ -165,8 +178,10 @@ void TrainingStage::train_batch(const Batch& b) {
   loss = loss.to(torch::kFloat);  // a bf16/fp16 loss would round the smoothed values
   last_loss_ = loss.detach();
   dispatch(Event::BackwardBegin);
+  if (dist_) agree_step();  // from here on last_loss_ is the mean over ranks
+  if (reducer_) reducer_->arm(active_->params());
   scaler_.scale(loss).backward();
-  if (dist_) sync_step();  // from here on last_loss_ is the mean over ranks
+  if (reducer_) average_gradients();
   smooth_.add(last_loss_);
   scaler_.step(*active_);  // fp16: skipped when a gradient overflowed
   dispatch(Event::StepEnd);
@@ -320,11 +335,11 @@ void TrainingStage::seed_step() {
   }
 }
 
-// One small all-reduce of (loss, stop, mode, step) first: ranks that disagree on the mode or the
-// step would all-reduce gradients of different networks, which hangs or corrupts silently, so
-// that is an error here. Then the active network's gradients, averaged (the frozen one's are
-// never touched). Switchers see the mean loss, so every rank decides the same switch.
-void TrainingStage::sync_step() {
+// Before backward, one small all-reduce of (loss, stop, mode, step): ranks that disagree on the
+// mode or the step would all-reduce gradients of different networks, which hangs or corrupts
+// silently, so that is an error here, before backward starts any. Switchers see the mean loss,
+// so every rank decides the same switch.
+void TrainingStage::agree_step() {
   const auto t0 = std::chrono::steady_clock::now();
   const bool gen = is_gan() && gen_mode();
   const auto on_device = torch::TensorOptions(device_).dtype(torch::kDouble);
@@ -344,10 +359,14 @@ void TrainingStage::sync_step() {
   stop_agreed_ = v[1] > 0;
   if (stop_agreed_) HostRunContext::request_stop();  // every rank ends as stopped (exit 130), not only the asked
   last_loss_ = torch::full({}, v[0] / n, last_loss_.options());
-  std::vector<torch::Tensor> grads;
-  for (const torch::Tensor& p : active_->params())
-    if (p.grad().defined()) grads.push_back(p.grad());
-  dist_->average(grads, "averaging gradients at step " + std::to_string(step_));
+  sync_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The active network's gradients, averaged (the frozen one's are never touched): most buckets'
+// sums already ran during backward; this waits for the rest.
+void TrainingStage::average_gradients() {
+  const auto t0 = std::chrono::steady_clock::now();
+  reducer_->finish("averaging gradients at step " + std::to_string(step_));
   sync_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ++sync_.steps;
 }

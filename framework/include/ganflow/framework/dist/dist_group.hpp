@@ -30,8 +30,11 @@ class DistGroup {
 
   // Rank 0's values into `tensors` on every rank, in place.
   void broadcast(const std::vector<torch::Tensor>& tensors, const std::string& what);
-  // The mean over ranks, in place: flattened into buckets of up to 25 MB, all in flight at once.
-  void average(const std::vector<torch::Tensor>& tensors, const std::string& what);
+  // Starts the sum over ranks of `t` (contiguous), in place, and returns at once; safe to call
+  // from an autograd hook: it never throws, a failure surfaces in wait_sums.
+  void start_sum(const torch::Tensor& t);
+  // Waits for every sum start_sum started.
+  void wait_sums(const std::string& what);
   // Every rank's `t` (the same shape on each), concatenated along dim 0 in rank order.
   torch::Tensor all_gather(const torch::Tensor& t, const std::string& what);
   // The sum over ranks of a small tensor, in place.

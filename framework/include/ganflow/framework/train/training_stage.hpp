@@ -28,6 +28,7 @@
 namespace ganflow {
 
 class DistGroup;
+class GradientReducer;
 class Reporter;
 
 enum class Event { TrainBegin, EpochBegin, BatchBegin, BackwardBegin, StepEnd, BatchEnd, EpochEnd, TrainEnd };
@@ -36,6 +37,7 @@ struct FitSettings {  // read from the params fit_fields declares (their default
   int64_t epochs{}, max_batches{}, log_every{}, checkpoint_every{};
   double beta{};
   bool sync_bn{}, tensorboard{};
+  double bucket_cap_mb{};
   ScheduleSettings schedule;
   OptimizerSettings opt;
   PrecisionSettings precision;
@@ -47,6 +49,7 @@ Fields<FitSettings> fit_fields(NodeSpec& spec, double lr, const std::string& sch
 class TrainingStage : public Stage, public Trainer {
  public:
   TrainingStage(FitSettings s, std::shared_ptr<DataSource> data, std::vector<std::shared_ptr<Callback>> callbacks);
+  ~TrainingStage() override;
   void run(RunContext& ctx) final;
 
   bool training() const override { return training_; }
@@ -114,7 +117,8 @@ class TrainingStage : public Stage, public Trainer {
   std::pair<int64_t, int64_t> load_checkpoint(const std::string& path);
   void note_skipped_items(json& row);
   void check_finite(double value) const;
-  void sync_step();  // data-parallel: the loss, the stop flag and the gradients across ranks
+  void agree_step();         // data-parallel, before backward: the loss, the stop flag, the mode and step
+  void average_gradients();  // data-parallel, after backward: the gradients' mean over ranks
   void seed_step();  // data-parallel: each rank's RNG from (seed, rank, step)
   bool stop_now() const;
   void start_together();
@@ -126,7 +130,9 @@ class TrainingStage : public Stage, public Trainer {
   RunContext* ctx_ = nullptr;
   DistGroup* dist_ = nullptr;
   bool stop_agreed_ = false;  // data-parallel: some rank asked to stop (SIGINT) at the last step
-  // This epoch's time in sync_step (waiting for the slowest rank included): allreduce_ms in the row.
+  std::unique_ptr<GradientReducer> reducer_;  // data-parallel runs
+  // This epoch's time blocked in agree_step and average_gradients (waiting for the slowest rank
+  // included; not the sums that ran during backward): allreduce_ms in the row.
   struct {
     double seconds = 0;
     int64_t steps = 0;
