@@ -9,14 +9,14 @@
 
 namespace ganflow {
 
-bool steady_heap(std::size_t mmap_threshold, std::size_t trim_threshold) {
+bool steady_heap(std::size_t trim_threshold) {
 #ifdef __GLIBC__
   const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (tunables && (std::strstr(tunables, "malloc.mmap_threshold") || std::strstr(tunables, "malloc.trim_threshold")))
+  if (tunables && (std::strstr(tunables, "malloc.mmap_") || std::strstr(tunables, "malloc.trim_threshold")))
     return false;
-  return mallopt(M_MMAP_THRESHOLD, int(mmap_threshold)) == 1 && mallopt(M_TRIM_THRESHOLD, int(trim_threshold)) == 1;
+  return mallopt(M_MMAP_MAX, 0) == 1 && mallopt(M_TRIM_THRESHOLD, int(trim_threshold)) == 1;
 #else
-  (void)mmap_threshold, (void)trim_threshold;
+  (void)trim_threshold;
   return false;
 #endif
 }
