@@ -2,7 +2,9 @@
 masked CRC-32Cs python3-crc32c confirms, Event protobufs decoded by the protobuf library (the
 messages declared here with event.proto's and summary.proto's field numbers), the file version
 first, every step and epoch value of metrics.jsonl as a float32 scalar at its step, and each
-epoch's sample grid as a PNG image whose pixels (decoded by PIL) equal samples/epoch_NNN.png's.
+epoch's sample grid as a PNG image whose pixels (decoded by PIL) equal samples/epoch_NNN.png's,
+and each epoch's weight histograms (<stage>/<role>/<parameter>), the last of which equal, bin
+by bin, the histograms numpy computes from the final <stage>_<role>.pt that python3-torch loads.
 With RESUMED_AFTER (a run killed after its checkpoint at that step and resumed): two files, the
 later one marking a SessionLog START at RESUMED_AFTER + 1 before its first value, and the values
 compared after TensorBoard's purge (a START drops the earlier points at or past its step).
@@ -36,6 +38,12 @@ def event_class():
     image.field.add(name="colorspace", number=3, type=T.TYPE_INT32, label=T.LABEL_OPTIONAL)
     image.field.add(name="encoded_image_string", number=4, type=T.TYPE_BYTES, label=T.LABEL_OPTIONAL)
     value.field.add(name="image", number=4, type=T.TYPE_MESSAGE, label=T.LABEL_OPTIONAL, type_name=".tbcheck.Summary.Image")
+    histo = f.message_type.add(name="HistogramProto")
+    for number, name in enumerate(("min", "max", "num", "sum", "sum_squares"), start=1):
+        histo.field.add(name=name, number=number, type=T.TYPE_DOUBLE, label=T.LABEL_OPTIONAL)
+    histo.field.add(name="bucket_limit", number=6, type=T.TYPE_DOUBLE, label=T.LABEL_REPEATED)
+    histo.field.add(name="bucket", number=7, type=T.TYPE_DOUBLE, label=T.LABEL_REPEATED)
+    value.field.add(name="histo", number=5, type=T.TYPE_MESSAGE, label=T.LABEL_OPTIONAL, type_name=".tbcheck.HistogramProto")
     summary.field.add(name="value", number=1, type=T.TYPE_MESSAGE, label=T.LABEL_REPEATED, type_name=".tbcheck.Summary.Value")
     event = f.message_type.add(name="Event")
     event.field.add(name="wall_time", number=1, type=T.TYPE_DOUBLE, label=T.LABEL_OPTIONAL)
@@ -88,6 +96,56 @@ def expected(run_dir, stage):
     return want, epoch_steps
 
 
+BINS = 30
+BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
+
+
+def histogram(values):
+    """ganflow's histogram of a tensor (framework/report/histogram.hpp), recomputed in numpy."""
+    x = values.detach().double().numpy().ravel()
+    x = x[np.isfinite(x)]
+    lo, hi = (x.min() - 0.5, x.max() + 0.5) if x.min() == x.max() else (x.min(), x.max())
+    limits = [lo + (hi - lo) * k / BINS for k in range(BINS)] + [hi]
+    bins = np.clip(np.floor((x - lo) * BINS / (hi - lo)), 0, BINS - 1).astype(int)
+    counts = [0.0] + np.bincount(bins, minlength=BINS).astype(float).tolist()
+    return x.min(), x.max(), float(x.size), x.sum(), x.dot(x), limits, counts
+
+
+def check_histograms(c, run_dir, stage, histos, epoch_steps):
+    """One histogram per parameter of each final <stage>_<role>.pt per epoch, at the epoch's last
+    step; the last epoch's equal to the file's."""
+    import torch
+    by_tag = {}
+    for tag, step, h in histos:
+        by_tag.setdefault(tag, []).append((step, h))
+    compared = 0
+    for role in ("generator", "critic", "model"):
+        path = os.path.join(run_dir, f"{stage}_{role}.pt")
+        if not os.path.exists(path):
+            continue
+        weights = torch.load(path)
+        params = {k: v for k, v in weights.items() if v.is_floating_point() and not k.endswith(BUFFERS)}
+        tags = {t for t in by_tag if t.startswith(f"{stage}/{role}/")}
+        c.true(f"{role}: a histogram tag per parameter of {path}: only in TensorBoard "
+               f"{sorted(tags - {f'{stage}/{role}/{k}' for k in params})}",
+               tags == {f"{stage}/{role}/{k}" for k in params} and len(params) > 0)
+        for name, value in params.items():
+            tag = f"{stage}/{role}/{name}"
+            steps = [s for s, _ in by_tag.get(tag, [])]
+            c.true(f"{tag}: a histogram at each epoch's step {epoch_steps}: {steps}", steps == epoch_steps)
+            if not steps:
+                continue
+            h = by_tag[tag][-1][1]
+            mn, mx, num, total, squares, limits, counts = histogram(value)
+            c.true(f"{tag}: min, max, num", (h.min, h.max, h.num) == (mn, mx, num))
+            c.true(f"{tag}: sum {h.sum} vs {total}, sum of squares {h.sum_squares} vs {squares}",
+                   math.isclose(h.sum, total, rel_tol=1e-9, abs_tol=1e-12) and math.isclose(h.sum_squares, squares, rel_tol=1e-9))
+            c.true(f"{tag}: bucket limits", list(h.bucket_limit) == limits)
+            c.true(f"{tag}: bucket counts {list(h.bucket)} vs {counts}", list(h.bucket) == counts)
+            compared += 1
+    c.true(f"histograms compared with the final weights ({compared})", compared > 0)
+
+
 def main():
     run_dir, stage = sys.argv[1], sys.argv[2]
     resumed_after = int(sys.argv[3]) if len(sys.argv) > 3 else None
@@ -118,17 +176,20 @@ def main():
         c.true("the resumed file's values all come after the start",
                all(e.step > resumed_after for e in later[1:] if e.HasField("summary")))
     # Merged as TensorBoard merges them: files in time order, a START dropping the points at or past its step.
-    got, images = {}, []
+    got, images, histos = {}, [], []
     for events in per_file:
         for e in events[1:]:
             if e.HasField("session_log"):
                 got = {t: {s: v for s, v in steps.items() if s < e.step} for t, steps in got.items()}
                 images = [i for i in images if i[1] < e.step]
+                histos = [h for h in histos if h[1] < e.step]
                 continue
             c.true("each later event holds a summary", e.HasField("summary") and len(e.summary.value) > 0)
             for v in e.summary.value:
                 if v.HasField("image"):
                     images.append((v.tag, e.step, v.image))
+                elif v.HasField("histo"):
+                    histos.append((v.tag, e.step, v.histo))
                 else:
                     got.setdefault(v.tag, {})[e.step] = np.float32(v.simple_value)
     # One sample grid per epoch, in order, at the epoch's last step.
@@ -152,6 +213,7 @@ def main():
             compared += 1
     c.true(f"compared values ({compared}) cover step and epoch tags",
            compared > 0 and any("/epoch/" in t for t in want) and any("/epoch/" not in t for t in want))
+    check_histograms(c, run_dir, stage, histos, epoch_steps)
     c.finish()
 
 

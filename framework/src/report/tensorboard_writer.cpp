@@ -119,6 +119,32 @@ void TensorBoardWriter::image(const std::string& tag, const Image& img, int64_t 
   write_event(e);
 }
 
+void TensorBoardWriter::histograms(const std::vector<std::pair<std::string, Histogram>>& histograms, int64_t step) {
+  std::string summary;
+  for (const auto& [tag, h] : histograms) {
+    if (h.counts.empty()) continue;  // no finite value
+    std::string histo;
+    int field = 1;
+    for (double d : {h.min, h.max, h.num, h.sum, h.sum_squares}) {
+      key(histo, field++, 1);  // fixed64 (double)
+      little_endian(histo, d);
+    }
+    for (const std::vector<double>* packed : {&h.limits, &h.counts}) {  // bucket_limit = 6, bucket = 7
+      std::string doubles;
+      for (double d : *packed) little_endian(doubles, d);
+      bytes_field(histo, field++, doubles);
+    }
+    std::string value;
+    bytes_field(value, 1, tag);
+    bytes_field(value, 5, histo);
+    bytes_field(summary, 1, value);
+  }
+  if (summary.empty()) return;
+  std::string e = event(step);
+  bytes_field(e, 5, summary);
+  write_event(e);
+}
+
 void TensorBoardWriter::write_event(const std::string& e) {
   std::string length;
   little_endian(length, uint64_t(e.size()));

@@ -110,7 +110,7 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
   }
 
   std::vector<Optim*> optimizers() override { return {opt_g_.get(), opt_c_.get()}; }
-  std::vector<torch::nn::Module*> networks() override { return {&gen_->module(), &crit_->module()}; }
+  std::vector<Network> networks() override { return {{"generator", &gen_->module()}, {"critic", &crit_->module()}}; }
 
   void begin_epoch() override {
     gen_->module().train();

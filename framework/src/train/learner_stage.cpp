@@ -28,7 +28,7 @@ void LearnerStage::prepare(const torch::Device& dev) {
   active_ = opt_.get();
 }
 
-std::vector<torch::nn::Module*> LearnerStage::networks() { return {&model_->module()}; }
+std::vector<TrainingStage::Network> LearnerStage::networks() { return {{"model", &model_->module()}}; }
 
 void LearnerStage::begin_epoch() {
   model_->module().train();

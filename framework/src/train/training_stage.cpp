@@ -14,6 +14,7 @@
 #include "ganflow/framework/data/loader_data_source.hpp"
 #include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/dist/gradient_reducer.hpp"
+#include "ganflow/framework/report/histogram.hpp"
 #include "ganflow/framework/report/reporter.hpp"
 #include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/framework/train/autocast_scope.hpp"
@@ -41,7 +42,8 @@ Fields<FitSettings> fit_fields(NodeSpec& spec, double lr, const std::string& sch
       .at_least(0);
   f.add("tensorboard", &S::tensorboard, false,
         "Also write the step and epoch values as TensorBoard scalars (tags <stage>/<value> and "
-        "<stage>/epoch/<value>) and each sample grid as an image (<stage>/samples), to an events.out.tfevents.* "
+        "<stage>/epoch/<value>), each sample grid as an image (<stage>/samples) and at each epoch end a histogram "
+        "of every trained parameter (<stage>/<generator|critic|model>/<parameter>), to an events.out.tfevents.* "
         "file in the run folder.");
   f.add("sync_bn", &S::sync_bn, false,
         "Data-parallel runs: the shared layers' BatchNorm (basic_generator, basic_critic, ...) normalises training "
@@ -205,6 +207,12 @@ void TrainingStage::end_of_epoch(Reporter& report, int64_t images, std::chrono::
   if (dist_ && sync_.steps > 0) row["allreduce_ms"] = 1000 * sync_.seconds / double(sync_.steps);
   sync_ = {};
   report.epoch_end(row);
+  if (report.tensorboard()) {  // the weights' distributions, as TensorBoard users expect them
+    std::vector<std::pair<std::string, Histogram>> weights;
+    for (const Network& n : networks())
+      for (const auto& p : n.module->named_parameters()) weights.emplace_back(n.role + "/" + p.key(), histogram_of(p.value()));
+    report.histograms(weights, step_);
+  }
   if (torch::Tensor imgs = writes() ? samples() : torch::Tensor(); imgs.defined()) {
     char file[32];
     std::snprintf(file, sizeof file, "epoch_%03lld.png", static_cast<long long>(epoch_));
@@ -313,9 +321,9 @@ bool TrainingStage::stop_now() const { return dist_ ? stop_agreed_ : ctx_->stop_
 void TrainingStage::start_together() {
   dist_->barrier(std::chrono::hours(2), "waiting for every rank at the start");
   std::vector<torch::Tensor> state;
-  for (torch::nn::Module* m : networks()) {
-    for (auto& p : m->parameters()) state.push_back(p.detach());
-    for (auto& b : m->buffers()) state.push_back(b);
+  for (const Network& n : networks()) {
+    for (auto& p : n.module->parameters()) state.push_back(p.detach());
+    for (auto& b : n.module->buffers()) state.push_back(b);
   }
   torch::NoGradGuard ng;
   dist_->broadcast(state, "sending rank 0's weights");

@@ -27,7 +27,7 @@ class LearnerStage : public TrainingStage {
   std::string kind() const override { return "learner"; }
   void prepare(const torch::Device& dev) override;
   std::vector<Optim*> optimizers() override { return {opt_.get()}; }
-  std::vector<torch::nn::Module*> networks() override;
+  std::vector<Network> networks() override;
   void begin_epoch() override;
   torch::Tensor batch_loss(const Batch& b) override;
   std::vector<std::string> columns() const override;

@@ -69,8 +69,13 @@ class TrainingStage : public Stage, public Trainer {
   virtual std::string kind() const = 0;  // written into checkpoints; a resume checks it
   // Networks to `dev` (and its layout), optimisers made, `active_` set; once, before a resume.
   virtual void prepare(const torch::Device& dev) = 0;
-  // Every network the stage trains or uses (data-parallel runs start from rank 0's weights).
-  virtual std::vector<torch::nn::Module*> networks() = 0;
+  // Every network the stage trains or uses (data-parallel runs start from rank 0's weights),
+  // named by its role, as its final weights file is (<stage>_<role>.pt).
+  struct Network {
+    std::string role;  // "generator", "critic", "model"
+    torch::nn::Module* module;
+  };
+  virtual std::vector<Network> networks() = 0;
   virtual std::vector<Optim*> optimizers() = 0;  // every optimiser (asked once, after prepare); the schedule sets them all
   virtual void begin_epoch() = 0;                // networks to training mode, per-epoch state reset
   virtual void before_batch(const Batch&) {}     // before BatchBegin is dispatched
