@@ -21,6 +21,7 @@
 #include "ganflow/framework/session/process_identity.hpp"
 #include "ganflow/framework/session/session.hpp"
 #include "ganflow/image_io.hpp"
+#include "step_sample.hpp"
 
 namespace ganflow::board {
 
@@ -117,15 +118,13 @@ std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
-struct Metrics {
-  json steps = json::array(), epochs = json::array();
-};
-
 // One line of metrics.jsonl as a record, or null with the line's problem added. `complete`: it
 // ended with a newline (else it is the last line, still being written or cut off by a kill).
 json parse_record(const std::string& line, int line_no, bool complete, json& problems) {
   if (line.find_first_not_of(" \t\r") == std::string::npos) return nullptr;
-  json rec = json::parse(line, nullptr, false);
+  // A last line without its newline is left out even when it parses: the next poll reads again
+  // from the last newline and would take it twice.
+  json rec = complete ? json::parse(line, nullptr, false) : json(json::value_t::discarded);
   if (!rec.is_discarded() && rec.is_object()) return rec;
   if (!complete)
     problems.push_back("metrics.jsonl: the last line (" + std::to_string(line_no) +
@@ -135,7 +134,7 @@ json parse_record(const std::string& line, int line_no, bool complete, json& pro
   return nullptr;
 }
 
-// Calls take(record) for each record of `text`, numbering lines from line_no + 1; returns the
+// Calls take(record, line) for each record of `text`, numbering lines from line_no + 1; returns the
 // length of the complete lines. Complete lines that are not records go to `bad_lines`; a last
 // line without its newline is reported in `half_written`, not taken.
 template <class Take>
@@ -148,22 +147,9 @@ std::size_t parse_lines(const std::string& text, int& line_no, json& bad_lines, 
     start = complete ? nl + 1 : text.size();
     if (complete) complete_to = start, ++line_no;
     json rec = parse_record(line, complete ? line_no : line_no + 1, complete, complete ? bad_lines : half_written);
-    if (!rec.is_null()) take(std::move(rec));
+    if (!rec.is_null()) take(std::move(rec), line);
   }
   return complete_to;
-}
-
-Metrics read_metrics(const fs::path& dir, json& problems) {
-  Metrics m;
-  const fs::path file = dir / "metrics.jsonl";
-  if (!fs::exists(file)) return m;
-  int line_no = 0;
-  parse_lines(read_file(file), line_no, problems, problems, [&](json rec) {
-    const std::string kind = rec.value("kind", "");
-    if (kind == "step") m.steps.push_back(std::move(rec));
-    else if (kind == "epoch") m.epochs.push_back(std::move(rec));
-  });
-  return m;
 }
 
 // What the run list shows from the metrics: the epoch records and the last step record.
@@ -171,17 +157,19 @@ struct MetricsSummary {
   json epochs = json::array(), last_step = nullptr;
 };
 
-// /api/runs summarises every run at every poll of the page, and a long run's metrics.jsonl holds
+// The board polls the run list and an open run's page, and a long run's metrics.jsonl holds
 // hundreds of thousands of lines (five runs of 200k steps took 3 s a poll, parsed whole). The
 // file only grows while a run writes it, so each file's summary is kept with the offset after its
 // last complete line and the bytes before that offset; a poll parses only what was appended, and
 // a file that is shorter or differs before the offset (rewritten) is summarised afresh.
-MetricsSummary summarise_metrics(const fs::path& dir, json& problems) {
+// With `steps`, also each stage's sample of step records (StepSample), for a run's charts.
+MetricsSummary summarise_metrics(const fs::path& dir, json& problems, json* steps = nullptr) {
   struct Entry {
     std::uintmax_t offset = 0;
     std::string before;  // the last bytes before `offset`
     int lines = 0;
     MetricsSummary summary;
+    std::vector<std::pair<std::string, StepSample>> samples;  // per stage, in the order stages start
     json problems = json::array();  // the complete lines that are not records
   };
   static std::mutex mutex;
@@ -204,16 +192,26 @@ MetricsSummary summarise_metrics(const fs::path& dir, json& problems) {
   if (size < e.offset || bytes(e.offset - e.before.size(), e.before.size()) != e.before) e = Entry{};
   const std::string text = bytes(e.offset, size - e.offset);
   json half_written = json::array();
-  const std::size_t complete = parse_lines(text, e.lines, e.problems, half_written, [&](json rec) {
+  const std::size_t complete = parse_lines(text, e.lines, e.problems, half_written, [&](json rec, const std::string& line) {
     const std::string kind = rec.value("kind", "");
-    if (kind == "step") e.summary.last_step = std::move(rec);
-    else if (kind == "epoch") e.summary.epochs.push_back(std::move(rec));
+    if (kind == "step") {
+      const std::string stage = rec.value("stage", "");
+      auto it = std::find_if(e.samples.begin(), e.samples.end(), [&](auto& s) { return s.first == stage; });
+      if (it == e.samples.end()) it = e.samples.insert(e.samples.end(), {stage, StepSample()});
+      it->second.add(line);
+      e.summary.last_step = std::move(rec);
+    } else if (kind == "epoch") {
+      e.summary.epochs.push_back(std::move(rec));
+    }
   });
   e.offset += complete;
   const std::size_t keep = std::min<std::size_t>(64, complete);
   if (keep > 0) e.before = text.substr(complete - keep, keep);
   for (const json* list : {&e.problems, &half_written})
     for (auto& p : *list) problems.push_back(p);
+  if (steps)
+    for (const auto& [stage, sample] : e.samples)
+      for (auto& r : sample.records()) steps->push_back(std::move(r));
   return e.summary;
 }
 
@@ -375,20 +373,13 @@ struct Loaded {
   std::vector<std::string> log;
 };
 
-// The overview alone reads the metrics through summarise_metrics; with `steps`, every record.
+// With `steps`, each stage's sample of step records too.
 Loaded load(const fs::path& dir, const std::string& name, bool steps) {
   Loaded r;
   json problems = json::array();
   r.graph = read_graph(dir, problems);
-  MetricsSummary summary;
-  if (steps) {
-    Metrics m = read_metrics(dir, problems);
-    r.steps = std::move(m.steps);
-    summary.epochs = std::move(m.epochs);
-    if (!r.steps.empty()) summary.last_step = r.steps.back();
-  } else {
-    summary = summarise_metrics(dir, problems);
-  }
+  r.steps = json::array();
+  MetricsSummary summary = summarise_metrics(dir, problems, steps ? &r.steps : nullptr);
   r.epochs = std::move(summary.epochs);
   if (fs::exists(dir / "log.txt")) r.log = split_lines(read_file(dir / "log.txt"));
   else problems.push_back("log.txt is missing");

@@ -258,6 +258,38 @@ def main():
     check(rewritten["last_epoch"] == 3 and rewritten["best_fd"] == 7.25 and rewritten["last_step"] == 30,
           "a rewritten metrics file is read afresh: " + json.dumps(rewritten))
 
+    # A long run's page: each stage's step records sampled (every k-th, k doubling past 2000
+    # kept), the latest always in, parsed as the file grows; the same as a fresh read of it.
+    def step_lines(stage, first, last):
+        return "".join(json.dumps({"kind": "step", "stage": stage, "step": n, "loss": n / 1000}) + "\n"
+                       for n in range(first, last + 1))
+
+    def sampled(name):
+        steps = json.loads(http_get(port, "/api/runs/" + name)[1])["steps"]
+        return {stage: [r["step"] for r in steps if r["stage"] == stage] for stage in ("train", "tune")}
+
+    def evenly_sampled(got, last):
+        k = got[1] - got[0] if len(got) > 1 else 0
+        return (1000 <= len(got) <= 2001 and got[0] == 1 and got[-1] == last and k > 1 and k & (k - 1) == 0 and
+                all(b - a == k for a, b in zip(got, got[1:-1])))
+
+    long_dir = os.path.join(runs, "long")
+    shutil.copytree(os.path.join(runs, "finished"), long_dir)
+    with open(os.path.join(long_dir, "metrics.jsonl"), "w") as f:
+        f.write(step_lines("train", 1, 5000) + step_lines("tune", 1, 300))
+    first = sampled("long")
+    check(first["tune"] == list(range(1, 301)), "a stage of 300 step records keeps them all")
+    check(evenly_sampled(first["train"], 5000), f"5000 step records: every k-th and the last "
+          f"({len(first['train'])}: {first['train'][:3]} ... {first['train'][-3:]})")
+    with open(os.path.join(long_dir, "metrics.jsonl"), "a") as f:
+        f.write(step_lines("train", 5001, 9000))
+    grown = sampled("long")
+    check(evenly_sampled(grown["train"], 9000) and grown["tune"] == first["tune"],
+          f"4000 more: every k-th and the new last ({len(grown['train'])}: ... {grown['train'][-3:]})")
+    fresh_dir = os.path.join(runs, "long_fresh")
+    shutil.copytree(long_dir, fresh_dir)
+    check(sampled("long_fresh") == grown, "the grown file's sample equals a fresh read's")
+
     wait_for("the live run's first epoch", lambda: epoch_rows(live_dir) >= 1, timeout=60)
     live_api = json.loads(http_get(port, "/api/runs/live")[1])
     check(live_api["status"] == "running" and "a process has its log open" in live_api["status_detail"],

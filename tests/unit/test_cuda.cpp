@@ -21,14 +21,6 @@
 using ganflow::json;
 
 namespace {
-bool have_cuda() {
-  if (torch::cuda::is_available()) return true;
-  const char* req = std::getenv("GANFLOW_REQUIRE_CUDA");
-  if (req && std::string(req) == "1") FAIL("GANFLOW_REQUIRE_CUDA=1 but this LibTorch sees no CUDA GPU");
-  WARN("GANFLOW_TEST_SKIPPED: no CUDA GPU");
-  return false;
-}
-
 const torch::Device kCuda(torch::kCUDA, 0);
 
 // cuDNN runs fp32 convolutions in TF32 by default on Ampere and later (10-bit mantissa):
@@ -70,7 +62,7 @@ ganflow::Model& model(const ganflow::BuiltGraph& b, const std::string& node) {
 }  // namespace
 
 TEST_CASE("CUDA: fast ConvTranspose2d (the stock op on CUDA) matches the CPU fast path", "[cuda][layers]") {
-  if (!have_cuda()) return;
+  if (!ganflow::test::have_cuda()) return;
   ExactFp32Convolutions fp32;
   torch::manual_seed(0);
   ganflow::layers::FastConvTranspose2d cpu(torch::nn::ConvTranspose2dOptions(64, 32, 4).stride(2).padding(1).bias(true));
@@ -92,7 +84,7 @@ TEST_CASE("CUDA: fast ConvTranspose2d (the stock op on CUDA) matches the CPU fas
 }
 
 TEST_CASE("CUDA: the DCGAN generator and critic match the CPU forward and backward", "[cuda][models]") {
-  if (!have_cuda()) return;
+  if (!ganflow::test::have_cuda()) return;
   ExactFp32Convolutions fp32;
   std::string graph = tiny_gan(json::object(), "cpu");
   auto build = [&] {
@@ -123,7 +115,7 @@ TEST_CASE("CUDA: the DCGAN generator and critic match the CPU forward and backwa
 }
 
 TEST_CASE("CUDA: the loss scaler's fused check skips an inf step and unscales a clean one", "[cuda][scaler]") {
-  if (!have_cuda()) return;
+  if (!ganflow::test::have_cuda()) return;
   torch::Tensor p = torch::ones({3}, kCuda).requires_grad_(true);
   ganflow::Optim opt(ganflow::OptimizerSettings{"sgd", 0.0, 0.0, 1e-8, 0.0, false}, 1.0, {p});
   ganflow::LossScaler scaler(true, 4.0, 2);
@@ -137,7 +129,7 @@ TEST_CASE("CUDA: the loss scaler's fused check skips an inf step and unscales a 
 }
 
 TEST_CASE("CUDA: Optim's multi-tensor Adam matches torch::optim::Adam on the GPU", "[cuda][optimizer]") {
-  if (!have_cuda()) return;
+  if (!ganflow::test::have_cuda()) return;
   torch::manual_seed(4);
   std::vector<torch::Tensor> ours, theirs;
   for (auto shape : {std::vector<int64_t>{64, 32, 4, 4}, std::vector<int64_t>{32}, std::vector<int64_t>{7, 3}}) {
@@ -164,7 +156,7 @@ TEST_CASE("CUDA: Optim's multi-tensor Adam matches torch::optim::Adam on the GPU
 }
 
 TEST_CASE("CUDA: the autocast scope casts CUDA matmuls and restores the state", "[cuda][precision]") {
-  if (!have_cuda()) return;
+  if (!ganflow::test::have_cuda()) return;
   torch::Tensor a = torch::randn({8, 8}, kCuda);
   for (auto dtype : {at::kHalf, at::kBFloat16}) {
     {
@@ -177,7 +169,7 @@ TEST_CASE("CUDA: the autocast scope casts CUDA matmuls and restores the state", 
 }
 
 TEST_CASE("CUDA: the first GAN step's loss matches the CPU's", "[cuda][gan]") {
-  if (!have_cuda()) return;
+  if (!ganflow::test::have_cuda()) return;
   ExactFp32Convolutions fp32;
   std::string dc = gantest::temp_dir("cuda_vs_cpu_c"), dg = gantest::temp_dir("cuda_vs_cpu_g");
   gantest::run_graph(tiny_gan({{"max_batches", 2}}, "cpu", true), dc, torch::Device(torch::kCPU));
@@ -191,7 +183,7 @@ TEST_CASE("CUDA: the first GAN step's loss matches the CPU's", "[cuda][gan]") {
 }
 
 TEST_CASE("CUDA: short GAN runs in fp32, bf16, fp16 and channels-last train with finite losses", "[cuda][gan]") {
-  if (!have_cuda()) return;
+  if (!ganflow::test::have_cuda()) return;
   for (json params : {json{{"precision", "fp32"}}, json{{"precision", "bf16"}}, json{{"precision", "fp16"}},
                       json{{"precision", "bf16"}, {"channels_last", true}}}) {
     INFO(params.dump());
@@ -209,7 +201,7 @@ TEST_CASE("CUDA: short GAN runs in fp32, bf16, fp16 and channels-last train with
 }
 
 TEST_CASE("CUDA: an fp16 run checkpoints its loss scale", "[cuda][precision][resume]") {
-  if (!have_cuda()) return;
+  if (!ganflow::test::have_cuda()) return;
   std::string dir = gantest::temp_dir("cuda_fp16_ckpt");
   gantest::run_graph(tiny_gan({{"precision", "fp16"}}, "cuda"), dir, kCuda);
   auto d = ganflow::load_pickle(dir + "/checkpoints/train_last.pt").toGenericDict();

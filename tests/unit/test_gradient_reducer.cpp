@@ -1,6 +1,8 @@
 // GradientReducer on a real Gloo process group of 2 ranks (one thread each, loopback): the
 // gradients it leaves are the mean of what each rank's backward computed alone, with bucket
-// sums started during backward once the order is learned, and fallbacks that stay exact.
+// sums started during backward once the order is learned, and fallbacks that stay exact. The
+// [cuda] variant runs the hooks where CUDA backward runs them, on autograd's device thread
+// (Gloo sums CUDA tensors through the host); without a GPU it skips.
 #include <torch/torch.h>
 
 #include <catch2/catch.hpp>
@@ -22,11 +24,11 @@ constexpr int kWidth = 16;  // a 16x16 weight is 1 KiB: with 1.1 KiB buckets, on
 // Backward produces the last layer's gradients first.
 struct Chain {
   std::vector<torch::Tensor> params;  // w0, b0, w1, b1, ...
-  explicit Chain(uint64_t seed) {
+  explicit Chain(uint64_t seed, const torch::Device& dev = torch::kCPU) {
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);  // not the global one: ranks are threads
     for (int l = 0; l < 4; ++l) {
-      params.push_back((torch::randn({kWidth, kWidth}, gen) * 0.5).requires_grad_());
-      params.push_back((torch::randn({kWidth}, gen) * 0.1).requires_grad_());
+      params.push_back((torch::randn({kWidth, kWidth}, gen) * 0.5).to(dev).requires_grad_());
+      params.push_back((torch::randn({kWidth}, gen) * 0.1).to(dev).requires_grad_());
     }
   }
   torch::Tensor loss(const torch::Tensor& x, int skip = -1) const {
@@ -41,9 +43,9 @@ struct Chain {
 };
 
 // Each rank's batch at each step.
-torch::Tensor input(int rank, int step) {
+torch::Tensor input(int rank, int step, const torch::Device& dev = torch::kCPU) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(uint64_t(100 * step + rank));
-  return torch::randn({8, kWidth}, gen) * double(1 + rank + step);
+  return (torch::randn({8, kWidth}, gen) * double(1 + rank + step)).to(dev);
 }
 
 // Each rank's `body(group, rank)` on a thread of its own in one 2-rank group; rethrows nothing,
@@ -76,7 +78,7 @@ std::vector<torch::Tensor> local_grads(const Chain& c, int rank, int step, int s
   for (std::size_t i = 0; i < c.params.size(); ++i) copy.params[i] = c.params[i].detach().clone().requires_grad_();
   if (preset != 0)
     for (auto& p : copy.params) p.mutable_grad() = torch::full_like(p, preset);
-  copy.loss(input(rank, step), skip).backward();
+  copy.loss(input(rank, step, c.params.front().device()), skip).backward();
   std::vector<torch::Tensor> g;
   for (auto& p : copy.params) g.push_back(p.grad());
   return g;
@@ -84,8 +86,9 @@ std::vector<torch::Tensor> local_grads(const Chain& c, int rank, int step, int s
 
 }  // namespace
 
-TEST_CASE("gradients become the mean over ranks, bucket sums start during backward once the order is learned", "[dist]") {
-  const Chain reference(7);
+// The steps below on `dev`; on the CPU the means are bit-equal to each rank's own gradients'.
+void check_mean_over_ranks(const torch::Device& dev) {
+  const Chain reference(7, dev);
   struct Step {
     int skip;       // a layer left out on both ranks (-1: none)
     double preset;  // a gradient already in .grad before backward (0: none)
@@ -99,13 +102,13 @@ TEST_CASE("gradients become the mean over ranks, bucket sums start during backwa
   std::vector<std::vector<torch::Tensor>> got(2 * steps.size());
   std::vector<int64_t> overlapped(2 * steps.size());
   auto errors = two_ranks([&](DistGroup& group, int rank) {
-    Chain c(7);  // the same weights on both ranks, as after start_together
+    Chain c(7, dev);  // the same weights on both ranks, as after start_together
     GradientReducer reducer(group, 1100);
     for (std::size_t s = 0; s < steps.size(); ++s) {
       c.zero_grad();
       if (steps[s].preset != 0)
         for (auto& p : c.params) p.mutable_grad() = torch::full_like(p, steps[s].preset);
-      torch::Tensor loss = c.loss(input(rank, int(s)), steps[s].skip);
+      torch::Tensor loss = c.loss(input(rank, int(s), dev), steps[s].skip);
       reducer.arm(c.params);
       loss.backward();
       reducer.finish("step " + std::to_string(s));
@@ -127,13 +130,27 @@ TEST_CASE("gradients become the mean over ranks, bucket sums start during backwa
         const torch::Tensor& mine = got[2 * s + std::size_t(r)][i];
         REQUIRE(mine.defined() == g0[i].defined());
         if (!mine.defined()) continue;
-        CHECK(torch::equal(mine, (g0[i] + g1[i]) / 2.0));  // 2 ranks: a + b is exact in any order
-        CHECK_FALSE(torch::equal(g0[i], g1[i]));             // the ranks' own gradients do differ
+        CHECK(mine.device() == dev);
+        const torch::Tensor want = (g0[i] + g1[i]) / 2.0;
+        if (dev.is_cpu())
+          CHECK(torch::equal(mine, want));  // 2 ranks: a + b is exact in any order
+        else
+          CHECK(torch::allclose(mine.cpu(), want.cpu(), 1e-6, 1e-8));  // cuBLAS may pick another kernel
+        CHECK_FALSE(torch::equal(g0[i], g1[i]));  // the ranks' own gradients do differ
         ++compared;
       }
     }
   }
   CHECK(compared == 2 * (8 + 8 + 6 + 8 + 8));
+}
+
+TEST_CASE("gradients become the mean over ranks, bucket sums start during backward once the order is learned", "[dist]") {
+  check_mean_over_ranks(torch::kCPU);
+}
+
+TEST_CASE("CUDA: gradient buckets summed from autograd's device thread are the mean over ranks", "[cuda][dist]") {
+  if (!test::have_cuda()) return;
+  check_mean_over_ranks(torch::Device(torch::kCUDA, 0));
 }
 
 TEST_CASE("two parameter sets trained in turn keep buckets of their own, and the idle set is untouched", "[dist]") {

@@ -161,4 +161,12 @@ int free_port() {
   return port;
 }
 
+bool have_cuda() {
+  if (torch::cuda::is_available()) return true;
+  const char* req = std::getenv("GANFLOW_REQUIRE_CUDA");
+  if (req && std::string(req) == "1") FAIL("GANFLOW_REQUIRE_CUDA=1 but this LibTorch sees no CUDA GPU");
+  WARN("GANFLOW_TEST_SKIPPED: no CUDA GPU");
+  return false;
+}
+
 }  // namespace ganflow::test

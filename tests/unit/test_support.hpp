@@ -80,4 +80,8 @@ int listening_socket(int& port);
 // A port that was free a moment ago (for a rendezvous).
 int free_port();
 
+// Whether a CUDA GPU is there; without one a warning that CTest reports as skipped, or a failure
+// under GANFLOW_REQUIRE_CUDA=1 (scripts/gpu-check: a GPU machine must not pass empty).
+bool have_cuda();
+
 }  // namespace ganflow::test
