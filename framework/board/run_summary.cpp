@@ -312,6 +312,10 @@ Status run_status(const fs::path& dir, const std::vector<std::string>& log, doub
     return {"failed", "killed: " + process_line.substr(0, process_line.find(',')) +
                           " ended without an end line; resume with ganflow run --resume"};
   const double quiet = now_seconds() - modified;
+  if (process == ProcessState::alive)
+    return {"running", process_line.substr(0, process_line.find(',')) + " is running; files written " +
+                           std::to_string(int(quiet)) + " s ago"};
+  // No process line this machine can check (another host's run, or one logged before the line existed).
   if (held_open(dir)) return {"running", "a process has its log open; files written " + std::to_string(int(quiet)) + " s ago"};
   if (quiet < kQuietSeconds) return {"running", "files written " + std::to_string(int(quiet)) + " s ago"};
   // Runs logged before the end lines existed: finished when every trained stage left its

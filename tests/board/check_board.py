@@ -14,6 +14,7 @@ Screenshots go to OUT_DIR. Exits non-zero with the failed check's message.
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -290,9 +291,30 @@ def main():
     shutil.copytree(long_dir, fresh_dir)
     check(sampled("long_fresh") == grown, "the grown file's sample equals a fresh read's")
 
+    # A run whose log names no process this machine can check (another host's, or logged before
+    # the line existed), quiet for 20 minutes: running while some process holds its log open.
+    held = os.path.join(runs, "held")
+    shutil.copytree(os.path.join(runs, "finished"), held)
+    with open(os.path.join(held, "log.txt")) as f:
+        kept = [l for l in f if l.strip() != "run finished" and not l.startswith("process ")]
+    with open(os.path.join(held, "log.txt"), "w") as f:
+        f.writelines(kept)
+    for folder, _, files in os.walk(held):
+        for name in files:
+            os.utime(os.path.join(folder, name), (time.time() - 1200, time.time() - 1200))
+    holder = open(os.path.join(held, "log.txt"))
+    time.sleep(1.2)  # the board reads /proc at most once a second
+    held_api = json.loads(http_get(port, "/api/runs/held")[1])
+    check(held_api["status"] == "running" and "a process has its log open" in held_api["status_detail"],
+          "with no process line, a run whose log a process holds open is running: " + held_api["status_detail"])
+    holder.close()
+    time.sleep(1.2)  # the board reads /proc at most once a second
+    held_api = json.loads(http_get(port, "/api/runs/held")[1])
+    check(held_api["status"] != "running", "and not running once nothing holds it: " + held_api["status_detail"])
+
     wait_for("the live run's first epoch", lambda: epoch_rows(live_dir) >= 1, timeout=60)
     live_api = json.loads(http_get(port, "/api/runs/live")[1])
-    check(live_api["status"] == "running" and "a process has its log open" in live_api["status_detail"],
+    check(live_api["status"] == "running" and re.match(r"process \d+ on .+ is running", live_api["status_detail"]),
           "the live run is 'running': " + live_api["status_detail"])
 
     d = chrome()
