@@ -17,9 +17,11 @@ CriticFn linear_critic(const torch::Tensor& u) {
 }
 
 torch::Tensor run_crit(const std::shared_ptr<CritLoss>& loss, const torch::Tensor& real, const torch::Tensor& fake,
-                       const CriticFn& critic) {
+                       const CriticFn& critic, int64_t critic_steps = 0) {
   auto rp = critic(real), fp = critic(fake);
-  return loss->forward({rp, fp, real, fake, critic});
+  CriticBatch b{rp, fp, real, fake, critic};
+  b.critic_steps = critic_steps;
+  return loss->forward(b);
 }
 }  // namespace
 
@@ -42,6 +44,29 @@ TEST_CASE("wgan_gp and r1 give the exact penalty of a linear critic, also under 
   // A validation pass may run the loss under no-grad: the penalty is still computed.
   torch::NoGradGuard no_grad;
   CHECK(run_crit(gp, real, fake, linear_critic(two)).item<double>() == Approx(w + 10).margin(1e-5));
+}
+
+TEST_CASE("lazy r1 adds gamma * every / 2 times the penalty on every every-th critic batch only", "[losses]") {
+  torch::manual_seed(6);
+  auto real = torch::randn({4, 1, 3, 3}), fake = torch::randn({4, 1, 3, 3});
+  auto u = torch::randn({1, 1, 3, 3});
+  auto two = u / u.norm() * 2;  // ||d critic / d real||^2 = 4 for every image
+  auto was = build_one<CritLoss>("wasserstein");
+  auto lazy = build_node<CritLoss>(
+      R"({"w": {"type": "wasserstein"}, "r": {"type": "r1", "params": {"gamma": 3, "every": 4}, "inputs": {"base": "w"}}})", "r");
+  const double w = run_crit(was, real, fake, linear_critic(two)).item<double>();
+  int penalised = 0;
+  for (int64_t step = 0; step < 10; ++step) {
+    INFO("critic step " << step);
+    const double got = run_crit(lazy, real, fake, linear_critic(two), step).item<double>();
+    if (step % 4 == 0) {
+      CHECK(got == Approx(w + 3.0 * 4 / 2 * 4).margin(1e-4));
+      ++penalised;
+    } else {
+      CHECK(got == Approx(w).margin(1e-6));
+    }
+  }
+  CHECK(penalised == 3);  // steps 0, 4, 8
 }
 
 TEST_CASE("each gen/crit pair pulls fake scores in opposite directions", "[losses]") {

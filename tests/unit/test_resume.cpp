@@ -110,6 +110,22 @@ TEST_CASE("N steps straight equal N/2 steps + SIGKILL + resume, parameter for pa
   require_same_weights(dir + "/straight/train_critic.pt", dir + "/killed/train_critic.pt");
 }
 
+TEST_CASE("a lazy r1 run SIGKILLed and resumed counts its critic batches on, ending bit-equal", "[resume]") {
+  std::string dir = gantest::temp_dir("resume_lazy_r1");
+  json g = gantest::tiny_dcgan({"resume_lazy_r1", 11, 256, 16, 16, 16, 2},
+                               {{"epochs", 2}, {"max_batches", 8}, {"checkpoint_every", 2}, {"n_samples", 16}});
+  g["deterministic"] = true;
+  g["device"] = "cpu";
+  // The penalty on critic batches 0, 3, 6, ...: a count restarted by the resume would move it.
+  g["nodes"]["lazy_r1"] = {{"type", "r1"}, {"inputs", {{"base", "crit_loss"}}}, {"params", {{"gamma", 1.0}, {"every", 3}}}};
+  g["nodes"]["train"]["inputs"]["crit_loss"] = "lazy_r1";
+  const std::string log = straight_killed_resumed(g, dir, "train");
+  INFO(log);
+  CHECK_THAT(log, Catch::Contains("resumed from"));
+  require_same_weights(dir + "/straight/train_generator.pt", dir + "/killed/train_generator.pt");
+  require_same_weights(dir + "/straight/train_critic.pt", dir + "/killed/train_critic.pt");
+}
+
 TEST_CASE("a tensorboard stage SIGKILLed and resumed marks where it resumed, so TensorBoard drops the lost steps",
           "[resume][report]") {
   std::string dir = gantest::temp_dir("resume_tensorboard");

@@ -172,8 +172,8 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
         torch::NoGradGuard ng;
         std::tie(real_pred, real_logits) = score(y, b.labels);
       }
-      return gen_loss_->forward(
-          CriticBatch{real_pred, fake_pred, y, out, critic_fn_, b.labels, b.gen_labels, real_logits, fake_logits});
+      return gen_loss_->forward(CriticBatch{real_pred, fake_pred, y, out, critic_fn_, b.labels, b.gen_labels, real_logits,
+                                            fake_logits, critic_steps()});
     }
     // Critic mode: x and y swapped; real and fake scored in separate forwards (BatchNorm sees
     // two batches); the generator runs without a graph. Penalties score with the real labels.
@@ -193,9 +193,11 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
     if (augment_)
       augment_->observe_real(dist() ? dist()->all_gather(real_pred.detach(), "the real scores for augmentation")
                                     : real_pred);
-    return crit_loss_->forward(
-        CriticBatch{real_pred, fake_pred, real, fake, critic_fn_, b.labels, b.gen_labels, real_logits, fake_logits});
+    return crit_loss_->forward(CriticBatch{real_pred, fake_pred, real, fake, critic_fn_, b.labels, b.gen_labels,
+                                           real_logits, fake_logits, critic_steps()});
   }
+
+  int64_t critic_steps() const { return step() - gen_steps_; }  // both counts are checkpointed
 
   void after_step(const torch::Tensor& loss) override {
     (gen_mode_ ? smooth_g_ : smooth_c_).add(loss);

@@ -37,6 +37,9 @@ struct CriticBatch {
   // were drawn for, and an ACGAN critic's class logits [bs, n_classes] for each (undefined when
   // the critic has no auxiliary classifier, or real_pred was not computed).
   torch::Tensor real_labels{}, fake_labels{}, real_class_logits{}, fake_class_logits{};
+  // The critic batches the stage trained before this batch, the same on every rank and after a
+  // resume: lazy regularisation (a penalty every N critic batches) counts with it. Since ABI 3.2.
+  int64_t critic_steps = 0;
 };
 
 class GANFLOW_API GenLoss : public Node {
