@@ -22,14 +22,19 @@ namespace {
 
 const std::string kGanflow = std::string(GANFLOW_BINARY_DIR) + "/bin/ganflow";
 
-// A tiny deterministic DCGAN: 2 epochs x 8 batches, a checkpoint every 2 steps.
-std::string write_graph(const std::string& dir) {
-  json g = gantest::tiny_dcgan({"resume", 11, 256, 16, 16, 16, 2},
+// A tiny deterministic DCGAN named `name`: 2 epochs x 8 batches, a checkpoint every 2 steps.
+json resume_graph(const std::string& name) {
+  json g = gantest::tiny_dcgan({name, 11, 256, 16, 16, 16, 2},
                                {{"epochs", 2}, {"max_batches", 8}, {"checkpoint_every", 2}, {"n_samples", 16}});
   g["deterministic"] = true;
   g["device"] = "cpu";
+  return g;
+}
+
+// resume_graph("resume") in <dir>/graph_in.json; returns that path.
+std::string write_graph(const std::string& dir) {
   std::string path = dir + "/graph_in.json";
-  std::ofstream(path) << g.dump(2);
+  std::ofstream(path) << resume_graph("resume").dump(2);
   return path;
 }
 
@@ -112,10 +117,7 @@ TEST_CASE("N steps straight equal N/2 steps + SIGKILL + resume, parameter for pa
 
 TEST_CASE("a lazy r1 run SIGKILLed and resumed counts its critic batches on, ending bit-equal", "[resume]") {
   std::string dir = gantest::temp_dir("resume_lazy_r1");
-  json g = gantest::tiny_dcgan({"resume_lazy_r1", 11, 256, 16, 16, 16, 2},
-                               {{"epochs", 2}, {"max_batches", 8}, {"checkpoint_every", 2}, {"n_samples", 16}});
-  g["deterministic"] = true;
-  g["device"] = "cpu";
+  json g = resume_graph("resume_lazy_r1");
   // The penalty on critic batches 0, 3, 6, ...: a count restarted by the resume would move it.
   g["nodes"]["lazy_r1"] = {{"type", "r1"}, {"inputs", {{"base", "crit_loss"}}}, {"params", {{"gamma", 1.0}, {"every", 3}}}};
   g["nodes"]["train"]["inputs"]["crit_loss"] = "lazy_r1";
@@ -320,10 +322,7 @@ TEST_CASE("a learner killed mid-epoch resumes from its periodic checkpoint to bi
 
 TEST_CASE("generator_ema: a GAN killed mid-run resumes its average bit-equal, and generate draws with it unless --raw", "[resume]") {
   std::string dir = gantest::temp_dir("resume_ema");
-  json g = gantest::tiny_dcgan({"resume_ema", 11, 256, 16, 16, 16, 2},
-                               {{"epochs", 2}, {"max_batches", 8}, {"checkpoint_every", 2}, {"n_samples", 16}});
-  g["deterministic"] = true;
-  g["device"] = "cpu";
+  json g = resume_graph("resume_ema");
   g["nodes"]["ema"] = {{"type", "generator_ema"}, {"inputs", {{"generator", "generator"}}}, {"params", {{"half_life_kimg", 0.1}}}};
   g["nodes"]["train"]["inputs"]["callbacks"] = json::array({"ema"});
   std::string log = straight_killed_resumed(g, dir, "train");
@@ -491,10 +490,7 @@ TEST_CASE("a GAN of torchscript_model networks written in PyTorch resumes bit-eq
   auto made = ganflow::test::run_python("make_scripted_models.py", {dir, "16"});
   INFO(made.output);
   REQUIRE(made.exit_code == 0);
-  json g = gantest::tiny_dcgan({"resume_torchscript", 11, 256, 16, 16, 16, 2},
-                               {{"epochs", 2}, {"max_batches", 8}, {"checkpoint_every", 2}, {"n_samples", 16}});
-  g["deterministic"] = true;
-  g["device"] = "cpu";
+  json g = resume_graph("resume_torchscript");
   g["nodes"]["images"]["params"]["size"] = 16;
   g["nodes"]["images"]["params"]["fit"] = "resize";
   g["nodes"]["generator"] = {{"type", "torchscript_model"}, {"params", {{"file", dir + "/res_generator.pt"}}}};
