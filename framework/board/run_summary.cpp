@@ -118,38 +118,32 @@ std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
-// One line of metrics.jsonl as a record, or null with the line's problem added. `complete`: it
-// ended with a newline (else it is the last line, still being written or cut off by a kill).
-json parse_record(const std::string& line, int line_no, bool complete, json& problems) {
-  if (line.find_first_not_of(" \t\r") == std::string::npos) return nullptr;
-  // A last line without its newline is left out even when it parses: the next poll reads again
-  // from the last newline and would take it twice.
-  json rec = complete ? json::parse(line, nullptr, false) : json(json::value_t::discarded);
-  if (!rec.is_discarded() && rec.is_object()) return rec;
-  if (!complete)
-    problems.push_back("metrics.jsonl: the last line (" + std::to_string(line_no) +
-                       ") is half-written (a run being written or killed mid-line); it is left out");
-  else
-    problems.push_back("metrics.jsonl: line " + std::to_string(line_no) + " is not a JSON record; it is left out");
-  return nullptr;
-}
-
 // Calls take(record, line) for each record of `text`, numbering lines from line_no + 1; returns the
-// length of the complete lines. Complete lines that are not records go to `bad_lines`; a last
-// line without its newline is reported in `half_written`, not taken.
+// length of the complete lines. Complete lines that are not records go to `bad_lines`. A last
+// line without its newline (a run being written, or killed mid-line) is reported in
+// `half_written` and not taken, even when it parses: the next poll reads again from the last
+// newline and would take it twice.
 template <class Take>
 std::size_t parse_lines(const std::string& text, int& line_no, json& bad_lines, json& half_written, Take take) {
-  std::size_t start = 0, complete_to = 0;
+  std::size_t start = 0;
   while (start < text.size()) {
     const std::size_t nl = text.find('\n', start);
-    const bool complete = nl != std::string::npos;
-    const std::string line = text.substr(start, complete ? nl - start : std::string::npos);
-    start = complete ? nl + 1 : text.size();
-    if (complete) complete_to = start, ++line_no;
-    json rec = parse_record(line, complete ? line_no : line_no + 1, complete, complete ? bad_lines : half_written);
-    if (!rec.is_null()) take(std::move(rec), line);
+    const std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    const bool blank = line.find_first_not_of(" \t\r") == std::string::npos;
+    if (nl == std::string::npos) {
+      if (!blank)
+        half_written.push_back("metrics.jsonl: the last line (" + std::to_string(line_no + 1) +
+                               ") is half-written (a run being written or killed mid-line); it is left out");
+      break;
+    }
+    start = nl + 1;
+    ++line_no;
+    if (blank) continue;
+    json rec = json::parse(line, nullptr, false);
+    if (!rec.is_discarded() && rec.is_object()) take(std::move(rec), line);
+    else bad_lines.push_back("metrics.jsonl: line " + std::to_string(line_no) + " is not a JSON record; it is left out");
   }
-  return complete_to;
+  return start;
 }
 
 // What the run list shows from the metrics: the epoch records and the last step record.
@@ -308,13 +302,12 @@ Status run_status(const fs::path& dir, const std::vector<std::string>& log, doub
   }
   // On the machine that ran it, a run whose process is gone is over at once (killed, or the
   // machine restarted), whatever its files' times say; elsewhere the quiet time decides.
+  const std::string process_name = process_line.substr(0, process_line.find(','));  // "process N on H"
   if (process == ProcessState::gone)
-    return {"failed", "killed: " + process_line.substr(0, process_line.find(',')) +
-                          " ended without an end line; resume with ganflow run --resume"};
+    return {"failed", "killed: " + process_name + " ended without an end line; resume with ganflow run --resume"};
   const double quiet = now_seconds() - modified;
   if (process == ProcessState::alive)
-    return {"running", process_line.substr(0, process_line.find(',')) + " is running; files written " +
-                           std::to_string(int(quiet)) + " s ago"};
+    return {"running", process_name + " is running; files written " + std::to_string(int(quiet)) + " s ago"};
   // No process line this machine can check (another host's run, or one logged before the line existed).
   if (held_open(dir)) return {"running", "a process has its log open; files written " + std::to_string(int(quiet)) + " s ago"};
   if (quiet < kQuietSeconds) return {"running", "files written " + std::to_string(int(quiet)) + " s ago"};

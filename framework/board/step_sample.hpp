@@ -17,7 +17,6 @@ class StepSample {
   explicit StepSample(std::size_t limit = 1000) : limit_(limit) {}
   void add(const std::string& line);  // a complete metrics.jsonl line holding a step record
   nlohmann::json records() const;      // the kept records in file order, the latest last
-  int64_t stride() const { return stride_; }
 
  private:
   std::size_t limit_;

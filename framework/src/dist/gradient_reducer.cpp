@@ -12,8 +12,7 @@
 namespace ganflow {
 
 struct GradientReducer::Bucket {
-  std::vector<std::size_t> members;  // parameter indices, in arrival order
-  std::vector<int64_t> offsets;      // of each member in `flat`
+  std::vector<std::size_t> members;  // parameter indices, in arrival order (Set::slot: where each is)
   torch::Tensor flat;                // what c10d sums: one tensor
   std::size_t missing = 0;           // this step's gradients not yet in
 };
@@ -33,9 +32,9 @@ struct GradientReducer::Set {
   void take_means(int ranks) {
     for (Bucket& k : buckets) {
       k.flat.div_(double(ranks));
-      for (std::size_t j = 0; j < k.members.size(); ++j) {
-        torch::Tensor& g = params[k.members[j]].mutable_grad();
-        g.copy_(k.flat.narrow(0, k.offsets[j], g.numel()).view(g.sizes()));
+      for (std::size_t i : k.members) {
+        torch::Tensor& g = params[i].mutable_grad();
+        g.copy_(k.flat.narrow(0, slot[i].second, g.numel()).view(g.sizes()));
       }
     }
   }
@@ -150,16 +149,15 @@ void GradientReducer::average_after_backward(Set& s, const std::vector<std::size
     Bucket& k = s.buckets.back();
     s.slot[i] = {int64_t(s.buckets.size()) - 1, bytes / int64_t(p.element_size())};
     k.members.push_back(i);
-    k.offsets.push_back(bytes / int64_t(p.element_size()));
     bytes += b;
   }
   for (Bucket& k : s.buckets) {
     int64_t numel = 0;
     for (std::size_t i : k.members) numel += s.params[i].numel();
     k.flat = torch::empty({numel}, k.flat.options());
-    for (std::size_t j = 0; j < k.members.size(); ++j) {
-      const torch::Tensor& g = s.params[k.members[j]].grad();
-      k.flat.narrow(0, k.offsets[j], g.numel()).view(g.sizes()).copy_(g);
+    for (std::size_t i : k.members) {
+      const torch::Tensor& g = s.params[i].grad();
+      k.flat.narrow(0, s.slot[i].second, g.numel()).view(g.sizes()).copy_(g);
     }
     group_.start_sum(k.flat);
   }

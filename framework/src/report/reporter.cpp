@@ -117,11 +117,10 @@ void Reporter::image(const std::string& name, const Image& img, int64_t step) {
   if (tensorboard_) tensorboard_->image(stage_ + "/" + name, img, step);
 }
 
-void Reporter::histograms(const std::vector<std::pair<std::string, Histogram>>& named, int64_t step) {
+void Reporter::histograms(std::vector<std::pair<std::string, Histogram>> named, int64_t step) {
   if (!tensorboard_) return;
-  std::vector<std::pair<std::string, Histogram>> tagged;
-  for (const auto& [name, h] : named) tagged.emplace_back(stage_ + "/" + name, h);
-  tensorboard_->histograms(tagged, step);
+  for (auto& [name, h] : named) name = stage_ + "/" + name;
+  tensorboard_->histograms(named, step);
 }
 
 void Reporter::resumed_after(int64_t steps) {

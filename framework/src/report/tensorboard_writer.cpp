@@ -61,7 +61,8 @@ uint32_t crc32c(const std::string& bytes) {
 
 TensorBoardWriter::TensorBoardWriter(const std::string& dir, const std::string& stage) {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  const std::string host = host_name().empty() ? "localhost" : host_name();
+  std::string host = host_name();
+  if (host.empty()) host = "localhost";
   path_ = (std::filesystem::path(dir) / ("events.out.tfevents." + std::to_string(seconds.count()) + "." + host +
                                          "." + std::to_string(getpid()) + "." + stage))
               .string();

@@ -41,6 +41,17 @@ std::shared_ptr<Offer> last_stage(const BuiltGraph& built, const std::string& st
   if (!found) throw Error(dir + "/graph.json: no " + what + (stage_name.empty() ? "" : " named '" + stage_name + "'"));
   return found;
 }
+
+// The weights in `file`: a checkpoint's `network` entry (or, with `average_ok`, a weight
+// average it holds), its key going to `entry`; else a state-dict file (ganflow's or torch.save'd).
+StateDict trained_state(const std::string& file, const std::string& network, bool average_ok, std::string& entry) {
+  c10::IValue v = load_pickle(file);
+  if (!v.isGenericDict() || !v.toGenericDict().contains(network)) return load_state_dict_file(file);
+  entry = network;
+  for (const auto& item : v.toGenericDict())
+    if (average_ok && item.key().toStringRef().rfind("average:", 0) == 0) entry = item.key().toStringRef();
+  return Checkpoint::load(file).state(entry);
+}
 }  // namespace
 
 TrainedModel load_trained_generator(const std::string& from, const std::string& stage_name, WhichWeights which,
@@ -61,18 +72,7 @@ TrainedModel load_trained_generator(const std::string& from, const std::string& 
                 : fs::exists(final_file)           ? final_file.string()
                                                    : (fs::path(dir) / "checkpoints" / (t.stage + "_last.pt")).string();
   }
-  // A checkpoint (its average or generator entry) or a state-dict file (ganflow's or torch.save'd).
-  c10::IValue v = load_pickle(t.weights);
-  StateDict sd;
-  if (v.isGenericDict() && v.toGenericDict().contains("generator")) {
-    Checkpoint ck = Checkpoint::load(t.weights);
-    t.entry = "generator";
-    for (const auto& item : v.toGenericDict())
-      if (average_ok && item.key().toStringRef().rfind("average:", 0) == 0) t.entry = item.key().toStringRef();
-    sd = ck.state(t.entry);
-  } else {
-    sd = load_state_dict_file(t.weights);
-  }
+  const StateDict sd = trained_state(t.weights, "generator", average_ok, t.entry);
   const bool averaged = t.entry.rfind("average:", 0) == 0 || t.weights.size() > 7 &&
                                                                   t.weights.compare(t.weights.size() - 7, 7, "_ema.pt") == 0;
   if (which == WhichWeights::average && !averaged)
@@ -95,13 +95,8 @@ TrainedCriticModel load_trained_critic(const std::string& from, const std::strin
     const fs::path final_file = fs::path(dir) / trained->critic_file();
     t.weights = fs::exists(final_file) ? final_file.string() : (fs::path(dir) / "checkpoints" / (t.stage + "_last.pt")).string();
   }
-  c10::IValue v = load_pickle(t.weights);
-  if (v.isGenericDict() && v.toGenericDict().contains("critic")) {
-    t.entry = "critic";
-    load_state_dict(t.critic->module(), Checkpoint::load(t.weights).state("critic"), t.weights + " [critic]");
-  } else {
-    load_state_dict(t.critic->module(), load_state_dict_file(t.weights), t.weights);
-  }
+  const StateDict sd = trained_state(t.weights, "critic", false, t.entry);
+  load_state_dict(t.critic->module(), sd, t.entry.empty() ? t.weights : t.weights + " [critic]");
   t.critic->module().eval();
   return t;
 }

@@ -294,7 +294,7 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
       save_state_dict_file(crit_->module(), (dir / critic_file()).string());
     }
     ctx().log(name() + ": " + std::to_string(step()) + " steps (" + std::to_string(gen_steps_) + " generator, " +
-              std::to_string(step() - gen_steps_) + " critic)");
+              std::to_string(critic_steps()) + " critic)");
   }
 
   GanSettings s_;

@@ -211,7 +211,7 @@ void TrainingStage::end_of_epoch(Reporter& report, int64_t images, std::chrono::
     std::vector<std::pair<std::string, Histogram>> weights;
     for (const Network& n : networks())
       for (const auto& p : n.module->named_parameters()) weights.emplace_back(n.role + "/" + p.key(), histogram_of(p.value()));
-    report.histograms(weights, step_);
+    report.histograms(std::move(weights), step_);
   }
   if (torch::Tensor imgs = writes() ? samples() : torch::Tensor(); imgs.defined()) {
     char file[32];

@@ -34,7 +34,7 @@ class Reporter {
   void image(const std::string& name, const Image& img, int64_t step);
   bool tensorboard() const { return tensorboard_.has_value(); }  // this process writes TensorBoard's file
   // (name, histogram) pairs for TensorBoard as <stage>/<name>; nothing unless the stage asked for it.
-  void histograms(const std::vector<std::pair<std::string, Histogram>>& named, int64_t step);
+  void histograms(std::vector<std::pair<std::string, Histogram>> named, int64_t step);
   // The stage resumed from a checkpoint taken after `steps` steps, whose records were written
   // before it: TensorBoard keeps those and drops the killed session's later points.
   void resumed_after(int64_t steps);
