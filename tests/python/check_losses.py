@@ -1,4 +1,4 @@
-"""Cross-checks every ganflow loss, the WGAN-GP / R1 penalties and their critic gradients.
+"""Cross-checks every ganflow loss, the WGAN-GP / R1 / R2 penalties and their critic gradients.
 
 usage: check_losses.py TENSORS.pt
 TENSORS holds the inputs the C++ test fed to each loss node and the node's results ("loss.<name>").
@@ -76,6 +76,14 @@ def main():
     c.close("ragan_gen gradient on fake_pred", t["ragan_gen.grad.fake_pred"], fp.grad)
     c.close("ragan_crit", t["loss.ragan_crit"], (ra(real_pred, fake_pred, 1.0) + ra(fake_pred, real_pred, 0.0)) / 2)
 
+    # RpGAN as R3GAN's code writes it: softplus of the paired score difference.
+    fp = fake_pred.clone().requires_grad_(True)
+    rpgan_gen = F.softplus(real_pred - fp).mean()
+    rpgan_gen.backward()
+    c.close("rpgan_gen", t["loss.rpgan_gen"], rpgan_gen)
+    c.close("rpgan_gen gradient on fake_pred", t["rpgan_gen.grad.fake_pred"], fp.grad)
+    c.close("rpgan_crit", t["loss.rpgan_crit"], F.softplus(fake_pred - real_pred).mean())
+
     # WGAN-GP: x_hat must lie on the segment real-fake with one eps in [0, 1) per image.
     x_hat, real, fake = t["gp.x_hat"], t["real"], t["fake"]
     d = (real - fake).flatten(1)
@@ -99,6 +107,13 @@ def main():
         return critic(real).mean() - critic(fake).mean() + gamma / 2 * grad.pow(2).flatten(1).sum(1).mean()
 
     check_penalty(c, t, "r1", r1)
+    gamma2 = t["r2.gamma"].item()
+
+    def r2(critic, real, fake):
+        grad = input_gradient(critic, fake)
+        return critic(real).mean() - critic(fake).mean() + gamma2 / 2 * grad.pow(2).flatten(1).sum(1).mean()
+
+    check_penalty(c, t, "r2", r2)
     c.finish()
 
 

@@ -248,6 +248,39 @@ TEST_CASE("a conditional wgan_gp scores its interpolates with the real images' l
   CHECK(interpolates == crit_fakes);  // every critic step's penalty was seen
 }
 
+TEST_CASE("a conditional r2 scores the fakes again with the labels they were drawn for", "[conditional][gan]") {
+  std::string dir = gantest::temp_dir("cond_r2");
+  run_spied_conditional_gan(dir, json::parse(R"({
+      "crit_loss": {"type": "r2", "inputs": {"base": "crit_loss_base"}, "params": {"gamma": 1.0}},
+      "crit_loss_base": {"type": "hinge_crit"}})"));
+  // A critic step scores the reals, the fakes (no gradient), then R2's leaf copy of the same
+  // fakes (requires grad), which must carry the fakes' labels, not the reals'.
+  const json crit = gantest::read_json(dir + "/c.json")["calls"];
+  std::vector<int64_t> real_labels, fake_labels;
+  std::vector<double> fake_means;
+  int penalised = 0, crit_fakes = 0;
+  enum { other, after_real, after_fake } state = other;
+  for (const json& call : crit) {
+    const auto labels = call["labels"].get<std::vector<int64_t>>();
+    const auto means = call["means"].get<std::vector<double>>();
+    const bool grad = call["requires_grad"].get<bool>();
+    if (decode_class(means.at(0)) >= 0) {
+      real_labels = labels, state = after_real;
+    } else if (state == after_real && !grad) {
+      fake_labels = labels, fake_means = means, state = after_fake;
+      ++crit_fakes;
+    } else if (state == after_fake) {
+      CHECK(grad);
+      CHECK(labels == fake_labels);
+      CHECK(means == fake_means);  // the same images
+      if (labels != real_labels) ++penalised;  // else this batch cannot tell the two apart
+      state = other;
+    }
+  }
+  CHECK(crit_fakes >= 4);
+  CHECK(penalised >= 1);
+}
+
 TEST_CASE("class counts that disagree, a source without labels and a label out of range are one-line errors",
           "[conditional]") {
   const std::string base = R"(

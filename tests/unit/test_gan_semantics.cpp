@@ -186,6 +186,24 @@ TEST_CASE("the RaGAN pair trains through the GAN stage with finite losses", "[ga
   for (auto& b : spy["batches"]) CHECK(std::isfinite(b["loss"].get<double>()));
 }
 
+TEST_CASE("R3GAN's loss, RpGAN with R1 and R2, trains through the GAN stage with finite losses", "[gan]") {
+  json g = tiny_gan("", json::object(), fixed(1, 1),
+                    {{"gen_loss", {{"type", "rpgan_gen"}}},
+                     {"rpgan", {{"type", "rpgan_crit"}}},
+                     {"r1", {{"type", "r1"}, {"params", {{"gamma", 0.5}}}, {"inputs", {{"base", "rpgan"}}}}},
+                     {"crit_loss", {{"type", "r2"}, {"params", {{"gamma", 0.5}}}, {"inputs", {{"base", "r1"}}}}}});
+  json spy = run("r3gan", g);
+  int crit_batches = 0;
+  for (auto& b : spy["batches"]) {
+    CHECK(std::isfinite(b["loss"].get<double>()));
+    if (!b["gen_mode"].get<bool>()) {
+      ++crit_batches;
+      CHECK(b["loss"].get<double>() > 0);  // softplus and two squared norms
+    }
+  }
+  CHECK(crit_batches == 6);
+}
+
 TEST_CASE("learner validation batches dispatch batch events with training() false, and no step", "[gan]") {
   std::string dir = gantest::temp_dir("learner_events");
   json g = json::parse(R"({"seed": 5, "threads": 2, "nodes": {

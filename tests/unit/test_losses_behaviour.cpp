@@ -69,6 +69,26 @@ TEST_CASE("lazy r1 adds gamma * every / 2 times the penalty on every every-th cr
   CHECK(penalised == 3);  // steps 0, 4, 8
 }
 
+TEST_CASE("r2 penalises the gradient at the fakes, scored by the batch's fake scorer, lazily too", "[losses]") {
+  torch::manual_seed(7);
+  auto real = torch::randn({4, 1, 3, 3}), fake = torch::randn({4, 1, 3, 3});
+  auto u = torch::randn({1, 1, 3, 3});
+  auto two = u / u.norm() * 2, three = u / u.norm() * 3;  // squared input-gradient norms 4 and 9
+  auto was = build_one<CritLoss>("wasserstein");
+  auto r2 = build_node<CritLoss>(
+      R"({"w": {"type": "wasserstein"}, "r": {"type": "r2", "params": {"gamma": 3, "every": 2}, "inputs": {"base": "w"}}})", "r");
+  const CriticFn critic = linear_critic(two), fake_critic = linear_critic(three);
+  auto rp = critic(real), fp = fake_critic(fake);
+  const double w = was->forward({rp, fp, real, fake, critic}).item<double>();
+  // Without a fake scorer (an unconditional run) the penalty scores the fakes with `critic`.
+  CHECK(r2->forward({rp, fp, real, fake, critic}).item<double>() == Approx(w + 3.0 * 2 / 2 * 4).margin(1e-4));
+  CriticBatch with_fake_scorer{rp, fp, real, fake, critic};
+  with_fake_scorer.fake_critic = &fake_critic;
+  CHECK(r2->forward(with_fake_scorer).item<double>() == Approx(w + 3.0 * 2 / 2 * 9).margin(1e-4));
+  with_fake_scorer.critic_steps = 3;  // lazy: no penalty between every-th batches
+  CHECK(r2->forward(with_fake_scorer).item<double>() == Approx(w).margin(1e-6));
+}
+
 TEST_CASE("each gen/crit pair pulls fake scores in opposite directions", "[losses]") {
   // Points inside every loss's active region (hinge margin, LSGAN between the targets).
   auto fake_pred = torch::tensor({{0.2}, {0.4}, {0.6}});
@@ -79,11 +99,11 @@ TEST_CASE("each gen/crit pair pulls fake scores in opposite directions", "[losse
     "gg": {"type": "gan_gen_loss", "inputs": {"loss_crit": "ad"}}, "gc": {"type": "gan_crit_loss", "inputs": {"loss_crit": "ad"}},
     "noop": {"type": "noop"}, "was": {"type": "wasserstein"}, "gp": {"type": "wgan_gp"},
     "hg": {"type": "hinge_gen"}, "hc": {"type": "hinge_crit"}, "lg": {"type": "lsgan_gen"}, "lc": {"type": "lsgan_crit"},
-    "rg": {"type": "ragan_gen"}, "rc": {"type": "ragan_crit"}})");
+    "rg": {"type": "ragan_gen"}, "rc": {"type": "ragan_crit"}, "pg": {"type": "rpgan_gen"}, "pc": {"type": "rpgan_crit"}})");
   CriticFn unit_critic = [](const torch::Tensor& x) { return x.flatten(1).sum(1, true) * 0.5; };
   int pairs = 0;
   for (auto [gen, crit] : std::vector<std::pair<std::string, std::string>>{
-           {"gg", "gc"}, {"noop", "was"}, {"noop", "gp"}, {"hg", "hc"}, {"lg", "lc"}, {"rg", "rc"}}) {
+           {"gg", "gc"}, {"noop", "was"}, {"noop", "gp"}, {"hg", "hc"}, {"lg", "lc"}, {"rg", "rc"}, {"pg", "pc"}}) {
     INFO(gen << " / " << crit);
     auto f1 = fake_pred.clone().requires_grad_(true), f2 = fake_pred.clone().requires_grad_(true);
     std::dynamic_pointer_cast<GenLoss>(g.nodes.at(gen))->forward({real_pred, f1, img, img, unit_critic}).backward();
@@ -91,7 +111,7 @@ TEST_CASE("each gen/crit pair pulls fake scores in opposite directions", "[losse
     CHECK((f1.grad() * f2.grad() < 0).all().item<bool>());
     ++pairs;
   }
-  CHECK(pairs == 6);
+  CHECK(pairs == 7);
 }
 
 TEST_CASE("loss shape problems are one-line errors naming the node", "[losses]") {
@@ -113,6 +133,11 @@ TEST_CASE("loss shape problems are one-line errors naming the node", "[losses]")
   CHECK_THAT(build_error(R"({"bce": {"type": "bce_with_logits"}, "gg": {"type": "gan_gen_loss", "params": {"weights_gen": [1]}, "inputs": {"loss_crit": "bce"}}})"),
              Catch::Contains("/nodes/gg/params/weights_gen"));
   CHECK_THAT(build_error(R"({"gg": {"type": "gan_gen_loss"}})"), Catch::Contains("loss_crit"));
+  auto rpgan = build_one<CritLoss>("rpgan_crit");
+  torch::Tensor rp = torch::zeros({4, 1}), fp = torch::zeros({3, 1}), none;
+  CHECK_THROWS_WITH(rpgan->forward({rp, fp, none, none, {}}),
+                    "node 'n': pairs real and fake scores image by image, and got [3, 1] against [4, 1] (the real "
+                    "and fake batches must be the same size)");
 }
 
 TEST_CASE("the gradient penalties refuse a critic that scores the batch as a whole", "[losses]") {

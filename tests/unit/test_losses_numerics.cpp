@@ -1,5 +1,5 @@
 // Every loss node against PyTorch / fastai's definitions (tests/python/check_losses.py), including
-// the WGAN-GP and R1 penalties and the critic gradients they produce (torch.autograd.grad there).
+// the WGAN-GP, R1 and R2 penalties and the critic gradients they produce (torch.autograd.grad there).
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
@@ -20,8 +20,10 @@ const char* kLosses = R"({
   "hg": {"type": "hinge_gen"}, "hc": {"type": "hinge_crit"},
   "lg": {"type": "lsgan_gen"}, "lc": {"type": "lsgan_crit"},
   "rg": {"type": "ragan_gen"}, "rc": {"type": "ragan_crit"},
+  "pg": {"type": "rpgan_gen"}, "pc": {"type": "rpgan_crit"},
   "gp": {"type": "wgan_gp", "params": {"lambda": 7.5}},
-  "r1": {"type": "r1", "params": {"gamma": 3.0}, "inputs": {"base": "was"}}})";
+  "r1": {"type": "r1", "params": {"gamma": 3.0}, "inputs": {"base": "was"}},
+  "r2": {"type": "r2", "params": {"gamma": 2.5}, "inputs": {"base": "was"}}})";
 
 template <class T> std::shared_ptr<T> node(BuiltGraph& g, const std::string& name) {
   auto n = std::dynamic_pointer_cast<T>(g.nodes.at(name));
@@ -86,6 +88,14 @@ TEST_CASE("every loss matches PyTorch, and the penalties match torch.autograd.gr
   t["loss.ragan_gen"] = ragan_gen.detach();
   t["ragan_gen.grad.fake_pred"] = fake_pred_g.grad();
   t["loss.ragan_crit"] = crit_loss(g, "rc", real_pred, fake_pred);
+  // RpGAN pairs the i-th fake with the i-th real score.
+  CHECK(node<GenLoss>(g, "pg")->needs_real_pred());
+  auto fake_pred_p = fake_pred.clone().requires_grad_(true);
+  auto rpgan_gen = gen_loss(g, "pg", fake_pred_p, output, target, real_pred);
+  rpgan_gen.backward();
+  t["loss.rpgan_gen"] = rpgan_gen.detach();
+  t["rpgan_gen.grad.fake_pred"] = fake_pred_p.grad();
+  t["loss.rpgan_crit"] = crit_loss(g, "pc", real_pred, fake_pred);
 
   // The penalties on a small critic (mirrored in check_losses.py), smooth so double backward matters.
   torch::nn::Sequential critic(torch::nn::Conv2d(torch::nn::Conv2dOptions(2, 4, 3).stride(2).padding(1)),
@@ -115,6 +125,10 @@ TEST_CASE("every loss matches PyTorch, and the penalties match torch.autograd.gr
   REQUIRE(seen.size() == 1);
   CHECK(torch::equal(seen[0], real));
   t["r1.gamma"] = torch::tensor(3.0);
+  penalty("r2", "r2");
+  REQUIRE(seen.size() == 1);
+  CHECK(torch::equal(seen[0], fake));
+  t["r2.gamma"] = torch::tensor(2.5);
 
   std::string file = scratch_dir("losses") + "/tensors.pt";
   save_tensors(file, t);

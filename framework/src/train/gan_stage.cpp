@@ -104,8 +104,10 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
         augment_ = a;
       }
     // Every critic forward, the losses' own (gradient penalties) included, sees augmented images,
-    // and on conditional runs the labels of the batch being scored (crit_labels_).
+    // and on conditional runs the labels of the batch being scored (crit_labels_), or for a
+    // penalty at the fakes (R2), the labels they were drawn for.
     critic_fn_ = [this](const torch::Tensor& x) { return score(x, crit_labels_).first; };
+    fake_critic_fn_ = [this](const torch::Tensor& x) { return score(x, fake_labels_).first; };
     set_mode(s_.gen_first);  // fastai v1 ignored gen_first; honoured here
   }
 
@@ -165,7 +167,7 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
     torch::Tensor x = in_layout(b.x, channels_last()), y = in_layout(b.y, channels_last());
     if (gen_mode_) {
       torch::Tensor out = forward_with_labels(*gen_, x, b.gen_labels);
-      crit_labels_ = b.gen_labels;
+      crit_labels_ = fake_labels_ = b.gen_labels;
       auto [fake_pred, fake_logits] = score(out, b.gen_labels);
       torch::Tensor real_pred, real_logits;  // only for losses that ask: one more critic forward
       if (gen_loss_->needs_real_pred()) {
@@ -173,12 +175,13 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
         std::tie(real_pred, real_logits) = score(y, b.labels);
       }
       return gen_loss_->forward(CriticBatch{real_pred, fake_pred, y, out, critic_fn_, b.labels, b.gen_labels, real_logits,
-                                            fake_logits, critic_steps()});
+                                            fake_logits, critic_steps(), &fake_critic_fn_});
     }
     // Critic mode: x and y swapped; real and fake scored in separate forwards (BatchNorm sees
     // two batches); the generator runs without a graph. Penalties score with the real labels.
     const torch::Tensor& real = y;
     crit_labels_ = b.labels;
+    fake_labels_ = b.gen_labels;
     auto [real_pred, real_logits] = score(real, b.labels);
     torch::Tensor fake;
     {
@@ -194,7 +197,7 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
       augment_->observe_real(dist() ? dist()->all_gather(real_pred.detach(), "the real scores for augmentation")
                                     : real_pred);
     return crit_loss_->forward(CriticBatch{real_pred, fake_pred, real, fake, critic_fn_, b.labels, b.gen_labels,
-                                           real_logits, fake_logits, critic_steps()});
+                                           real_logits, fake_logits, critic_steps(), &fake_critic_fn_});
   }
 
   int64_t critic_steps() const { return step() - gen_steps_; }  // both counts are checkpointed
@@ -303,7 +306,7 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
   std::shared_ptr<CritLoss> crit_loss_;
   std::unique_ptr<Optim> opt_g_, opt_c_;
   CriticAugment* augment_ = nullptr;  // a callback of this stage, or none
-  std::function<torch::Tensor(const torch::Tensor&)> critic_fn_;
+  std::function<torch::Tensor(const torch::Tensor&)> critic_fn_, fake_critic_fn_;
   Smoother smooth_g_, smooth_c_, smooth_real_, smooth_fake_;
   bool gen_mode_ = false;
   int64_t gen_steps_ = 0;
@@ -311,6 +314,7 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
   int64_t n_classes_ = 0, aux_classes_ = 0;  // the models'; 0: unconditional, no ACGAN head
   torch::Tensor fixed_labels_;              // conditional runs: the class of each fixed input
   torch::Tensor crit_labels_;               // the labels critic_fn_ scores with now
+  torch::Tensor fake_labels_;               // and fake_critic_fn_: the fakes' own
 };
 
 NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_eval, double clip, bool from_learners) {

@@ -40,6 +40,13 @@ struct CriticBatch {
   // The critic batches the stage trained before this batch, the same on every rank and after a
   // resume: lazy regularisation (a penalty every N critic batches) counts with it. Since ABI 3.2.
   int64_t critic_steps = 0;
+  // Scores images with the labels the fakes were drawn for, as `critic` does with the real ones:
+  // a penalty at the fakes (R2) uses it. Null means `critic` (an unconditional run, or a batch
+  // built without it); use fake_scorer(). Since ABI 3.3.
+  const std::function<torch::Tensor(const torch::Tensor&)>* fake_critic = nullptr;
+  const std::function<torch::Tensor(const torch::Tensor&)>& fake_scorer() const {
+    return fake_critic ? *fake_critic : critic;
+  }
 };
 
 class GANFLOW_API GenLoss : public Node {

@@ -9,8 +9,9 @@
 #define GANFLOW_ABI_MAJOR 3  // 2: GenLoss::forward(CriticBatch), Trainer::info; 3: class-conditional GANs
 #endif
 #ifndef GANFLOW_ABI_MINOR
-#define GANFLOW_ABI_MINOR 2  // 3.0: Batch labels, NoiseSource::n_classes, ConditionalModel, CriticBatch labels;
-                             // 3.1: Scriptable, to_torchscript, ScriptedModule; 3.2: CriticBatch::critic_steps
+#define GANFLOW_ABI_MINOR 3  // 3.0: Batch labels, NoiseSource::n_classes, ConditionalModel, CriticBatch labels;
+                             // 3.1: Scriptable, to_torchscript, ScriptedModule; 3.2: CriticBatch::critic_steps;
+                             // 3.3: CriticBatch::fake_critic
 #endif
 
 #define GANFLOW_DESCRIPTOR_MAGIC "GANFLOW"
