@@ -50,7 +50,7 @@ StateDict trained_state(const std::string& file, const std::string& network, boo
   entry = network;
   for (const auto& item : v.toGenericDict())
     if (average_ok && item.key().toStringRef().rfind("average:", 0) == 0) entry = item.key().toStringRef();
-  return Checkpoint::load(file).state(entry);
+  return Checkpoint::from_pickle(v, file).state(entry);
 }
 }  // namespace
 

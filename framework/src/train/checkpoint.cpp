@@ -74,8 +74,6 @@ void Checkpoint::save(const std::string& path) const {
 }
 
 Checkpoint Checkpoint::load(const std::string& path) {
-  Checkpoint ck;
-  ck.path_ = path;
   c10::IValue v;
   try {
     v = load_pickle(path);
@@ -83,6 +81,12 @@ Checkpoint Checkpoint::load(const std::string& path) {
     const bool older = fs::exists(path + ".prev");
     throw Error("checkpoint " + e.message() + (older ? "; the previous checkpoint is intact: --resume " + path + ".prev" : ""));
   }
+  return from_pickle(v, path);
+}
+
+Checkpoint Checkpoint::from_pickle(const c10::IValue& v, const std::string& path) {
+  Checkpoint ck;
+  ck.path_ = path;
   if (!v.isGenericDict()) throw Error("checkpoint '" + path + "' is not a checkpoint (a model file?)");
   ck.dict_ = v.toGenericDict();
   ck.meta = json::parse(ck.at("meta").toStringRef());

@@ -31,6 +31,7 @@ class Checkpoint {
   const std::string& path() const { return path_; }
   void save(const std::string& path) const;  // atomically; an existing file becomes <path>.prev
   static Checkpoint load(const std::string& path);
+  static Checkpoint from_pickle(const c10::IValue& v, const std::string& path);  // `path` already read (load_pickle)
 
  private:
   std::string path_;
