@@ -345,6 +345,12 @@ TEST_CASE("generator_ema: a GAN killed mid-run resumes its average bit-equal, an
   REQUIRE(run({"generate", dir + "/straight/train_generator_ema.pt", "--n", "4", "--format", "pt", "--out", dir + "/file.pt"},
               dir + "/g3.log") == 0);
   CHECK(torch::equal(ganflow::load_pickle(dir + "/file.pt").toTensor(), ema));
+  // Drawn from the final checkpoint: its average entry, or with --raw its generator entry.
+  const std::string last = dir + "/straight/checkpoints/train_last.pt";
+  REQUIRE(run({"generate", last, "--n", "4", "--format", "pt", "--out", dir + "/ck_ema.pt"}, dir + "/g4.log") == 0);
+  REQUIRE(run({"generate", last, "--n", "4", "--format", "pt", "--out", dir + "/ck_raw.pt", "--raw"}, dir + "/g5.log") == 0);
+  CHECK(torch::equal(ganflow::load_pickle(dir + "/ck_ema.pt").toTensor(), ema));
+  CHECK(torch::equal(ganflow::load_pickle(dir + "/ck_raw.pt").toTensor(), raw));
 }
 
 TEST_CASE("ada, TTUR and a switch schedule resume bit-equal, and generate interpolates between seeds' own images", "[resume]") {
