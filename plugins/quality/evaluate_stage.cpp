@@ -110,7 +110,7 @@ class EvaluateStage : public ganflow::Stage {
 void register_evaluate_stage(ganflow::Registry& r) {
   ganflow::NodeSpec s("evaluate", ganflow::NodeKind::Stage,
                       "Quality table (docs/quality.md): N generated vs N real test images in the feature space of a "
-                      "frozen fmnist_classifier or torchscript_features -- FD, KID, class-histogram KL and modes, precision/recall -- with "
+                      "frozen fmnist_classifier or torchscript_features -- FD, KID, class-histogram KL and modes, Inception Score, precision/recall -- with "
                       "the real-vs-real floor (train vs test) and blurred-real, noisy-real and uniform-noise "
                       "baselines scored by the same code. A class-conditional generator also gets class agreement "
                       "(the extractor's top-1 accuracy against the requested labels) and intra-class FD (the mean of "
@@ -126,6 +126,8 @@ void register_evaluate_stage(ganflow::Registry& r) {
   q.add("k", &Q::k, 3, "Precision/recall: the neighbour that sets each ball's radius.").range(1, 100);
   q.add("mode_min_share", &Q::min_share, 0.01, "A class counts as a hit mode when it holds at least this share.")
       .range(0, 1);
+  q.add("is_splits", &Q::is_splits, 10, "Inception Score: consecutive splits of each set (n / is_splits images each).")
+      .range(1, 1000);
   f.nest(&S::q, q);
   f.add("blur_sigma", &S::blur_sigma, 1.0, "Gaussian blur (pixels) of the blurred-real baseline.").range(0, 10);
   f.add("noise_std", &S::noise_std, 0.5, "Gaussian noise std (on the [-1, 1] scale) of the noisy-real baseline.")
@@ -147,6 +149,10 @@ void register_evaluate_stage(ganflow::Registry& r) {
       throw ganflow::Error("n = " + std::to_string(s.n) + " must exceed the extractor's feature dimension " +
                                std::to_string(extractor->feature_dim()) + " (the FD covariance would be singular)",
                            c.node_name(), "n");
+    if (s.q.is_splits > s.n)
+      throw ganflow::Error("is_splits = " + std::to_string(s.q.is_splits) + " splits need at least as many images, and n = " +
+                               std::to_string(s.n),
+                           c.node_name(), "is_splits");
     auto gen = c.input<ganflow::Model>("generator");
     return std::make_shared<EvaluateStage>(s, gen, average_input(c, gen), c.input<ganflow::NoiseSource>("noise"), extractor,
                                            c.input<ganflow::DataSource>("real"), c.input<ganflow::DataSource>("train"));

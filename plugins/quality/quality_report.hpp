@@ -8,6 +8,7 @@
 
 #include "class_histogram.hpp"
 #include "features.hpp"
+#include "inception_score.hpp"
 #include "ganflow/params.hpp"
 #include "kid.hpp"
 #include "precision_recall.hpp"
@@ -16,7 +17,7 @@
 namespace ganflow_quality {
 
 struct QualitySettings {  // the evaluate stage's params (declared there, with their defaults)
-  int64_t kid_subsets{}, kid_subset_size{}, k{};
+  int64_t kid_subsets{}, kid_subset_size{}, k{}, is_splits{};
   double min_share{};
   uint64_t seed{};
 };
@@ -32,6 +33,7 @@ struct QualityRow {
   double fd = 0;
   KidResult kid;
   std::optional<ClassHistogram> hist;  // none when the feature network has no class logits
+  std::optional<InceptionScore> is;    // likewise
   PrecisionRecall pr;
 };
 

@@ -1,8 +1,9 @@
-"""FD, KID and precision/recall of the C++ quality metrics against numpy/scipy on the same features.
+"""FD, KID, precision/recall and the Inception Score of the C++ quality metrics against numpy/scipy.
 
 FD follows pytorch-fid / TTUR (scipy.linalg.sqrtm of the covariance product); KID is the unbiased
 MMD^2 with the cubic polynomial kernel (Binkowski et al. 2018); precision/recall are the k-NN
-manifold estimates of Kynkaanniemi et al. 2019."""
+manifold estimates of Kynkaanniemi et al. 2019; the Inception Score is Salimans et al.'s code
+(consecutive splits of softmax predictions, exp of the mean KL to the split's marginal)."""
 import sys
 
 import numpy as np
@@ -41,6 +42,17 @@ def precision_recall(real, fake, k):
     return float(precision), float(recall)
 
 
+def inception_score(logits, splits):
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    preds = e / e.sum(1, keepdims=True)
+    scores = []
+    for k in range(splits):
+        part = preds[k * (preds.shape[0] // splits):(k + 1) * (preds.shape[0] // splits), :]
+        kl = part * (np.log(part) - np.log(np.expand_dims(np.mean(part, 0), 0)))
+        scores.append(np.exp(np.mean(np.sum(kl, 1))))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
 def main():
     t = load(sys.argv[1])
     a, b = t["a"].numpy(), t["b"].numpy()
@@ -55,6 +67,9 @@ def main():
     p, r = precision_recall(b, a, 3)  # pred = a (generated), target = b (real)
     rel("precision", t["precision"].item(), p)
     rel("recall", t["recall"].item(), r)
+    is_mean, is_std = inception_score(t["logits"].double().numpy(), 7)
+    rel("inception score mean", t["is_mean"].item(), is_mean)
+    rel("inception score std", t["is_std"].item(), is_std)
     c.finish()
 
 

@@ -69,6 +69,19 @@ TEST_CASE("evaluate: the ladder is monotonic and real-vs-real KID is about 0", "
   CHECK(rows["real (train vs test)"].at("kl_uniform").get<double>() < 0.05);
   CHECK(rows["real (train vs test)"].at("precision").get<double>() > 0.5);
   CHECK(rows["uniform noise"].at("precision").get<double>() < rows["real (train vs test)"].at("precision").get<double>());
+  // Real images are confidently one class each and balanced: an Inception Score near the 10 classes.
+  CHECK(rows["real (train vs test)"].at("is_mean").get<double>() > 5);
+  CHECK(rows["real (train vs test)"].at("is_splits").get<int64_t>() == 10);
+  CHECK(rows["uniform noise"].at("is_mean").get<double>() < rows["real (train vs test)"].at("is_mean").get<double>());
+}
+
+TEST_CASE("evaluate refuses more Inception Score splits than images, naming the param", "[quality]") {
+  std::string dir = gantest::temp_dir("quality_is_splits");
+  std::string graph = R"({"seed": 3, "nodes": {)" + common_nodes(300) + R"(
+    "evaluate": {"type": "evaluate", "inputs": {"generator": "generator", "noise": "noise", "extractor": "extractor",
+                 "real": "test_data", "train": "train_data"}, "params": {"n": 200, "is_splits": 500}}}})";
+  CHECK_THROWS_WITH(gantest::run_graph(graph, dir),
+                    Catch::Contains("param 'is_splits'") && Catch::Contains("n = 200"));
 }
 
 TEST_CASE("evaluate refuses n <= the feature dimension, naming the param", "[quality]") {

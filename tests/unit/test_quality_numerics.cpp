@@ -76,12 +76,33 @@ TEST_CASE("FD, KID and precision/recall match numpy/scipy on the same features",
   t["precision"] = torch::tensor({metric_value("precision_recall", R"({"k": 3})", a, b)}, torch::kDouble);
   t["recall"] = torch::tensor({metric_value("precision_recall", R"({"k": 3, "value": "recall"})", a, b)},
                               torch::kDouble);
+  // Inception Score: 1003 rows of logits in 7 splits (143 each, 2 left out), peaked enough to matter.
+  torch::manual_seed(10);
+  auto logits = t["logits"] = torch::randn({1003, 10}) * 3;
+  t["is_mean"] = torch::tensor({metric_value("inception_score", R"({"splits": 7})", logits, torch::Tensor())}, torch::kDouble);
+  t["is_std"] = torch::tensor({metric_value("inception_score", R"({"splits": 7, "value": "std"})", logits, torch::Tensor())},
+                              torch::kDouble);
   std::string file = scratch_dir("quality") + "/features.pt";
   save_tensors(file, t);
   auto r = run_python("check_quality.py", {file});
   INFO(r.output);
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.output, Catch::Contains("OK 4 checks"));
+  CHECK_THAT(r.output, Catch::Contains("OK 6 checks"));
+}
+
+TEST_CASE("inception_score: 1 for one class, C for confident balanced classes, refuses too few samples", "[quality]") {
+  auto one_class = torch::zeros({200, 10});
+  one_class.select(1, 3).fill_(50);
+  CHECK(metric_value("inception_score", "{}", one_class, torch::Tensor()) == Approx(1.0).margin(1e-9));
+  // Each split of 20 holds two of each of the 10 classes, each predicted with certainty.
+  auto balanced = torch::full({200, 10}, -50.0);
+  for (int64_t i = 0; i < 200; ++i) balanced[i][i % 10] = 50;
+  CHECK(metric_value("inception_score", "{}", balanced, torch::Tensor()) == Approx(10.0).epsilon(1e-9));
+  CHECK(metric_value("inception_score", R"({"value": "std"})", balanced, torch::Tensor()) == Approx(0.0).margin(1e-9));
+  // Uncertain predictions (uniform p(y|x)) score 1 however balanced.
+  CHECK(metric_value("inception_score", "{}", torch::zeros({200, 10}), torch::Tensor()) == Approx(1.0).margin(1e-9));
+  CHECK_THROWS_WITH(metric_value("inception_score", R"({"splits": 20})", torch::zeros({10, 10}), torch::Tensor()),
+                    Catch::Contains("10 samples cannot make 20 splits"));
 }
 
 TEST_CASE("class_histogram: KL to uniform and modes hit", "[quality]") {
