@@ -126,7 +126,7 @@ void register_evaluate_stage(ganflow::Registry& r) {
   q.add("k", &Q::k, 3, "Precision/recall: the neighbour that sets each ball's radius.").range(1, 100);
   q.add("mode_min_share", &Q::min_share, 0.01, "A class counts as a hit mode when it holds at least this share.")
       .range(0, 1);
-  q.add("is_splits", &Q::is_splits, 10, "Inception Score: consecutive splits of each set (n / is_splits images each).")
+  q.add("is_splits", &Q::is_splits, kInceptionScoreSplits, "Inception Score: consecutive splits of each set (n / is_splits images each).")
       .range(1, 1000);
   f.nest(&S::q, q);
   f.add("blur_sigma", &S::blur_sigma, 1.0, "Gaussian blur (pixels) of the blurred-real baseline.").range(0, 10);

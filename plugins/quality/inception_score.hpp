@@ -13,6 +13,8 @@ struct InceptionScore {
   int64_t splits = 0;
 };
 
+constexpr int64_t kInceptionScoreSplits = 10;  // the paper's; evaluate's default, quality_monitor's
+
 // logits [n, C]; `splits` consecutive chunks of n / splits rows (the remainder left out).
 InceptionScore inception_score(const torch::Tensor& logits, int64_t splits);
 

@@ -10,6 +10,7 @@
 #include "fd.hpp"
 #include "features.hpp"
 #include "image_sets.hpp"
+#include "inception_score.hpp"
 #include "kid.hpp"
 #include <ganflow/conditional_model.hpp>
 #include <ganflow/ganflow.hpp>
@@ -65,6 +66,8 @@ class QualityMonitor : public ganflow::Callback {
     t.record("fd", fd);
     t.record("kid", k.mean);
     t.record("kid_std", k.std);
+    if (fs.logits.defined() && s_.n >= kInceptionScoreSplits)
+      t.record("is", inception_score(fs.logits, kInceptionScoreSplits).mean);
     if (s_.keep_best && std::isfinite(fd) && fd < best_fd_) {
       best_fd_ = fd;
       t.save_checkpoint_as("best");
@@ -101,8 +104,8 @@ class QualityMonitor : public ganflow::Callback {
 void register_quality_monitor(ganflow::Registry& r) {
   ganflow::NodeSpec s("quality_monitor", ganflow::NodeKind::Callback,
                       "Every `every` epochs: FD and KID of n generated images (fixed noise, eval mode) against n real "
-                      "ones in the extractor's feature space; records fd, kid, kid_std, fd_best in the epoch row "
-                      "(metrics.jsonl) and writes checkpoints/<stage>_best.pt when FD improves. Small n: compare "
+                      "ones in the extractor's feature space; records fd, kid, kid_std, fd_best (and, from an extractor "
+                      "with class logits, the Inception Score `is`) in the epoch row (metrics.jsonl) and writes checkpoints/<stage>_best.pt when FD improves. Small n: compare "
                       "values only with the same n (FD is biased in n). A class-conditional generator also gets "
                       "class_agreement, and intra_class_fd when every class has more images than the feature "
                       "dimension.");

@@ -112,6 +112,7 @@ TEST_CASE("quality_monitor records fd in metrics.jsonl and metrics.csv, keeps a 
       CHECK(j.at("fd").get<double>() > 0);
       CHECK(j.at("fd_best").get<double>() <= j.at("fd").get<double>());
       CHECK(j.contains("kid"));
+      CHECK(j.at("is").get<double>() >= 1);  // the classifier has class logits
     }
   }
   CHECK(epochs_with_fd == 2);
