@@ -135,7 +135,8 @@ void register_evaluate_stage(ganflow::Registry& r) {
   s.input("generator", {ganflow::NodeKind::Model}, "The generator to evaluate (after the stages that train it).");
   s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
   s.input("extractor", {ganflow::NodeKind::Model},
-          "The feature space: fmnist_classifier with verified weights, or torchscript_features (no class columns).");
+          "The feature space: fmnist_classifier with verified weights, or torchscript_features (class columns only "
+          "from a network that returns class logits too).");
   s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier", "features"});
   s.input("real", {ganflow::NodeKind::Data}, "Real reference images: the test split (item_list, shuffle false).");
   s.input("train", {ganflow::NodeKind::Data}, "Real images disjoint from `real` (train split): floor and baselines.");

@@ -120,7 +120,8 @@ void register_quality_monitor(ganflow::Registry& r) {
   s.input("generator", {ganflow::NodeKind::Model}, "The generator being trained.");
   s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
   s.input("extractor", {ganflow::NodeKind::Model},
-          "The feature space: fmnist_classifier with verified weights, or torchscript_features (no class agreement).");
+          "The feature space: fmnist_classifier with verified weights, or torchscript_features (class agreement and "
+          "is only from a network that returns class logits too).");
   s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier", "features"});
   s.input("real", {ganflow::NodeKind::Data}, "Real images (the test split); the first n are used.");
   declare_average_input(s);

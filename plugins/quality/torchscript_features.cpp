@@ -1,6 +1,8 @@
 // torchscript_features: a user's TorchScript feature network (StyleGAN's Inception-v3
 // TorchScript for FID, or any other) as the feature space of the quality metrics, on any
 // dataset. Images in [-1, 1] are brought to the network's channels, size and value range.
+// A network whose forward returns (features, class logits) also feeds the class columns.
+
 #include <ganflow/ganflow.hpp>
 #include <ganflow/scripted_module.hpp>
 
@@ -37,21 +39,26 @@ class TorchScriptFeatures : public ganflow::Model, public FeatureExtractor {
     net_->eval();
     for (auto& p : net_->parameters()) p.requires_grad_(false);  // frozen
     torch::NoGradGuard ng;
-    dim_ = features(torch::zeros({2, k_.channels, k_.input_size ? k_.input_size : 32, k_.input_size ? k_.input_size : 32}))
-               .size(1);
+    const FeatureSet probe =
+        features(torch::zeros({2, k_.channels, k_.input_size ? k_.input_size : 32, k_.input_size ? k_.input_size : 32}));
+    dim_ = probe.features.size(1);
+    classes_ = probe.logits.defined() ? probe.logits.size(1) : 0;
   }
 
   torch::nn::Module& module() override { return *net_; }
-  torch::Tensor forward(const torch::Tensor& x) override { return features(x); }
+  torch::Tensor forward(const torch::Tensor& x) override { return features(x).features; }
 
   FeatureSet extract(const torch::Tensor& images, int64_t bs) override {
     torch::NoGradGuard ng;
     net_->to(images.device());
     net_->eval();
-    std::vector<torch::Tensor> f;
-    for (int64_t s = 0; s < images.size(0); s += bs)
-      f.push_back(features(images.narrow(0, s, std::min(bs, images.size(0) - s))).to(torch::kCPU, torch::kDouble));
-    return {torch::cat(f), torch::Tensor()};
+    std::vector<torch::Tensor> f, logits;
+    for (int64_t s = 0; s < images.size(0); s += bs) {
+      FeatureSet part = features(images.narrow(0, s, std::min(bs, images.size(0) - s)));
+      f.push_back(part.features.to(torch::kCPU, torch::kDouble));
+      if (classes_) logits.push_back(part.logits.to(torch::kCPU, torch::kFloat));
+    }
+    return {torch::cat(f), classes_ ? torch::cat(logits) : torch::Tensor()};
   }
   int64_t feature_dim() const override { return dim_; }
   std::string describe() const override {
@@ -59,7 +66,8 @@ class TorchScriptFeatures : public ganflow::Model, public FeatureExtractor {
            (k_.input_size ? ", " + std::to_string(k_.input_size) + "x" + std::to_string(k_.input_size) + " (" +
                                 resize_name(k_.resize) + ")"
                           : ", as given") +
-           " in " + range_name(k_.range) + ", feature_dim " + std::to_string(dim_);
+           " in " + range_name(k_.range) + ", feature_dim " + std::to_string(dim_) +
+           (classes_ ? ", class logits " + std::to_string(classes_) : "");
   }
   ganflow::json identity() const override {
     return {{"network", "torchscript"},   {"file", k_.file},
@@ -69,8 +77,8 @@ class TorchScriptFeatures : public ganflow::Model, public FeatureExtractor {
   }
 
  private:
-  // [n, C, H, W] in [-1, 1] -> the network's input -> [n, d].
-  torch::Tensor features(torch::Tensor x) {
+  // [n, C, H, W] in [-1, 1] -> the network's input -> [n, d], and [n, classes] when it returns logits too.
+  FeatureSet features(torch::Tensor x) {
     if (x.dim() != 4) throw ganflow::Error("expected images [n, C, H, W], got " + c10::str(x.sizes()), name());
     x = x.to(torch::kFloat);
     if (x.size(1) == 1 && k_.channels == 3) x = x.expand({x.size(0), 3, x.size(2), x.size(3)});
@@ -92,12 +100,21 @@ class TorchScriptFeatures : public ganflow::Model, public FeatureExtractor {
     }
     if (k_.range == Range::ZeroOne) x = (x + 1) / 2;
     else if (k_.range == Range::Zero255) x = (x + 1) * 127.5;
-    torch::Tensor f = net_->forward({x}, flags_);
-    if (f.dim() < 2 || f.size(0) != x.size(0))
-      throw ganflow::Error(k_.file + ": the network returned " + c10::str(f.sizes()) + " for " + std::to_string(x.size(0)) +
-                               " images, not one feature row per image",
+    const std::vector<torch::Tensor> out = net_->forward_outputs({x}, flags_);
+    if (out.size() > 2)
+      throw ganflow::Error(k_.file + ": the network returned " + std::to_string(out.size()) +
+                               " tensors; expected the features, or (features, class logits)",
                            name());
-    return f.flatten(1);
+    for (std::size_t i = 0; i < out.size(); ++i)
+      if (out[i].dim() < 2 || out[i].size(0) != x.size(0))
+        throw ganflow::Error(k_.file + ": the network returned " + (i ? "class logits " : "features ") +
+                                 c10::str(out[i].sizes()) + " for " + std::to_string(x.size(0)) + " images, not one row per image",
+                             name());
+    if (out.size() == 2 && (out[1].dim() != 2 || out[1].size(1) < 2))
+      throw ganflow::Error(k_.file + ": the network's second output must be class logits [n, C >= 2], got " +
+                               c10::str(out[1].sizes()),
+                           name());
+    return {out[0].flatten(1), out.size() == 2 ? out[1] : torch::Tensor()};
   }
 
   FeatureNetSettings k_;
@@ -105,6 +122,7 @@ class TorchScriptFeatures : public ganflow::Model, public FeatureExtractor {
   std::map<std::string, bool> flags_;  // return_features=True for StyleGAN's metric Inception
   std::string sha256_;
   int64_t dim_ = 0;
+  int64_t classes_ = 0;  // the class logits' width; 0: features only
 };
 }  // namespace
 
@@ -115,7 +133,8 @@ void register_torchscript_features(ganflow::Registry& r) {
                       "(docs/quality.md, \"FID on your own data\"). Images are brought to its channels (grey "
                       "repeated, RGB averaged), side (resized) and value range; its output, flattened, is the "
                       "feature row (a forward with a return_features argument is called with it true, as StyleGAN's "
-                      "metrics call their Inception). No class logits: the class-histogram and class-agreement columns are n/a.");
+                      "metrics call their Inception). A forward returning a tuple (features, class logits [n, C]) also "
+                      "gives the class-histogram, Inception Score and class-agreement columns; else they are n/a.");
   using S = FeatureNetSettings;
   ganflow::Fields<S> f(s);
   f.add_path("file", &S::file, std::nullopt, "The TorchScript file (torch.jit.save).");

@@ -76,6 +76,14 @@ bool ScriptedModuleImpl::takes_argument(const std::string& name) const {
 }
 
 torch::Tensor ScriptedModuleImpl::forward(const std::vector<torch::Tensor>& inputs, const std::map<std::string, bool>& flags) {
+  std::vector<torch::Tensor> out = forward_outputs(inputs, flags);
+  if (out.size() != 1)
+    throw Error(file_ + ": forward returned " + std::to_string(out.size()) + " tensors, not one tensor", node_);
+  return out.front();
+}
+
+std::vector<torch::Tensor> ScriptedModuleImpl::forward_outputs(const std::vector<torch::Tensor>& inputs,
+                                                               const std::map<std::string, bool>& flags) {
   c10::IValue out;
   try {
     torch::jit::Kwargs kwargs;
@@ -89,8 +97,17 @@ torch::Tensor ScriptedModuleImpl::forward(const std::vector<torch::Tensor>& inpu
   } catch (const std::exception& e) {
     throw Error(file_ + ": forward failed: " + exception_line(e), node_);
   }
-  if (!out.isTensor()) throw Error(file_ + ": forward returned " + out.tagKind() + ", not a tensor", node_);
-  return out.toTensor();
+  if (out.isTensor()) return {out.toTensor()};
+  std::vector<c10::IValue> items;
+  if (out.isTuple()) items = out.toTupleRef().elements().vec();
+  else if (out.isTensorList()) return out.toTensorVector();
+  else if (out.isList()) items = out.toListRef().vec();
+  std::vector<torch::Tensor> tensors;
+  for (const auto& v : items)
+    if (v.isTensor()) tensors.push_back(v.toTensor());
+  if (items.empty() || tensors.size() != items.size())
+    throw Error(file_ + ": forward returned " + out.tagKind() + ", not a tensor or a tuple of tensors", node_);
+  return tensors;
 }
 
 void ScriptedModuleImpl::train(bool on) {

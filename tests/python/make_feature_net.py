@@ -1,5 +1,8 @@
 """A feature network and a real image set for the FID tests (no Inception weights can be
-downloaded here): a small scripted CNN taking [n, 3, 24, 24] in [0, 1] to 16 features, and
+downloaded here): a small scripted CNN taking [n, 3, 24, 24] in [0, 1] to 16 features
+(feature_net.pt), the same with a 5-class head returning (features, logits)
+(feature_net_logits.pt), one returning three tensors, which the extractor refuses
+(feature_net_three.pt), and
 N grey 32x32 PNGs of random blobs (already at the generator's size and channels, so the
 image_folder node passes them unchanged and Python can read them the same way).
 Usage: make_feature_net.py OUT_DIR N"""
@@ -25,10 +28,29 @@ class FeatureNet(nn.Module):
         return h.mean(dim=(2, 3))
 
 
+class FeatureNetWithLogits(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = FeatureNet()
+        self.head = nn.Linear(16, 5)
+
+    def forward(self, x):
+        f = self.body(x)
+        return f, self.head(f) * 4
+
+
+class FeatureNetThreeOutputs(FeatureNetWithLogits):
+    def forward(self, x):
+        f = self.body(x)
+        return f, self.head(f), f
+
+
 def main():
     out, n = sys.argv[1], int(sys.argv[2])
     torch.manual_seed(0)
     torch.jit.script(FeatureNet()).save(os.path.join(out, "feature_net.pt"))
+    torch.jit.script(FeatureNetWithLogits()).save(os.path.join(out, "feature_net_logits.pt"))
+    torch.jit.script(FeatureNetThreeOutputs()).save(os.path.join(out, "feature_net_three.pt"))
     rng = np.random.default_rng(1)
     os.makedirs(os.path.join(out, "real"), exist_ok=True)
     yy, xx = np.mgrid[0:32, 0:32]

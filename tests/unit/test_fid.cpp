@@ -106,9 +106,12 @@ TEST_CASE("ganflow evaluate measures FID against an image folder in a TorchScrip
   CHECK_THAT(r.output, Catch::Contains("nowhere': no such folder"));
 }
 
-TEST_CASE("evaluate and quality_monitor score in a torchscript_features space, class columns n/a", "[quality][torchscript]") {
-  const std::string dir = scratch_dir("fid_nodes");
+namespace {
+// A tiny DCGAN graph whose quality_monitor and evaluate stage score in the space of the
+// TorchScript network `net` (one of make_feature_net.py's, written into `dir`).
+json torchscript_quality_graph(const std::string& dir, const std::string& net) {
   auto r = run_python("make_feature_net.py", {dir, std::to_string(kReal)});
+  INFO(r.output);
   REQUIRE(r.exit_code == 0);
   json g = gantest::tiny_dcgan({"fid_nodes", 3, 128, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 4}});
   g["device"] = "cpu";
@@ -117,7 +120,7 @@ TEST_CASE("evaluate and quality_monitor score in a torchscript_features space, c
   n["real"] = {{"type", "image_folder"}, {"params", {{"root", dir + "/real"}, {"size", 32}, {"channels", 1}}}};
   n["real_data"] = {{"type", "item_list"}, {"inputs", {{"x", "real"}}}, {"params", {{"bs", 16}, {"shuffle", false}, {"target", "none"}}}};
   n["features"] = {{"type", "torchscript_features"},
-                   {"params", {{"file", dir + "/feature_net.pt"}, {"input_size", 24}, {"input_range", "0..1"}}}};
+                   {"params", {{"file", dir + "/" + net}, {"input_size", 24}, {"input_range", "0..1"}}}};
   n["monitor"] = {{"type", "quality_monitor"},
                   {"inputs", {{"generator", "generator"}, {"noise", "noise"}, {"extractor", "features"}, {"real", "real_data"}}},
                   {"params", {{"n", 32}, {"bs", 16}, {"kid_subset_size", 16}}}};
@@ -127,29 +130,76 @@ TEST_CASE("evaluate and quality_monitor score in a torchscript_features space, c
                     {{"generator", "generator"}, {"noise", "noise"}, {"extractor", "features"}, {"real", "real_data"},
                      {"train", "real_data"}, {"after", json::array({"train"})}}},
                    {"params", {{"n", 32}, {"bs", 16}, {"kid_subset_size", 16}}}};
+  return g;
+}
+
+// The epoch rows of a run's metrics.jsonl.
+std::vector<json> epoch_rows(const std::string& run) {
+  std::vector<json> rows;
+  std::ifstream metrics(run + "/metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);) {
+    json rec = json::parse(line);
+    if (rec.value("kind", "") == "epoch") rows.push_back(rec);
+  }
+  return rows;
+}
+}  // namespace
+
+TEST_CASE("evaluate and quality_monitor score in a torchscript_features space, class columns n/a", "[quality][torchscript]") {
+  const std::string dir = scratch_dir("fid_nodes");
+  const json g = torchscript_quality_graph(dir, "feature_net.pt");
   std::ofstream(dir + "/graph_in.json") << g.dump(2);
-  r = run_ganflow("run " + dir + "/graph_in.json --out " + dir + "/run");
+  auto r = run_ganflow("run " + dir + "/graph_in.json --out " + dir + "/run");
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("extractor " + dir + "/feature_net.pt sha256 "));
 
-  int64_t epoch_rows = 0;
-  std::ifstream metrics(dir + "/run/metrics.jsonl");
-  for (std::string line; std::getline(metrics, line);) {
-    json rec = json::parse(line);
-    if (rec.value("kind", "") != "epoch") continue;
-    ++epoch_rows;
-    REQUIRE(rec.contains("fd"));
-    CHECK(std::isfinite(rec["fd"].get<double>()));
-    CHECK_FALSE(rec.contains("class_agreement"));
-  }
-  CHECK(epoch_rows == 1);
+  const std::vector<json> rows = epoch_rows(dir + "/run");
+  REQUIRE(rows.size() == 1);
+  REQUIRE(rows[0].contains("fd"));
+  CHECK(std::isfinite(rows[0]["fd"].get<double>()));
+  CHECK_FALSE(rows[0].contains("class_agreement"));
+  CHECK_FALSE(rows[0].contains("is"));
   const json report = gantest::read_json(dir + "/run/evaluate.json");
   REQUIRE(report["rows"].size() == 5);
   for (const auto& row : report["rows"]) {
     CHECK(row["kl_uniform"].is_null());
+    CHECK(row["is_mean"].is_null());
     CHECK(std::isfinite(row["fd"].get<double>()));
   }
   CHECK(report["extractor"]["network"] == "torchscript");
   CHECK(report["extractor"]["input_size"] == 24);
+}
+
+TEST_CASE("a torchscript_features network returning (features, class logits) gives the class columns and the Inception Score",
+          "[quality][torchscript]") {
+  const std::string dir = scratch_dir("fid_logits");
+  json g = torchscript_quality_graph(dir, "feature_net_logits.pt");
+  std::ofstream(dir + "/graph_in.json") << g.dump(2);
+  auto r = run_ganflow("run " + dir + "/graph_in.json --out " + dir + "/run");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("feature_dim 16, class logits 5"));
+  const std::vector<json> rows = epoch_rows(dir + "/run");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].at("is").get<double>() >= 1);
+  const json report = gantest::read_json(dir + "/run/evaluate.json");
+  REQUIRE(report["rows"].size() == 5);
+  for (const auto& row : report["rows"]) {
+    INFO(row.dump());
+    CHECK(row["class_counts"].size() == 5);
+    CHECK(row["kl_uniform"].get<double>() >= 0);
+    CHECK(row["is_mean"].get<double>() >= 1);
+    CHECK(row["is_mean"].get<double>() <= 5);  // at most the class count
+  }
+
+  SECTION("three outputs are refused, naming the node and the file") {
+    g["nodes"]["features"]["params"]["file"] = dir + "/feature_net_three.pt";
+    std::ofstream(dir + "/graph_three.json") << g.dump(2);
+    r = run_ganflow("run " + dir + "/graph_three.json --out " + dir + "/run_three");
+    CHECK(r.exit_code != 0);
+    CHECK_THAT(r.output, Catch::Contains("node 'features'") && Catch::Contains("feature_net_three.pt: the network returned 3 "
+                                                                                "tensors; expected the features, or (features, "
+                                                                                "class logits)"));
+  }
 }

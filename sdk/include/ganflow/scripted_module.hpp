@@ -31,6 +31,10 @@ class GANFLOW_API ScriptedModuleImpl : public torch::nn::Module {
   // Inception's return_features); an Error naming the node when it fails or does not return
   // one tensor.
   torch::Tensor forward(const std::vector<torch::Tensor>& inputs, const std::map<std::string, bool>& flags = {});
+  // The same, for a forward that returns a tuple or list of tensors (e.g. features and class
+  // logits): each of them; one tensor is one output. Anything else is an Error. Since ABI 3.3.
+  std::vector<torch::Tensor> forward_outputs(const std::vector<torch::Tensor>& inputs,
+                                             const std::map<std::string, bool>& flags = {});
   // The arguments its forward requires (self and those with defaults not counted).
   std::size_t n_inputs() const;
   // Whether its forward has an argument of this name.

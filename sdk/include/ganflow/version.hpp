@@ -11,7 +11,7 @@
 #ifndef GANFLOW_ABI_MINOR
 #define GANFLOW_ABI_MINOR 3  // 3.0: Batch labels, NoiseSource::n_classes, ConditionalModel, CriticBatch labels;
                              // 3.1: Scriptable, to_torchscript, ScriptedModule; 3.2: CriticBatch::critic_steps;
-                             // 3.3: CriticBatch::fake_critic
+                             // 3.3: CriticBatch::fake_critic, ScriptedModule::forward_outputs
 #endif
 
 #define GANFLOW_DESCRIPTOR_MAGIC "GANFLOW"
