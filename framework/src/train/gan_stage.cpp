@@ -178,7 +178,8 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
                                             fake_logits, critic_steps(), &fake_critic_fn_});
     }
     // Critic mode: x and y swapped; real and fake scored in separate forwards (BatchNorm sees
-    // two batches); the generator runs without a graph. Penalties score with the real labels.
+    // two batches); the generator runs without a graph. Penalties score with the real labels
+    // (R1, WGAN-GP) or, through fake_critic_fn_, the fakes' (R2).
     const torch::Tensor& real = y;
     crit_labels_ = b.labels;
     fake_labels_ = b.gen_labels;
