@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "ganflow/loss.hpp"
+#include "ganflow/model.hpp"
 #include "test_support.hpp"
 
 using namespace ganflow;
@@ -133,6 +134,46 @@ TEST_CASE("every loss matches PyTorch, and the penalties match torch.autograd.gr
   std::string file = scratch_dir("losses") + "/tensors.pt";
   save_tensors(file, t);
   auto r = run_python("check_losses.py", {file});
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("OK"));
+}
+
+TEST_CASE("r1 and r2 through basic_critic's fast layers give PyTorch's penalty and critic gradients", "[losses][pytorch]") {
+  // The penalties differentiate the critic's input gradient: every layer of the real critic
+  // (FastConv2d, BatchNorm fused with LeakyReLU) must give its second derivative.
+  auto g = build_nodes(R"({"was": {"type": "wasserstein"},
+                           "r1": {"type": "r1", "params": {"gamma": 3.0}, "inputs": {"base": "was"}},
+                           "r2": {"type": "r2", "params": {"gamma": 2.5}, "inputs": {"base": "r1"}},
+                           "critic": {"type": "basic_critic", "params": {"in_size": 16, "n_channels": 3, "n_features": 8,
+                                      "n_extra_layers": 1}}})");
+  auto critic = node<Model>(g, "critic");
+  auto& m = critic->module();
+  m.train();
+  std::map<std::string, torch::Tensor> t;
+  for (auto& p : m.named_parameters()) t["state." + p.key()] = p.value().detach().clone();
+  for (auto& b : m.named_buffers()) t["state." + b.key()] = b.value().clone();
+  torch::manual_seed(22);
+  auto real = t["real"] = torch::randn({6, 3, 16, 16});
+  auto fake = t["fake"] = torch::randn({6, 3, 16, 16}).tanh();
+  t["r1.gamma"] = torch::tensor(3.0);
+  t["r2.gamma"] = torch::tensor(2.5);
+  std::function<torch::Tensor(const torch::Tensor&)> fn = [&](const torch::Tensor& x) { return critic->forward(x); };
+  auto rp = fn(real), fp = fn(fake);
+  auto loss = node<CritLoss>(g, "r2")->forward({rp, fp, real, fake, fn});
+  loss.backward();
+  t["loss"] = loss;
+  int grads = 0;
+  for (auto& p : m.named_parameters()) {
+    REQUIRE(p.value().grad().defined());
+    t["grad." + p.key()] = p.value().grad();
+    ++grads;
+  }
+  CHECK(grads >= 6);
+  std::string file = scratch_dir("model_penalties") + "/tensors.pt";
+  save_tensors(file, t);
+  auto r = run_python("check_model_penalties.py",
+                      {file, R"({"in_size": 16, "n_channels": 3, "n_features": 8, "n_extra_layers": 1})"});
   INFO(r.output);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("OK"));
