@@ -11,6 +11,7 @@
 #include "fd.hpp"
 #include "features.hpp"
 #include "image_sets.hpp"
+#include "inception_score.hpp"
 #include "npz.hpp"
 #include "sha256.hpp"
 #include <ganflow/ganflow.hpp>
@@ -58,7 +59,8 @@ class FidStage : public ganflow::Stage {
     }
     torch::Tensor generated;
     with_average(average_, [&] { generated = generate_images(*gen_, *noise_, s_.n, s_.bs, s_.seed, dev); });
-    const GaussianStats fake = gaussian_stats(extractor_->extract(quantize(generated), s_.bs).features);
+    const FeatureSet generated_set = extractor_->extract(quantize(generated), s_.bs);
+    const GaussianStats fake = gaussian_stats(generated_set.features);
     if (!s_.generated_stats.empty()) save_stats(s_.generated_stats, fake, identity);
     const double fd = frechet_distance(fake, real);
     ctx.log(name() + ": FD " + std::to_string(fd) + " (N = " + std::to_string(s_.n) + " generated images, seed " +
@@ -68,6 +70,13 @@ class FidStage : public ganflow::Stage {
                          {"features", extractor_->identity()}, {"real", s_.real_label},
                          {"reference_stats", stats_file},      {"generator_weights", average_ ? "averaged (EMA)" : "trained"}};
     if (!s_.generated_stats.empty()) out["generated_stats"] = s_.generated_stats;
+    // A network that gives class logits too (Inception-v3 wrapped to return them): its IS.
+    if (generated_set.logits.defined() && s_.n >= kInceptionScoreSplits) {
+      const InceptionScore is = inception_score(generated_set.logits, kInceptionScoreSplits);
+      ctx.log(name() + ": Inception Score " + std::to_string(is.mean) + " +- " + std::to_string(is.std) + " (" +
+              std::to_string(is.splits) + " splits of the same images)");
+      out["is_mean"] = is.mean, out["is_std"] = is.std, out["is_splits"] = is.splits;
+    }
     const fs::path file = fs::path(ctx.run_dir()) / (name() + ".json");
     std::ofstream f(file);
     f << out.dump(2) << "\n";
@@ -126,7 +135,8 @@ void register_fid_stage(ganflow::Registry& r) {
                       "Fréchet distance of N generated images to N real ones in a feature network's space (FID with "
                       "StyleGAN's Inception TorchScript as torchscript_features; any dataset). The real set's mean "
                       "and covariance are cached as a pytorch-fid .npz (mu, sigma) and reused; a cached file made "
-                      "with another network, input preparation, real set or N is refused. Writes <stage>.json.");
+                      "with another network, input preparation, real set or N is refused. A network returning "
+                      "(features, class logits) also gets the generated images' Inception Score. Writes <stage>.json.");
   using S = FidSettings;
   ganflow::Fields<S> f(s);
   f.add("n", &S::n, 10000, "Images per set (FID's protocol: 10000 or 50000; FD needs n > the feature dimension).")

@@ -106,6 +106,28 @@ TEST_CASE("ganflow evaluate measures FID against an image folder in a TorchScrip
   CHECK_THAT(r.output, Catch::Contains("nowhere': no such folder"));
 }
 
+TEST_CASE("ganflow evaluate with a network that also returns class logits reports their Inception Score beside FID",
+          "[quality][torchscript]") {
+  const std::string dir = scratch_dir("fid_is");
+  prepare(dir);
+  const std::string args = "evaluate " + dir + "/run --real " + dir + "/real --features " + dir +
+                           "/feature_net_logits.pt --n " + std::to_string(kReal) + " --bs 16 --input-size 24 --input-range 0..1";
+  auto r = run_ganflow(args);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE_FALSE(fid_line(r.output).empty());
+  CHECK_THAT(r.output, Catch::Contains("fid: Inception Score ") && Catch::Contains("(10 splits of the same images)"));
+  const json out = gantest::read_json(dir + "/run/fid.json");
+  CHECK(out.at("is_splits") == 10);
+  CHECK(out.at("is_mean").get<double>() >= 1);
+  CHECK(out.at("is_mean").get<double>() <= 5);  // the network's 5 classes
+  CHECK(out.at("is_std").get<double>() >= 0);
+  // The plain network gives features only: no Inception Score.
+  r = run_ganflow(evaluate_args(dir));
+  REQUIRE(r.exit_code == 0);
+  CHECK_FALSE(gantest::read_json(dir + "/run/fid.json").contains("is_mean"));
+}
+
 namespace {
 // A tiny DCGAN graph whose quality_monitor and evaluate stage score in the space of the
 // TorchScript network `net` (one of make_feature_net.py's, written into `dir`).
