@@ -81,23 +81,36 @@ TEST_CASE("few_channel_transposed_conv in bf16 sums in float and rounds the resu
 TEST_CASE("few_channel_transposed_conv reads channels-last input and answers in its layout", "[layers]") {
   torch::manual_seed(5);
   const auto cl = torch::MemoryFormat::ChannelsLast;
-  // Rows shorter than a tile, and longer with a tail; float and bf16.
+  // Rows shorter than a tile, and longer with a tail; float and bf16; one output channel (whose
+  // NCHW strides pass for channels-last contiguous) and three; 20 input channels, which the
+  // transpose to NCHW does not cut into whole 16-channel blocks, and 32, which it does.
   int checked = 0;
   for (int64_t wi : {9, 21})
-    for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
-      INFO("width " << wi << ", " << dtype);
-      torch::Tensor g = torch::randn({3, 32, 6, wi}).to(dtype), w = torch::randn({32, 3, 4, 4}).to(dtype);
-      const auto out = std::vector<int64_t>{12, 2 * wi};
-      torch::Tensor ref = ganflow::layers::few_channel_transposed_conv(g, w, {2, 2}, {1, 1}, {1, 1}, out);
-      torch::Tensor g_cl = g.contiguous(cl);
-      REQUIRE_FALSE(g_cl.is_contiguous());
-      torch::Tensor y = ganflow::layers::few_channel_transposed_conv(g_cl, ganflow::layers::channels_last_strided(w),
-                                                                     {2, 2}, {1, 1}, {1, 1}, out);
-      CHECK(y.is_contiguous(cl));
-      CHECK(torch::equal(y, ref));
-      ++checked;
-    }
-  CHECK(checked == 4);
+    for (auto dtype : {torch::kFloat, torch::kBFloat16})
+      for (auto [a, b] : std::vector<std::pair<int64_t, int64_t>>{{32, 3}, {20, 1}}) {
+        INFO("width " << wi << ", " << dtype << ", " << a << " -> " << b << " channels");
+        torch::Tensor g = torch::randn({3, a, 6, wi}).to(dtype), w = torch::randn({a, b, 4, 4}).to(dtype);
+        const auto out = std::vector<int64_t>{12, 2 * wi};
+        torch::Tensor ref = ganflow::layers::few_channel_transposed_conv(g, w, {2, 2}, {1, 1}, {1, 1}, out);
+        torch::Tensor g_cl = g.contiguous(cl);
+        REQUIRE_FALSE(g_cl.is_contiguous());
+        torch::Tensor y = ganflow::layers::few_channel_transposed_conv(g_cl, ganflow::layers::channels_last_strided(w),
+                                                                       {2, 2}, {1, 1}, {1, 1}, out);
+        CHECK(y.is_contiguous(cl));
+        CHECK(y.suggest_memory_format() == cl);  // the layout later layers read from the strides
+        CHECK(torch::equal(y, ref));
+        ++checked;
+      }
+  CHECK(checked == 8);
+}
+
+TEST_CASE("few_channel_transposed_conv refuses a geometry it cannot index, before reading memory", "[layers]") {
+  torch::Tensor g = torch::randn({1, 16, 4, 4}), w = torch::randn({16, 1, 4, 4});
+  using ganflow::layers::few_channel_transposed_conv;
+  CHECK_NOTHROW(few_channel_transposed_conv(g, w, {2, 2}, {1, 1}, {1, 1}, {8, 8}));
+  CHECK_THROWS_WITH(few_channel_transposed_conv(g, w, {2}, {1, 1}, {1, 1}, {8, 8}), Catch::Contains("2 values each"));
+  CHECK_THROWS_WITH(few_channel_transposed_conv(g, w, {0, 2}, {1, 1}, {1, 1}, {8, 8}), Catch::Contains("must be positive"));
+  CHECK_THROWS_WITH(few_channel_transposed_conv(g, w, {2, 2}, {1, 1}, {1, 1}, {8, -1}), Catch::Contains("out_size positive"));
 }
 
 TEST_CASE("few_channel_transposed_conv is a convolution's input gradient, unused input rows included", "[layers]") {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "float_vectors.hpp"
+#include "ganflow/layers/channels_last.hpp"
 #include "ganflow/layers/fast_conv.hpp"
 
 namespace ganflow::layers {
@@ -214,6 +215,11 @@ bool few_channel_transposed_conv_applies(const at::Tensor& g, const at::Tensor& 
 at::Tensor few_channel_transposed_conv(const at::Tensor& g, const at::Tensor& w, at::IntArrayRef stride,
                                        at::IntArrayRef padding, at::IntArrayRef dilation, at::IntArrayRef out_size) {
   TORCH_CHECK(readable(g, w), "few_channel_transposed_conv: unsupported tensors");
+  TORCH_CHECK(stride.size() == 2 && padding.size() == 2 && dilation.size() == 2 && out_size.size() == 2,
+              "few_channel_transposed_conv: stride, padding, dilation and out_size take 2 values each");
+  TORCH_CHECK(stride[0] > 0 && stride[1] > 0 && dilation[0] > 0 && dilation[1] > 0 && padding[0] >= 0 &&
+                  padding[1] >= 0 && out_size[0] > 0 && out_size[1] > 0,
+              "few_channel_transposed_conv: stride and dilation must be positive, padding >= 0, out_size positive");
   const Geometry q{g.size(1), g.size(2), g.size(3), w.size(1), w.size(2), w.size(3), out_size[0], out_size[1],
                    stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
   // The weight as float [a][row], rows padded to whole tiles: a tile's rows are consecutive there.
@@ -222,7 +228,9 @@ at::Tensor few_channel_transposed_conv(const at::Tensor& g, const at::Tensor& w,
   at::Tensor y = at::empty({g.size(0), q.b, q.ho, q.wo}, g.options());
   if (g.scalar_type() == at::kBFloat16) run_samples<c10::BFloat16>(g, wt, y, q);
   else run_samples<float>(g, wt, y, q);
-  return y.contiguous(g.suggest_memory_format());  // channels-last in, channels-last out
+  // Channels-last in, channels-last out, with the strides written out: contiguous(ChannelsLast)
+  // keeps a 1-channel output's NCHW strides, which later layers read as NCHW (channels_last.hpp).
+  return g.suggest_memory_format() == at::MemoryFormat::ChannelsLast ? channels_last_strided(y) : y;
 }
 
 }  // namespace ganflow::layers
