@@ -80,23 +80,20 @@ TEST_CASE("every loss matches PyTorch, and the penalties match torch.autograd.gr
   t["loss.hinge_crit"] = crit_loss(g, "hc", real_pred, fake_pred);
   t["loss.lsgan_gen"] = gen_loss(g, "lg", fake_pred, output, target, real_pred);
   t["loss.lsgan_crit"] = crit_loss(g, "lc", real_pred, fake_pred);
-  // RaGAN: the generator loss asks for the real scores; its gradient reaches fake_pred through both terms.
-  CHECK(node<GenLoss>(g, "rg")->needs_real_pred());
+  // The relativistic pairs: the generator loss asks for the real scores, and its gradient
+  // reaches fake_pred (RaGAN's through both terms; RpGAN's pairs the i-th fake with the i-th real).
+  auto relativistic = [&](const std::string& gen, const std::string& crit, const std::string& key) {
+    CHECK(node<GenLoss>(g, gen)->needs_real_pred());
+    auto fake_pred_g = fake_pred.clone().requires_grad_(true);
+    auto loss = gen_loss(g, gen, fake_pred_g, output, target, real_pred);
+    loss.backward();
+    t["loss." + key + "_gen"] = loss.detach();
+    t[key + "_gen.grad.fake_pred"] = fake_pred_g.grad();
+    t["loss." + key + "_crit"] = crit_loss(g, crit, real_pred, fake_pred);
+  };
   CHECK_FALSE(node<GenLoss>(g, "gg")->needs_real_pred());
-  auto fake_pred_g = fake_pred.clone().requires_grad_(true);
-  auto ragan_gen = gen_loss(g, "rg", fake_pred_g, output, target, real_pred);
-  ragan_gen.backward();
-  t["loss.ragan_gen"] = ragan_gen.detach();
-  t["ragan_gen.grad.fake_pred"] = fake_pred_g.grad();
-  t["loss.ragan_crit"] = crit_loss(g, "rc", real_pred, fake_pred);
-  // RpGAN pairs the i-th fake with the i-th real score.
-  CHECK(node<GenLoss>(g, "pg")->needs_real_pred());
-  auto fake_pred_p = fake_pred.clone().requires_grad_(true);
-  auto rpgan_gen = gen_loss(g, "pg", fake_pred_p, output, target, real_pred);
-  rpgan_gen.backward();
-  t["loss.rpgan_gen"] = rpgan_gen.detach();
-  t["rpgan_gen.grad.fake_pred"] = fake_pred_p.grad();
-  t["loss.rpgan_crit"] = crit_loss(g, "pc", real_pred, fake_pred);
+  relativistic("rg", "rc", "ragan");
+  relativistic("pg", "pc", "rpgan");
 
   // The penalties on a small critic (mirrored in check_losses.py), smooth so double backward matters.
   torch::nn::Sequential critic(torch::nn::Conv2d(torch::nn::Conv2dOptions(2, 4, 3).stride(2).padding(1)),
