@@ -6,7 +6,8 @@
 
 namespace ganflow_quality {
 
-double class_agreement(const torch::Tensor& logits, const torch::Tensor& labels) {
+std::optional<double> class_agreement(const torch::Tensor& logits, const torch::Tensor& labels, int64_t n_classes) {
+  if (!logits.defined() || logits.size(1) != n_classes) return std::nullopt;
   return (logits.argmax(1).cpu() == labels.cpu()).to(torch::kDouble).mean().item<double>();
 }
 

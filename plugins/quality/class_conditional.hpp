@@ -9,8 +9,10 @@
 
 namespace ganflow_quality {
 
-// logits [n, C], labels int64 [n] (CPU) -> share of rows whose argmax is the label.
-double class_agreement(const torch::Tensor& logits, const torch::Tensor& labels);
+// logits [n, C], labels int64 [n] -> share of rows whose argmax is the label; nullopt unless the
+// logits are over the generator's n_classes (an ImageNet head's argmax says nothing of labels
+// 0..9; the classes must be in the dataset's label order).
+std::optional<double> class_agreement(const torch::Tensor& logits, const torch::Tensor& labels, int64_t n_classes);
 
 // features [n, d] float64 with labels int64 [n], for the generated and the real set. nullopt
 // when a class present in either set has no more than d images in one of them (its covariance

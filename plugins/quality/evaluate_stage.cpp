@@ -65,14 +65,16 @@ class EvaluateStage : public ganflow::Stage {
             " real test images; seed " + std::to_string(seed) + (average_ ? "; the generator's averaged (EMA) weights" : ""));
     for (const auto& line : format_table(rows)) ctx.log(line);
     ganflow::json per_class;
-    if (conditional) {  // agreement needs the extractor's class logits; torchscript_features has none
-      const bool logits = generated_set.logits.defined();
-      const double agreement = logits ? class_agreement(generated_set.logits, gen_labels) : std::nan("");
+    if (conditional) {  // agreement needs an extractor's head over the generator's classes
+      const int64_t n_classes = dynamic_cast<ganflow::ConditionalModel&>(*gen_).n_classes();
+      const std::optional<double> agreement = class_agreement(generated_set.logits, gen_labels, n_classes);
       const std::optional<double> icfd = intra_class_fd(generated_set.features, gen_labels, ref.set.features, real_labels);
-      per_class = {{"class_agreement", logits ? ganflow::json(agreement) : ganflow::json(nullptr)},
+      per_class = {{"class_agreement", agreement ? ganflow::json(*agreement) : ganflow::json(nullptr)},
                    {"intra_class_fd", icfd ? ganflow::json(*icfd) : ganflow::json(nullptr)}};
       ctx.log(name() + ": class-conditional: class agreement " +
-              (logits ? std::to_string(agreement) : std::string("n/a (the feature network has no class head)")) +
+              (agreement ? std::to_string(*agreement)
+                         : "n/a (the feature network has no head over the generator's " + std::to_string(n_classes) +
+                               " classes)") +
               ", intra-class FD " +
               (icfd ? std::to_string(*icfd) : std::string("n/a (a class has too few images for its covariance)")));
     }
@@ -136,7 +138,8 @@ void register_evaluate_stage(ganflow::Registry& r) {
   s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
   s.input("extractor", {ganflow::NodeKind::Model},
           "The feature space: fmnist_classifier with verified weights, or torchscript_features (class columns only "
-          "from a network that returns class logits too).");
+          "from a network that returns class logits too; class agreement only from logits over the generator's "
+          "classes).");
   s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier", "features"});
   s.input("real", {ganflow::NodeKind::Data}, "Real reference images: the test split (item_list, shuffle false).");
   s.input("train", {ganflow::NodeKind::Data}, "Real images disjoint from `real` (train split): floor and baselines.");

@@ -13,21 +13,23 @@ namespace ganflow_quality {
 InceptionScore inception_score(const torch::Tensor& logits, int64_t splits) {
   if (logits.dim() != 2 || logits.size(1) < 2)
     throw ganflow::Error("inception score: expects class logits [n, C] with C >= 2, got " + c10::str(logits.sizes()));
-  const int64_t per = logits.size(0) / std::max<int64_t>(splits, 1);
-  if (splits < 1 || per < 1)
-    throw ganflow::Error("inception score: " + std::to_string(logits.size(0)) + " samples cannot make " +
-                         std::to_string(splits) + " splits");
+  const int64_t n = logits.size(0);
+  if (splits < 1 || n < splits)
+    throw ganflow::Error("inception score: " + std::to_string(n) + " samples cannot make " + std::to_string(splits) +
+                         " splits");
   torch::NoGradGuard ng;
-  // log-softmax in double: a confident class's p(y|x) log p(y|x) stays exact where softmax underflows.
+  // In logs, in double: a confident class's p(y|x) log p(y|x) stays exact where softmax
+  // underflows, and a class no row gives any probability (p = 0, log p(y) = -inf) adds 0, not NaN.
   const torch::Tensor log_p = torch::log_softmax(logits.detach().to(torch::kCPU, torch::kDouble), 1);
   InceptionScore r;
   r.splits = splits;
   std::vector<double> scores;
   for (int64_t k = 0; k < splits; ++k) {
-    const torch::Tensor part = log_p.narrow(0, k * per, per);
-    const torch::Tensor log_py = part.exp().mean(0).log();
-    const double kl = (part.exp() * (part - log_py)).sum(1).mean().item<double>();
-    scores.push_back(std::exp(kl));
+    const int64_t from = k * n / splits, rows = (k + 1) * n / splits - from;
+    const torch::Tensor part = log_p.narrow(0, from, rows), p = part.exp();
+    const torch::Tensor log_py = torch::logsumexp(part, 0) - std::log(double(rows));
+    const torch::Tensor terms = torch::where(p > 0, p * (part - log_py), torch::zeros_like(p));
+    scores.push_back(std::exp(terms.sum(1).mean().item<double>()));
   }
   for (double s : scores) r.mean += s / double(splits);
   for (double s : scores) r.std += (s - r.mean) * (s - r.mean) / double(splits);
@@ -39,6 +41,10 @@ namespace {
 class InceptionScoreMetric : public FeatureSetMetric {
  public:
   InceptionScoreMetric(int64_t splits, bool want_std) : splits_(splits), want_std_(want_std) {}
+  // The logits alone: a learner's targets (labels [bs]) are not a second feature set.
+  void accumulate(const torch::Tensor& pred, const torch::Tensor&) override {
+    FeatureSetMetric::accumulate(pred, torch::Tensor());
+  }
   double value() const override {
     const InceptionScore s = inception_score(set_a(), splits_);
     return want_std_ ? s.std : s.mean;

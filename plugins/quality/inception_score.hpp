@@ -15,7 +15,8 @@ struct InceptionScore {
 
 constexpr int64_t kInceptionScoreSplits = 10;  // the paper's; evaluate's default, quality_monitor's
 
-// logits [n, C]; `splits` consecutive chunks of n / splits rows (the remainder left out).
+// logits [n, C]; `splits` consecutive chunks, rows k n / splits to (k + 1) n / splits (every row
+// used, as the paper's code; the chunks differ by one row when splits does not divide n).
 InceptionScore inception_score(const torch::Tensor& logits, int64_t splits);
 
 }  // namespace ganflow_quality

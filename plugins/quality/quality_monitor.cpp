@@ -58,7 +58,8 @@ class QualityMonitor : public ganflow::Callback {
     FeatureSet fs = extractor_->extract(fake, s_.bs);
     const torch::Tensor& f = fs.features;
     if (conditional) {
-      if (fs.logits.defined()) t.record("class_agreement", class_agreement(fs.logits, fake_labels));
+      const int64_t n_classes = dynamic_cast<ganflow::ConditionalModel&>(*gen_).n_classes();
+      if (auto agreement = class_agreement(fs.logits, fake_labels, n_classes)) t.record("class_agreement", *agreement);
       if (auto icfd = intra_class_fd(f, fake_labels, real_features_, real_labels_)) t.record("intra_class_fd", *icfd);
     }
     double fd = frechet_distance(f, real_features_);
@@ -120,8 +121,8 @@ void register_quality_monitor(ganflow::Registry& r) {
   s.input("generator", {ganflow::NodeKind::Model}, "The generator being trained.");
   s.input("noise", {ganflow::NodeKind::Noise}, "Its input noise.");
   s.input("extractor", {ganflow::NodeKind::Model},
-          "The feature space: fmnist_classifier with verified weights, or torchscript_features (class agreement and "
-          "is only from a network that returns class logits too).");
+          "The feature space: fmnist_classifier with verified weights, or torchscript_features (is only from a "
+          "network that returns class logits too; class agreement only from logits over the generator's classes).");
   s.input_roles("generator", {"generator"}).input_roles("extractor", {"classifier", "features"});
   s.input("real", {ganflow::NodeKind::Data}, "Real images (the test split); the first n are used.");
   declare_average_input(s);

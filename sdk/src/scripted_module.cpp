@@ -100,8 +100,7 @@ std::vector<torch::Tensor> ScriptedModuleImpl::forward_outputs(const std::vector
   if (out.isTensor()) return {out.toTensor()};
   std::vector<c10::IValue> items;
   if (out.isTuple()) items = out.toTupleRef().elements().vec();
-  else if (out.isTensorList()) return out.toTensorVector();
-  else if (out.isList()) items = out.toListRef().vec();
+  else if (out.isList()) items = out.toListRef().vec();  // List[Tensor] included
   std::vector<torch::Tensor> tensors;
   for (const auto& v : items)
     if (v.isTensor()) tensors.push_back(v.toTensor());

@@ -47,7 +47,7 @@ def inception_score(logits, splits):
     preds = e / e.sum(1, keepdims=True)
     scores = []
     for k in range(splits):
-        part = preds[k * (preds.shape[0] // splits):(k + 1) * (preds.shape[0] // splits), :]
+        part = preds[(k * preds.shape[0] // splits):((k + 1) * preds.shape[0] // splits), :]
         kl = part * (np.log(part) - np.log(np.expand_dims(np.mean(part, 0), 0)))
         scores.append(np.exp(np.mean(np.sum(kl, 1))))
     return float(np.mean(scores)), float(np.std(scores))

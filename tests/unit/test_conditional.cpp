@@ -461,3 +461,32 @@ TEST_CASE("evaluate scores a class-conditional generator per class: a perfect on
   CHECK(icfd > 0);
   CHECK(icfd < 0.2 * noise_fd);
 }
+
+TEST_CASE("evaluate gives no class agreement from a feature network whose logits are over other classes",
+          "[conditional][quality][torchscript]") {
+  // make_feature_net.py's network with a 5-class head, against a 10-class generator: its argmax
+  // says nothing of the requested labels, so agreement is n/a, not a number.
+  std::string dir = gantest::temp_dir("cond_evaluate_other_classes");
+  auto r = ganflow::test::run_python("make_feature_net.py", {dir, "2"});
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string nodes = R"({
+    "train_images": {"type": "fashion_mnist", "params": {"split": "train", "limit": 300}},
+    "test_images": {"type": "fashion_mnist", "params": {"split": "test", "limit": 300}},
+    "train_data": {"type": "item_list", "inputs": {"x": "train_images"}, "params": {"bs": 100, "drop_last": false}},
+    "test_data": {"type": "item_list", "inputs": {"x": "test_images"}, "params": {"bs": 100, "shuffle": false, "drop_last": false}},
+    "noise": {"type": "noisy_item", "params": {"noise_sz": 8, "n_classes": 10}},
+    "oracle": {"type": "class_oracle", "inputs": {"source": "train_images"}},
+    "extractor": {"type": "torchscript_features", "params": {"file": ")" + dir + R"(/feature_net_logits.pt",
+                  "input_size": 24, "input_range": "0..1"}},
+    "evaluate": {"type": "evaluate", "inputs": {"generator": "oracle", "noise": "noise", "extractor": "extractor",
+                 "real": "test_data", "train": "train_data"},
+                 "params": {"n": 300, "bs": 100, "kid_subsets": 5, "kid_subset_size": 100}}})";
+  gantest::run_graph(R"({"seed": 5, "threads": 1, "nodes": )" + nodes + "}", dir + "/run", torch::kCPU);
+  const json report = gantest::read_json(dir + "/run/evaluate.json");
+  REQUIRE(report.contains("class_conditional"));
+  CHECK(report["class_conditional"]["class_agreement"].is_null());
+  CHECK(report["rows"][0]["is_mean"].get<double>() >= 1);  // the 5-class logits still give an Inception Score
+  CHECK_THAT(gantest::read_text(dir + "/run/log.txt"),
+             Catch::Contains("class agreement n/a (the feature network has no head over the generator's 10 classes)"));
+}

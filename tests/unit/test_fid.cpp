@@ -1,7 +1,7 @@
 // FID on any dataset: `ganflow evaluate RUN --real FOLDER --features NET.pt` against PyTorch and
 // pytorch-fid's formula (tests/python/check_fid.py), the reference statistics cache and its
 // identity check, and the quality nodes (evaluate, quality_monitor) on a torchscript_features
-// network, which has no class logits.
+// network with and without class logits beside its features.
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 

@@ -76,7 +76,8 @@ TEST_CASE("FD, KID and precision/recall match numpy/scipy on the same features",
   t["precision"] = torch::tensor({metric_value("precision_recall", R"({"k": 3})", a, b)}, torch::kDouble);
   t["recall"] = torch::tensor({metric_value("precision_recall", R"({"k": 3, "value": "recall"})", a, b)},
                               torch::kDouble);
-  // Inception Score: 1003 rows of logits in 7 splits (143 each, 2 left out), peaked enough to matter.
+  // Inception Score: 1003 rows of logits in 7 splits (143 or 144 rows, as the paper's code cuts
+  // them), peaked enough to matter.
   torch::manual_seed(10);
   auto logits = t["logits"] = torch::randn({1003, 10}) * 3;
   t["is_mean"] = torch::tensor({metric_value("inception_score", R"({"splits": 7})", logits, torch::Tensor())}, torch::kDouble);
@@ -90,7 +91,8 @@ TEST_CASE("FD, KID and precision/recall match numpy/scipy on the same features",
   CHECK_THAT(r.output, Catch::Contains("OK 6 checks"));
 }
 
-TEST_CASE("inception_score: 1 for one class, C for confident balanced classes, refuses too few samples", "[quality]") {
+TEST_CASE("inception_score: 1 for one class, C for confident balanced classes, no NaN for an empty class, labels ignored, too few samples refused",
+          "[quality]") {
   auto one_class = torch::zeros({200, 10});
   one_class.select(1, 3).fill_(50);
   CHECK(metric_value("inception_score", "{}", one_class, torch::Tensor()) == Approx(1.0).margin(1e-9));
@@ -103,6 +105,18 @@ TEST_CASE("inception_score: 1 for one class, C for confident balanced classes, r
   CHECK(metric_value("inception_score", "{}", torch::zeros({200, 10}), torch::Tensor()) == Approx(1.0).margin(1e-9));
   CHECK_THROWS_WITH(metric_value("inception_score", R"({"splits": 20})", torch::zeros({10, 10}), torch::Tensor()),
                     Catch::Contains("10 samples cannot make 20 splits"));
+  // A class no image gives any probability in double (exp(-800) = 0) adds nothing, not NaN:
+  // two classes, each certain for half the images, score 2.
+  auto gap = torch::zeros({200, 3});
+  gap.select(1, 1).fill_(-800);
+  for (int64_t i = 0; i < 200; i += 2) gap[i][0] = 50;
+  for (int64_t i = 1; i < 200; i += 2) gap[i][2] = 50;
+  CHECK(metric_value("inception_score", "{}", gap, torch::Tensor()) == Approx(2.0).epsilon(1e-9));
+  // As a learner's metric it takes the logits and leaves the labels: no second feature set.
+  auto m = build_one<Metric>("inception_score", "{}");
+  m->reset();
+  m->accumulate(balanced, torch::arange(200) % 10);
+  CHECK(m->value() == Approx(10.0).epsilon(1e-9));
 }
 
 TEST_CASE("class_histogram: KL to uniform and modes hit", "[quality]") {

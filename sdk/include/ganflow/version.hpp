@@ -12,6 +12,9 @@
 #define GANFLOW_ABI_MINOR 3  // 3.0: Batch labels, NoiseSource::n_classes, ConditionalModel, CriticBatch labels;
                              // 3.1: Scriptable, to_torchscript, ScriptedModule; 3.2: CriticBatch::critic_steps;
                              // 3.3: CriticBatch::fake_critic, ScriptedModule::forward_outputs
+                             // (a plugin that builds a CriticBatch itself and hands it to another
+                             // plugin's loss must be built against the host's minor: its struct
+                             // lacks the later fields)
 #endif
 
 #define GANFLOW_DESCRIPTOR_MAGIC "GANFLOW"
