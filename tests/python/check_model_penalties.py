@@ -11,16 +11,9 @@ through the double backward.
 import json
 import sys
 
-import torch
-
 import fastai_ref
+from check_losses import input_gradient
 from common import Checker, load, prefixed
-
-
-def input_gradient(critic, x):
-    x = x.detach().requires_grad_(True)
-    pred = critic(x)
-    return torch.autograd.grad(pred, x, torch.ones_like(pred), create_graph=True)[0]
 
 
 def main():
