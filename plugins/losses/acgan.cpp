@@ -18,7 +18,8 @@ torch::Tensor class_loss(const torch::Tensor& logits, const torch::Tensor& label
   return torch::nn::functional::cross_entropy(logits.to(torch::kFloat), labels);
 }
 
-class AcganCritLoss : public ganflow::CritLoss {
+// Both wrappers pass their base loss's step variant on (a lazy penalty under the class loss).
+class AcganCritLoss : public ganflow::CritLoss, public ganflow::StepVariant {
  public:
   AcganCritLoss(std::shared_ptr<ganflow::CritLoss> base, double weight, bool fakes)
       : base_(std::move(base)), weight_(weight), fakes_(fakes) {}
@@ -27,6 +28,7 @@ class AcganCritLoss : public ganflow::CritLoss {
     if (fakes_) cls = cls + class_loss(b.fake_class_logits, b.fake_labels, name(), "fake");
     return base_->forward(b) + weight_ * cls;
   }
+  int64_t step_variant(int64_t critic_steps) const override { return ganflow::step_variant_of(*base_, critic_steps); }
 
  private:
   std::shared_ptr<ganflow::CritLoss> base_;
@@ -34,13 +36,14 @@ class AcganCritLoss : public ganflow::CritLoss {
   bool fakes_;
 };
 
-class AcganGenLoss : public ganflow::GenLoss {
+class AcganGenLoss : public ganflow::GenLoss, public ganflow::StepVariant {
  public:
   AcganGenLoss(std::shared_ptr<ganflow::GenLoss> base, double weight) : base_(std::move(base)), weight_(weight) {}
   torch::Tensor forward(const ganflow::CriticBatch& b) override {
     return base_->forward(b) + weight_ * class_loss(b.fake_class_logits, b.fake_labels, name(), "generated");
   }
   bool needs_real_pred() const override { return base_->needs_real_pred(); }
+  int64_t step_variant(int64_t critic_steps) const override { return ganflow::step_variant_of(*base_, critic_steps); }
 
  private:
   std::shared_ptr<ganflow::GenLoss> base_;

@@ -12,7 +12,7 @@ namespace ganflow_losses {
 namespace {
 enum class At { real, fake };
 
-class ZeroCentredPenalty : public ganflow::CritLoss {
+class ZeroCentredPenalty : public ganflow::CritLoss, public ganflow::StepVariant {
  public:
   ZeroCentredPenalty(At at, std::shared_ptr<ganflow::CritLoss> base, double gamma, int64_t every)
       : at_(at), base_(std::move(base)), gamma_(gamma), every_(every) {}
@@ -21,6 +21,10 @@ class ZeroCentredPenalty : public ganflow::CritLoss {
     // Conditional runs score each side with its own labels: the fakes with those they were drawn for.
     auto grad = at_ == At::real ? input_gradient(b.critic, b.real, name()) : input_gradient(b.fake_scorer(), b.fake, name());
     return base_->forward(b) + gamma_ * double(every_) / 2 * grad.pow(2).flatten(1).sum(1).mean();
+  }
+  // Bit 0: this penalty runs at this step; the higher bits: the base loss's own variant.
+  int64_t step_variant(int64_t critic_steps) const override {
+    return (critic_steps % every_ == 0 ? 1 : 0) + 2 * ganflow::step_variant_of(*base_, critic_steps);
   }
 
  private:

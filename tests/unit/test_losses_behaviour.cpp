@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "ganflow/loss.hpp"
+#include "ganflow/step_variant.hpp"
 #include "test_support.hpp"
 
 using namespace ganflow;
@@ -87,6 +88,25 @@ TEST_CASE("r2 penalises the gradient at the fakes, scored by the batch's fake sc
   CHECK(r2->forward(with_fake_scorer).item<double>() == Approx(w + 3.0 * 2 / 2 * 9).margin(1e-4));
   with_fake_scorer.critic_steps = 3;  // lazy: no penalty between every-th batches
   CHECK(r2->forward(with_fake_scorer).item<double>() == Approx(w).margin(1e-6));
+}
+
+TEST_CASE("lazy penalties name their step variant, through r1 -> r2 and an acgan wrapper", "[losses][graphs]") {
+  auto g = build_nodes(R"({
+    "w": {"type": "wasserstein"},
+    "r2": {"type": "r2", "params": {"every": 2}, "inputs": {"base": "w"}},
+    "r1": {"type": "r1", "params": {"every": 3}, "inputs": {"base": "r2"}},
+    "ac": {"type": "acgan_crit", "inputs": {"base": "r1"}},
+    "each": {"type": "r1", "inputs": {"base": "w"}}})");
+  auto loss = [&](const std::string& n) { return std::dynamic_pointer_cast<CritLoss>(g.nodes.at(n)); };
+  // r1 runs at steps 0, 3, 6 (bit 0), r2 at even steps (bit 1): four variants over six steps.
+  const std::vector<int64_t> expected = {3, 0, 2, 1, 2, 0, 3};
+  for (int64_t s = 0; s < int64_t(expected.size()); ++s) {
+    INFO("critic step " << s);
+    CHECK(step_variant_of(*loss("r1"), s) == expected[s]);
+    CHECK(step_variant_of(*loss("ac"), s) == expected[s]);
+    CHECK(step_variant_of(*loss("each"), s) == 1);  // every batch: one variant
+    CHECK(step_variant_of(*loss("w"), s) == 0);     // no interface: the same kernels every step
+  }
 }
 
 TEST_CASE("each gen/crit pair pulls fake scores in opposite directions", "[losses]") {

@@ -12,4 +12,5 @@
 #include "ganflow/params.hpp"
 #include "ganflow/plugin.hpp"
 #include "ganflow/stage.hpp"
+#include "ganflow/step_variant.hpp"
 #include "ganflow/version.hpp"
