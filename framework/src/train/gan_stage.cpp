@@ -17,6 +17,7 @@
 #include "ganflow/framework/train/learner_stage.hpp"
 #include "ganflow/framework/train/trained_critic.hpp"
 #include "ganflow/loss.hpp"
+#include "ganflow/step_variant.hpp"
 #include "ganflow/trained_generator.hpp"
 #include "ganflow/layers/channels_last.hpp"
 
@@ -190,22 +191,34 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
       fake = forward_with_labels(*gen_, x, b.gen_labels);
     }
     auto [fake_pred, fake_logits] = score(fake, b.gen_labels);
-    // The mean scores, smoothed: their gap growing is a critic memorising the real images.
-    smooth_real_.add(real_pred.detach().mean());
-    smooth_fake_.add(fake_pred.detach().mean());
-    // ADA's p follows every rank's real scores, so it stays the same on every rank.
-    if (augment_)
-      augment_->observe_real(dist() ? dist()->all_gather(real_pred.detach(), "the real scores for augmentation")
-                                    : real_pred);
+    real_pred_ = real_pred.detach();  // after_step smooths their means and hands them to ADA
+    real_score_ = real_pred_.mean();
+    fake_score_ = fake_pred.detach().mean();
     return crit_loss_->forward(CriticBatch{real_pred, fake_pred, real, fake, critic_fn_, b.labels, b.gen_labels,
                                            real_logits, fake_logits, critic_steps(), &fake_critic_fn_});
   }
 
   int64_t critic_steps() const { return step() - gen_steps_; }  // both counts are checkpointed
 
+  // Outside batch_loss, which a CUDA graph replays without its host code: the smoothers count here.
   void after_step(const torch::Tensor& loss) override {
     (gen_mode_ ? smooth_g_ : smooth_c_).add(loss);
-    if (gen_mode_) ++gen_steps_;
+    if (gen_mode_) {
+      ++gen_steps_;
+      return;
+    }
+    // The mean scores, smoothed: their gap growing is a critic memorising the real images.
+    smooth_real_.add(real_score_);
+    smooth_fake_.add(fake_score_);
+    // ADA's p follows every rank's real scores, so it stays the same on every rank.
+    if (augment_)
+      augment_->observe_real(dist() ? dist()->all_gather(real_pred_, "the real scores for augmentation") : real_pred_);
+  }
+
+  // The mode, and the step's loss's variant (a lazy penalty runs on some critic steps only).
+  std::optional<int64_t> step_graph_variant() const override {
+    const int64_t loss = gen_mode_ ? step_variant_of(*gen_loss_, critic_steps()) : step_variant_of(*crit_loss_, critic_steps());
+    return 2 * loss + (gen_mode_ ? 1 : 0);
   }
 
   std::vector<std::string> columns() const override { return {"gen_loss", "crit_loss"}; }
@@ -316,6 +329,7 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
   torch::Tensor fixed_labels_;              // conditional runs: the class of each fixed input
   torch::Tensor crit_labels_;               // the labels critic_fn_ scores with now
   torch::Tensor fake_labels_;               // and fake_critic_fn_: the fakes' own
+  torch::Tensor real_pred_, real_score_, fake_score_;  // this critic step's scores, for after_step
 };
 
 NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_eval, double clip, bool from_learners) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "ganflow/critic_augment.hpp"
 #include "ganflow/image_grid.hpp"
 #include "ganflow/item_seed.hpp"
 #include "ganflow/layers/batch_norm.hpp"
@@ -18,6 +19,7 @@
 #include "ganflow/framework/report/reporter.hpp"
 #include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/framework/train/autocast_scope.hpp"
+#include "ganflow/framework/train/cuda_graph_steps.hpp"
 #include "ganflow/framework/train/gpu_memory.hpp"
 
 namespace fs = std::filesystem;
@@ -52,6 +54,11 @@ Fields<FitSettings> fit_fields(NodeSpec& spec, double lr, const std::string& sch
         "Data-parallel runs: gradients are summed across ranks in buckets of up to this many MiB, each started as "
         "soon as backward has produced its gradients, while backward goes on (PyTorch DDP's bucket_cap_mb).")
       .range(0.001, 1024);
+  f.add("cuda_graphs", &S::cuda_graphs, false,
+        "CUDA devices: capture each step's forward, loss and backward as a CUDA graph (one per batch shape and "
+        "mode, after 3 eager steps of each) and replay it: one launch instead of hundreds, for small networks "
+        "whose step the host's kernel launches limit. GAN stages, fp32 or bf16, one process, no augmentation; "
+        "ignored (logged) on the CPU.");
   f.nest(&S::opt, optimizer_fields(spec, opt));
   f.nest(&S::precision, precision_fields(spec));
   return f;
@@ -85,6 +92,8 @@ void TrainingStage::run(RunContext& ctx) {
             " (" + layout.reason + ")");
   scaler_ = LossScaler(s_.precision.precision == "fp16");
   prepare(device_);
+  graphs_.reset();
+  if (s_.cuda_graphs) start_graphs(precision);
   const std::vector<Optim*> scheduled = optimizers();  // once: not a vector per batch
   ScheduleSettings shape = s_.schedule;  // the schedule as a factor of each optimiser's own base lr
   shape.lr = 1.0;
@@ -166,24 +175,58 @@ void TrainingStage::run(RunContext& ctx) {
   finish();
 }
 
+void TrainingStage::start_graphs(const std::string& precision) {
+  if (!device_.is_cuda()) {
+    ctx_->log(name() + ": cuda_graphs: off on " + device_.str() + " (CUDA devices only)");
+    return;
+  }
+  GraphConditions c{step_graph_variant().has_value(), precision == "fp16", dist_ != nullptr, ""};
+  for (auto& cb : callbacks_)
+    if (dynamic_cast<CriticAugment*>(cb.get())) c.augmentation = cb->name();
+  if (std::string why = cuda_graphs_refusal(c); !why.empty())
+    throw Error("cuda_graphs: " + why + "; set cuda_graphs false", name(), "cuda_graphs");
+  graphs_ = std::make_unique<CudaGraphSteps>(device_, name(), [this](const std::string& line) { ctx_->log(line); });
+}
+
+// cuda_graphs: forward, loss and backward replayed as one graph; BackwardBegin then comes after
+// backward (a callback cannot change the loss, so only its order differs).
+torch::Tensor TrainingStage::graphed_step(const Batch& b) {
+  torch::Tensor loss = graphs_->run(b, *step_graph_variant(), active_->params(), [this](const Batch& in) {
+    torch::Tensor l;
+    {
+      AutocastScope amp(device_.type(), autocast_);
+      l = batch_loss(in);
+    }
+    l = l.to(torch::kFloat);
+    l.backward();
+    return l;
+  });
+  return loss.detach().clone();  // the next replay rewrites the graph's output
+}
+
 void TrainingStage::train_batch(const Batch& b) {
   training_ = true;
   batch_size_ = b.x.size(0);
   if (dist_) seed_step();
   before_batch(b);
   dispatch(Event::BatchBegin);
-  torch::Tensor loss;
-  {
-    AutocastScope amp(device_.type(), autocast_);  // forwards and loss; backward runs outside
-    loss = batch_loss(b);
+  if (graphs_) {
+    last_loss_ = graphed_step(b);
+    dispatch(Event::BackwardBegin);
+  } else {
+    torch::Tensor loss;
+    {
+      AutocastScope amp(device_.type(), autocast_);  // forwards and loss; backward runs outside
+      loss = batch_loss(b);
+    }
+    loss = loss.to(torch::kFloat);  // a bf16/fp16 loss would round the smoothed values
+    last_loss_ = loss.detach();
+    dispatch(Event::BackwardBegin);
+    if (dist_) agree_step();  // from here on last_loss_ is the mean over ranks
+    if (reducer_) reducer_->arm(active_->params());
+    scaler_.scale(loss).backward();
+    if (reducer_) average_gradients();
   }
-  loss = loss.to(torch::kFloat);  // a bf16/fp16 loss would round the smoothed values
-  last_loss_ = loss.detach();
-  dispatch(Event::BackwardBegin);
-  if (dist_) agree_step();  // from here on last_loss_ is the mean over ranks
-  if (reducer_) reducer_->arm(active_->params());
-  scaler_.scale(loss).backward();
-  if (reducer_) average_gradients();
   smooth_.add(last_loss_);
   scaler_.step(*active_);  // fp16: skipped when a gradient overflowed
   dispatch(Event::StepEnd);

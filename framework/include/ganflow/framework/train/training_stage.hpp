@@ -27,6 +27,7 @@
 
 namespace ganflow {
 
+class CudaGraphSteps;
 class DistGroup;
 class GradientReducer;
 class Reporter;
@@ -36,7 +37,7 @@ enum class Event { TrainBegin, EpochBegin, BatchBegin, BackwardBegin, StepEnd, B
 struct FitSettings {  // read from the params fit_fields declares (their defaults are there)
   int64_t epochs{}, max_batches{}, log_every{}, checkpoint_every{};
   double beta{};
-  bool sync_bn{}, tensorboard{};
+  bool sync_bn{}, tensorboard{}, cuda_graphs{};
   double bucket_cap_mb{};
   ScheduleSettings schedule;
   OptimizerSettings opt;
@@ -82,6 +83,10 @@ class TrainingStage : public Stage, public Trainer {
   // The forward passes and the loss of one training batch, under the stage's autocast; the
   // loop runs backward and steps `active_`.
   virtual torch::Tensor batch_loss(const Batch& b) = 0;
+  // cuda_graphs: a stage whose batch_loss keeps no state outside the tensors it returns or
+  // stashes says what else makes this step's kernels differ from another step of the same
+  // batch shape (a GAN's mode, a lazy penalty's step); nullopt: its steps cannot be captured.
+  virtual std::optional<int64_t> step_graph_variant() const { return std::nullopt; }
   virtual void after_step(const torch::Tensor& /*loss*/) {}  // the step is done; before BatchEnd
   virtual std::vector<std::string> columns() const { return {}; }  // epoch-table columns of its own
   virtual void end_epoch(json& /*row*/) {}  // adds its values (validation, metrics) to the row
@@ -116,6 +121,8 @@ class TrainingStage : public Stage, public Trainer {
 
  private:
   void train_batch(const Batch& b);
+  void start_graphs(const std::string& precision);  // cuda_graphs: checked, then set up on CUDA
+  torch::Tensor graphed_step(const Batch& b);
   void log_step(Reporter& report);
   void end_of_epoch(Reporter& report, int64_t images, std::chrono::steady_clock::time_point t0);
   void save_checkpoint(int64_t epoch, int64_t batch, const std::string& path);
@@ -136,6 +143,7 @@ class TrainingStage : public Stage, public Trainer {
   DistGroup* dist_ = nullptr;
   bool stop_agreed_ = false;  // data-parallel: some rank asked to stop (SIGINT) at the last step
   std::unique_ptr<GradientReducer> reducer_;  // data-parallel runs
+  std::unique_ptr<CudaGraphSteps> graphs_;    // cuda_graphs on a CUDA device
   // This epoch's time blocked in agree_step and average_gradients (waiting for the slowest rank
   // included; not the sums that ran during backward): allreduce_ms in the row.
   struct {
