@@ -197,6 +197,23 @@ TEST_CASE("the GAN stage puts every image its critic sees through the augmentati
   }
 }
 
+TEST_CASE("ada moves p at the end of the critic step whose scores complete its interval", "[augment][gan]") {
+  gantest::TempDir dir("ada_order");
+  json g = gantest::tiny_dcgan({"ada_order", 5, 128, 16, 16, 8, 1},
+                               {{"epochs", 1}, {"max_batches", 2}, {"show_img", false}, {"log_every", 1}, {"checkpoint_every", 0}});
+  // Interval 1 at 16 images a step: each critic step moves p by 16 / 160 = 0.1, up or down.
+  g["nodes"]["ada"] = {{"type", "ada"}, {"params", {{"interval", 1}, {"p_init", 0.5}, {"speed_kimg", 0.16}}}};
+  g["nodes"]["train"]["inputs"]["callbacks"] = json::array({"ada"});
+  gantest::run_graph(g.dump(), dir.str());
+  std::vector<double> p;
+  std::ifstream f(dir.str() + "/metrics.jsonl");
+  for (std::string line; std::getline(f, line);)
+    if (json rec = json::parse(line); rec.value("kind", "") == "step") p.push_back(rec["augment_p"].get<double>());
+  REQUIRE(p.size() == 2);
+  CHECK(std::abs(p[0] - 0.5) == Approx(0.1));  // the first (critic) step's own scores
+  CHECK(p[1] == p[0]);                         // a generator step shows ADA nothing
+}
+
 TEST_CASE("augmentation bad input: an unknown policy, an ADA target outside (0, 1), two augmentations in one stage",
           "[augment]") {
   CHECK_THAT(build_error(R"({"a": {"type": "diff_augment", "params": {"policy": ["color", "zoom"]}}})"),

@@ -25,15 +25,23 @@ json lazy_r1_gan(const json& train, const std::string& device) {
   return g;
 }
 
-std::vector<double> recorded_losses(const std::string& dir) {
+// Each step record's value of `key` (with beta 0 the step's own loss or scores, not a smoothing).
+std::vector<double> recorded(const std::string& dir, const std::string& key) {
   std::vector<double> out;
   std::ifstream f(dir + "/metrics.jsonl");
   for (std::string line; std::getline(f, line);) {
     json r = json::parse(line);
-    if (r.value("kind", "") == "step") out.push_back(r["train_loss"].get<double>());
+    if (r.value("kind", "") == "step") out.push_back(r[key].is_null() ? NAN : r[key].get<double>());
   }
   return out;
 }
+
+// cuDNN runs fp32 convolutions in TF32 by default on Ampere and later: off while runs compare.
+struct NoTf32 {
+  bool before = at::globalContext().allowTF32CuDNN();
+  NoTf32() { at::globalContext().setAllowTF32CuDNN(false); }
+  ~NoTf32() { at::globalContext().setAllowTF32CuDNN(before); }
+};
 
 int64_t occurrences(const std::string& text, const std::string& what) {
   int64_t n = 0;
@@ -60,7 +68,7 @@ TEST_CASE("cuda_graphs on the CPU is logged as off and trains exactly as without
                      torch::Device(torch::kCPU));
   CHECK_THAT(gantest::read_text(on.str() + "/log.txt"), Catch::Contains("train: cuda_graphs: off on cpu"));
   CHECK_THAT(gantest::read_text(off.str() + "/log.txt"), !Catch::Contains("cuda_graphs"));
-  const auto a = recorded_losses(on.str()), b = recorded_losses(off.str());
+  const auto a = recorded(on.str(), "train_loss"), b = recorded(off.str(), "train_loss");
   REQUIRE(a.size() == 6);
   CHECK(a == b);
 }
@@ -68,28 +76,41 @@ TEST_CASE("cuda_graphs on the CPU is logged as off and trains exactly as without
 TEST_CASE("CUDA: cuda_graphs replays train as the eager steps do, lazy R1 included", "[cuda][gan][graphs]") {
   if (!ganflow::test::have_cuda()) return;
   const torch::Device cuda(torch::kCUDA, 0);
-  const bool tf32 = at::globalContext().allowTF32CuDNN();
-  at::globalContext().setAllowTF32CuDNN(false);  // fp32 arithmetic in both runs
   // 20 batches 1:1: the generator warms up 3 eager steps and replays 7; the critic's two variants
-  // (r1 on even critic steps, not on odd) 3 eager each and 2 replays each.
+  // (r1 on even critic steps, not on odd) 3 eager each and 2 replays each. Beta 0: each step
+  // record holds that step's own loss and scores.
   gantest::TempDir on("graphs_cuda_on"), off("graphs_cuda_off");
-  auto a_built = gantest::run_graph(lazy_r1_gan({{"max_batches", 20}, {"cuda_graphs", true}}, "cuda").dump(), on.str(), cuda);
-  auto b_built = gantest::run_graph(lazy_r1_gan({{"max_batches", 20}, {"cuda_graphs", false}}, "cuda").dump(), off.str(), cuda);
-  at::globalContext().setAllowTF32CuDNN(tf32);
-  CHECK(occurrences(gantest::read_text(on.str() + "/log.txt"), "cuda_graphs: captured the step") == 3);
-  const auto a = recorded_losses(on.str()), b = recorded_losses(off.str());
-  REQUIRE(a.size() == 20);
-  REQUIRE(b.size() == 20);
-  for (size_t i = 0; i < a.size(); ++i) {
-    INFO("step " << i);
-    CHECK(a[i] == Approx(b[i]).epsilon(1e-3));
+  const json train = {{"max_batches", 20}, {"beta", 0.0}};
+  ganflow::BuiltGraph a_built, b_built;
+  {
+    NoTf32 fp32;
+    json with = train, without = train;
+    with["cuda_graphs"] = true;
+    a_built = gantest::run_graph(lazy_r1_gan(with, "cuda").dump(), on.str(), cuda);
+    b_built = gantest::run_graph(lazy_r1_gan(without, "cuda").dump(), off.str(), cuda);
   }
-  auto& ga = dynamic_cast<ganflow::Model&>(*a_built.nodes.at("generator")).module();
-  auto& gb = dynamic_cast<ganflow::Model&>(*b_built.nodes.at("generator")).module();
-  const auto pa = ga.parameters(), pb = gb.parameters();
-  REQUIRE(pa.size() == pb.size());
-  REQUIRE_FALSE(pa.empty());
-  for (size_t i = 0; i < pa.size(); ++i) CHECK(torch::allclose(pa[i].cpu(), pb[i].cpu(), 1e-3, 1e-5));
+  CHECK(occurrences(gantest::read_text(on.str() + "/log.txt"), "cuda_graphs: captured the step") == 3);
+  CHECK(occurrences(gantest::read_text(off.str() + "/log.txt"), "cuda_graphs") == 0);
+  int compared = 0;
+  for (const char* key : {"train_loss", "real_score", "fake_score"}) {
+    const auto a = recorded(on.str(), key), b = recorded(off.str(), key);
+    REQUIRE(a.size() == 20);
+    REQUIRE(b.size() == 20);
+    for (size_t i = 0; i < a.size(); ++i) {
+      INFO(key << " at step " << i + 1);
+      CHECK(a[i] == Approx(b[i]).epsilon(1e-3).margin(1e-5));
+      ++compared;
+    }
+  }
+  CHECK(compared == 60);
+  for (const char* net : {"generator", "critic"}) {
+    INFO(net);
+    const auto pa = dynamic_cast<ganflow::Model&>(*a_built.nodes.at(net)).module().parameters();
+    const auto pb = dynamic_cast<ganflow::Model&>(*b_built.nodes.at(net)).module().parameters();
+    REQUIRE(pa.size() == pb.size());
+    REQUIRE_FALSE(pa.empty());
+    for (size_t i = 0; i < pa.size(); ++i) CHECK(torch::allclose(pa[i].cpu(), pb[i].cpu(), 1e-3, 1e-4));
+  }
 }
 
 TEST_CASE("CUDA: cuda_graphs with fp16 is a one-line error naming the stage and param", "[cuda][graphs]") {

@@ -1,5 +1,6 @@
 #include "ganflow/framework/train/cuda_graph_steps.hpp"
 
+#include <optional>
 #include <sstream>
 
 #include "ganflow/error.hpp"
@@ -80,18 +81,24 @@ template <class Fn> auto on_stream(const c10::cuda::CUDAStream& side, Fn&& fn) {
 }
 }  // namespace
 
+// The autocast cache off for a capture: a weight cast cached inside it would outlive it.
+struct NoAutocastCache {
+  bool before = at::autocast::is_autocast_cache_enabled();
+  NoAutocastCache() { at::autocast::set_autocast_cache_enabled(false); }
+  ~NoAutocastCache() { at::autocast::set_autocast_cache_enabled(before); }
+};
+
 void CudaGraphSteps::capture(Graph& g, const Batch& b, const std::vector<torch::Tensor>& params, const StepFn& step) {
   g.inputs = clone(b);
   for (auto p : params) p.mutable_grad().reset();  // backward allocates them in the graph's memory pool
-  const bool cache = at::autocast::is_autocast_cache_enabled();
-  at::autocast::set_autocast_cache_enabled(false);  // a weight cast cached inside the capture would outlive it
-  std::string failure;
+  NoAutocastCache no_cache;
+  std::optional<std::string> failure;
   on_stream(side_->stream, [&] {
     bool begun = false;
     try {
       g.graph.capture_begin();
       begun = true;
-      g.loss = step(g.inputs);
+      g.loss = step(g.inputs).detach();  // the value only: no autograd graph kept alive
       g.graph.capture_end();
       begun = false;
     } catch (const std::exception& e) {
@@ -103,11 +110,10 @@ void CudaGraphSteps::capture(Graph& g, const Batch& b, const std::vector<torch::
     }
     return 0;
   });
-  at::autocast::set_autocast_cache_enabled(cache);
-  if (!failure.empty())
+  if (failure)
     throw Error("cuda_graphs: capturing a training step failed (a loss, model or callback may wait on the GPU "
                 "inside the step; set cuda_graphs false): " +
-                    failure.substr(0, failure.find('\n')),
+                    failure->substr(0, failure->find('\n')),
                 stage_);
   for (auto& p : params) g.grads.push_back(p.grad());
   g.captured = true;
@@ -135,10 +141,20 @@ torch::Tensor CudaGraphSteps::run(const Batch& b, int64_t variant, const std::ve
   describe(key, "y", b.y);
   describe(key, "labels", b.labels);
   describe(key, "gen_labels", b.gen_labels);
-  auto& slot = graphs_[key.str()];
-  if (!slot) slot = std::make_unique<Graph>();
-  Graph& g = *slot;
 #ifdef GANFLOW_CUDA_GRAPHS
+  auto it = graphs_.find(key.str());
+  if (it == graphs_.end()) {
+    if (int64_t(graphs_.size()) >= kMaxGraphs) {  // each graph holds a memory pool: varying shapes run eagerly
+      if (!capped_)
+        log_(stage_ + ": cuda_graphs: " + std::to_string(kMaxGraphs) + " batch shapes and variants captured; " +
+             key.str() + " and any further ones run eagerly");
+      capped_ = true;
+      for (auto p : params) p.mutable_grad().reset();
+      return step(b);
+    }
+    it = graphs_.emplace(key.str(), std::make_unique<Graph>()).first;
+  }
+  Graph& g = *it->second;
   if (!g.captured) {
     if (g.eager < kWarmupSteps) {
       ++g.eager;
@@ -154,7 +170,7 @@ torch::Tensor CudaGraphSteps::run(const Batch& b, int64_t variant, const std::ve
   for (size_t i = 0; i < params.size(); ++i) params[i].mutable_grad() = g.grads[i];
   return g.loss;
 #else
-  (void)variant, (void)params, (void)g;
+  (void)params;
   return step(b);
 #endif
 }

@@ -191,28 +191,37 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
       fake = forward_with_labels(*gen_, x, b.gen_labels);
     }
     auto [fake_pred, fake_logits] = score(fake, b.gen_labels);
-    real_pred_ = real_pred.detach();  // after_step smooths their means and hands them to ADA
-    real_score_ = real_pred_.mean();
-    fake_score_ = fake_pred.detach().mean();
+    // For after_backward: the mean scores written in place, so a replayed step (cuda_graphs) of
+    // any shape or variant updates the very tensors after_backward reads.
+    keep(real_score_, real_pred.detach().mean());
+    keep(fake_score_, fake_pred.detach().mean());
+    real_pred_ = real_pred.detach();  // ADA's; augmentation runs without graphs
     return crit_loss_->forward(CriticBatch{real_pred, fake_pred, real, fake, critic_fn_, b.labels, b.gen_labels,
                                            real_logits, fake_logits, critic_steps(), &fake_critic_fn_});
   }
 
   int64_t critic_steps() const { return step() - gen_steps_; }  // both counts are checkpointed
 
-  // Outside batch_loss, which a CUDA graph replays without its host code: the smoothers count here.
-  void after_step(const torch::Tensor& loss) override {
-    (gen_mode_ ? smooth_g_ : smooth_c_).add(loss);
-    if (gen_mode_) {
-      ++gen_steps_;
-      return;
-    }
+  static void keep(torch::Tensor& slot, const torch::Tensor& value) {
+    if (!slot.defined()) slot = torch::empty({}, value.options().dtype(torch::kFloat));
+    slot.copy_(value);
+  }
+
+  // Outside batch_loss, which a CUDA graph replays without its host code; before StepEnd, where
+  // ADA adjusts p from the scores it has seen.
+  void after_backward() override {
+    if (gen_mode_) return;
     // The mean scores, smoothed: their gap growing is a critic memorising the real images.
     smooth_real_.add(real_score_);
     smooth_fake_.add(fake_score_);
     // ADA's p follows every rank's real scores, so it stays the same on every rank.
     if (augment_)
       augment_->observe_real(dist() ? dist()->all_gather(real_pred_, "the real scores for augmentation") : real_pred_);
+  }
+
+  void after_step(const torch::Tensor& loss) override {
+    (gen_mode_ ? smooth_g_ : smooth_c_).add(loss);
+    if (gen_mode_) ++gen_steps_;
   }
 
   // The mode, and the step's loss's variant (a lazy penalty runs on some critic steps only).
@@ -329,7 +338,7 @@ class GanStage : public TrainingStage, public TrainedGenerator, public TrainedCr
   torch::Tensor fixed_labels_;              // conditional runs: the class of each fixed input
   torch::Tensor crit_labels_;               // the labels critic_fn_ scores with now
   torch::Tensor fake_labels_;               // and fake_critic_fn_: the fakes' own
-  torch::Tensor real_pred_, real_score_, fake_score_;  // this critic step's scores, for after_step
+  torch::Tensor real_pred_, real_score_, fake_score_;  // this critic step's scores, for after_backward
 };
 
 NodeSpec gan_spec(const std::string& type, const std::string& doc, bool switch_eval, double clip, bool from_learners) {

@@ -120,6 +120,10 @@ void TrainingStage::run(RunContext& ctx) {
     std::unique_ptr<GradientReducer>& r;
     ~DropReducer() { r.reset(); }
   } drop_reducer{reducer_};
+  struct DropGraphs {  // their memory pools, once this stage is done
+    std::unique_ptr<CudaGraphSteps>& g;
+    ~DropGraphs() { g.reset(); }
+  } drop_graphs{graphs_};
   // Installed for this stage's training only: another stage of the graph may not ask for it.
   struct SyncBn {
     explicit SyncBn(DistGroup* d) {
@@ -227,6 +231,7 @@ void TrainingStage::train_batch(const Batch& b) {
     scaler_.scale(loss).backward();
     if (reducer_) average_gradients();
   }
+  after_backward();
   smooth_.add(last_loss_);
   scaler_.step(*active_);  // fp16: skipped when a gradient overflowed
   dispatch(Event::StepEnd);

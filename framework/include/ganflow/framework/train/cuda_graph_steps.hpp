@@ -37,6 +37,7 @@ class CudaGraphSteps {
   // Forward, loss and backward of one batch; returns the loss.
   using StepFn = std::function<torch::Tensor(const Batch&)>;
   static constexpr int64_t kWarmupSteps = 3;  // eager steps per shape and variant, as PyTorch's examples
+  static constexpr int64_t kMaxGraphs = 8;    // more shapes and variants than this run eagerly
 
   static bool available();  // this LibTorch was built with CUDA graphs
   CudaGraphSteps(const torch::Device& device, std::string stage, std::function<void(const std::string&)> log);
@@ -55,6 +56,7 @@ class CudaGraphSteps {
   std::string stage_;
   std::function<void(const std::string&)> log_;
   std::map<std::string, std::unique_ptr<Graph>> graphs_;  // by shape and variant
+  bool capped_ = false;                                   // kMaxGraphs reached (logged once)
   struct Stream;
   std::unique_ptr<Stream> side_;  // warm-up and capture run here, as CUDA requires
 };

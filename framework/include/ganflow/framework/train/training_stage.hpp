@@ -87,6 +87,9 @@ class TrainingStage : public Stage, public Trainer {
   // stashes says what else makes this step's kernels differ from another step of the same
   // batch shape (a GAN's mode, a lazy penalty's step); nullopt: its steps cannot be captured.
   virtual std::optional<int64_t> step_graph_variant() const { return std::nullopt; }
+  // The step's gradients are ready (after backward, or a CUDA graph's replay): before the
+  // optimiser step and StepEnd. Host-side work on what batch_loss stashed goes here.
+  virtual void after_backward() {}
   virtual void after_step(const torch::Tensor& /*loss*/) {}  // the step is done; before BatchEnd
   virtual std::vector<std::string> columns() const { return {}; }  // epoch-table columns of its own
   virtual void end_epoch(json& /*row*/) {}  // adds its values (validation, metrics) to the row
