@@ -17,6 +17,7 @@
 #include "ganflow/layers/conv_transpose.hpp"
 #include "ganflow/model.hpp"
 #include "gan_harness.hpp"
+#include "test_support.hpp"
 
 using ganflow::json;
 

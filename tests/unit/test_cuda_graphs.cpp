@@ -7,7 +7,9 @@
 #include <fstream>
 
 #include "ganflow/framework/train/cuda_graph_steps.hpp"
+#include "ganflow/model.hpp"
 #include "gan_harness.hpp"
+#include "test_support.hpp"
 
 using ganflow::json;
 
