@@ -27,6 +27,7 @@ std::string cuda_graphs_refusal(const GraphConditions& c) {
   return "";
 }
 
+#ifdef GANFLOW_CUDA_GRAPHS
 namespace {
 void describe(std::ostringstream& key, const char* name, const torch::Tensor& t) {
   if (!t.defined()) return;
@@ -47,21 +48,16 @@ void copy_into(Batch& to, const Batch& from) {
 
 struct CudaGraphSteps::Graph {
   int64_t eager = 0;  // warm-up steps run so far
-#ifdef GANFLOW_CUDA_GRAPHS
   at::cuda::CUDAGraph graph;
-#endif
   bool captured = false;
   Batch inputs;  // the captured kernels read these: each batch is copied in before a replay
   torch::Tensor loss;
   std::vector<torch::Tensor> grads;  // each parameter's gradient buffer, rewritten by every replay
 };
 
-#ifdef GANFLOW_CUDA_GRAPHS
 struct CudaGraphSteps::Stream {
   c10::cuda::CUDAStream stream;
 };
-
-bool CudaGraphSteps::available() { return true; }
 
 CudaGraphSteps::CudaGraphSteps(const torch::Device& device, std::string stage, std::function<void(const std::string&)> log)
     : device_(device), stage_(std::move(stage)), log_(std::move(log)),
@@ -79,7 +75,6 @@ template <class Fn> auto on_stream(const c10::cuda::CUDAStream& side, Fn&& fn) {
   torch::cuda::synchronize(side.device_index());
   return out;
 }
-}  // namespace
 
 // The autocast cache off for a capture: a weight cast cached inside it would outlive it.
 struct NoAutocastCache {
@@ -87,6 +82,7 @@ struct NoAutocastCache {
   NoAutocastCache() { at::autocast::set_autocast_cache_enabled(false); }
   ~NoAutocastCache() { at::autocast::set_autocast_cache_enabled(before); }
 };
+}  // namespace
 
 void CudaGraphSteps::capture(Graph& g, const Batch& b, const std::vector<torch::Tensor>& params, const StepFn& step) {
   g.inputs = clone(b);
@@ -118,19 +114,6 @@ void CudaGraphSteps::capture(Graph& g, const Batch& b, const std::vector<torch::
   for (auto& p : params) g.grads.push_back(p.grad());
   g.captured = true;
 }
-#else
-struct CudaGraphSteps::Stream {};
-
-bool CudaGraphSteps::available() { return false; }
-
-CudaGraphSteps::CudaGraphSteps(const torch::Device& device, std::string stage, std::function<void(const std::string&)> log)
-    : device_(device), stage_(std::move(stage)), log_(std::move(log)) {
-  throw Error("cuda_graphs: this LibTorch has no CUDA; set cuda_graphs false", stage_);
-}
-
-void CudaGraphSteps::capture(Graph&, const Batch&, const std::vector<torch::Tensor>&, const StepFn&) {}
-#endif
-
 CudaGraphSteps::~CudaGraphSteps() = default;
 
 torch::Tensor CudaGraphSteps::run(const Batch& b, int64_t variant, const std::vector<torch::Tensor>& params,
@@ -141,7 +124,6 @@ torch::Tensor CudaGraphSteps::run(const Batch& b, int64_t variant, const std::ve
   describe(key, "y", b.y);
   describe(key, "labels", b.labels);
   describe(key, "gen_labels", b.gen_labels);
-#ifdef GANFLOW_CUDA_GRAPHS
   auto it = graphs_.find(key.str());
   if (it == graphs_.end()) {
     if (int64_t(graphs_.size()) >= kMaxGraphs) {  // each graph holds a memory pool: varying shapes run eagerly
@@ -169,10 +151,21 @@ torch::Tensor CudaGraphSteps::run(const Batch& b, int64_t variant, const std::ve
   g.graph.replay();
   for (size_t i = 0; i < params.size(); ++i) params[i].mutable_grad() = g.grads[i];
   return g.loss;
-#else
-  (void)params;
-  return step(b);
-#endif
 }
+#else
+struct CudaGraphSteps::Graph {};
+struct CudaGraphSteps::Stream {};
+
+CudaGraphSteps::CudaGraphSteps(const torch::Device& device, std::string stage, std::function<void(const std::string&)> log)
+    : device_(device), stage_(std::move(stage)), log_(std::move(log)) {
+  throw Error("cuda_graphs: this LibTorch has no CUDA; set cuda_graphs false", stage_);
+}
+
+CudaGraphSteps::~CudaGraphSteps() = default;
+
+torch::Tensor CudaGraphSteps::run(const Batch& b, int64_t, const std::vector<torch::Tensor>&, const StepFn& step) {
+  return step(b);
+}
+#endif
 
 }  // namespace ganflow

@@ -39,7 +39,7 @@ class CudaGraphSteps {
   static constexpr int64_t kWarmupSteps = 3;  // eager steps per shape and variant, as PyTorch's examples
   static constexpr int64_t kMaxGraphs = 8;    // more shapes and variants than this run eagerly
 
-  static bool available();  // this LibTorch was built with CUDA graphs
+  // Throws when this LibTorch was built without CUDA.
   CudaGraphSteps(const torch::Device& device, std::string stage, std::function<void(const std::string&)> log);
   ~CudaGraphSteps();
 
