@@ -6,6 +6,7 @@
 #include <iterator>
 #include <string>
 #include <unistd.h>  // getpid
+#include <vector>
 
 #include "ganflow/framework/plugin/builtins.hpp"
 #include "ganflow/framework/session/device.hpp"
@@ -112,6 +113,15 @@ inline ganflow::BuiltGraph run_graph(const std::string& graph, const std::string
 inline std::string read_text(const std::string& path) {
   std::ifstream f(path);
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// The records of one kind ("step", "epoch") in a run folder's metrics.jsonl, in order.
+inline std::vector<ganflow::json> run_records(const std::string& run_dir, const std::string& kind) {
+  std::vector<ganflow::json> out;
+  std::ifstream f(run_dir + "/metrics.jsonl");
+  for (std::string line; std::getline(f, line);)
+    if (ganflow::json r = ganflow::json::parse(line); r.value("kind", "") == kind) out.push_back(std::move(r));
+  return out;
 }
 
 inline ganflow::json read_json(const std::string& path) {

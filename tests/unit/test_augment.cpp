@@ -206,9 +206,7 @@ TEST_CASE("ada moves p at the end of the critic step whose scores complete its i
   g["nodes"]["train"]["inputs"]["callbacks"] = json::array({"ada"});
   gantest::run_graph(g.dump(), dir.str());
   std::vector<double> p;
-  std::ifstream f(dir.str() + "/metrics.jsonl");
-  for (std::string line; std::getline(f, line);)
-    if (json rec = json::parse(line); rec.value("kind", "") == "step") p.push_back(rec["augment_p"].get<double>());
+  for (const json& rec : gantest::run_records(dir.str(), "step")) p.push_back(rec["augment_p"].get<double>());
   REQUIRE(p.size() == 2);
   CHECK(std::abs(p[0] - 0.5) == Approx(0.1));  // the first (critic) step's own scores
   CHECK(p[1] == p[0]);                         // a generator step shows ADA nothing

@@ -410,24 +410,37 @@ TEST_CASE("noisy_item draws labels uniformly, or as often as each class occurs i
              Catch::Contains("node 'z' param 'label_dist'") && Catch::Contains("classes_of"));
 }
 
+namespace {
+// class_oracle (real train images of each requested class) scored by evaluate in `extractor`'s
+// space: n train and n test images in batches of bs, evaluate with `params`.
+std::string oracle_evaluate_graph(int64_t n, int64_t bs, const json& extractor, const json& params) {
+  json g = json::parse(R"({"seed": 5, "threads": 1, "nodes": {
+    "train_images": {"type": "fashion_mnist", "params": {"split": "train"}},
+    "test_images": {"type": "fashion_mnist", "params": {"split": "test"}},
+    "train_data": {"type": "item_list", "inputs": {"x": "train_images"}, "params": {"drop_last": false}},
+    "test_data": {"type": "item_list", "inputs": {"x": "test_images"}, "params": {"shuffle": false, "drop_last": false}},
+    "noise": {"type": "noisy_item", "params": {"noise_sz": 8, "n_classes": 10}},
+    "oracle": {"type": "class_oracle", "inputs": {"source": "train_images"}},
+    "evaluate": {"type": "evaluate", "inputs": {"generator": "oracle", "noise": "noise", "extractor": "extractor",
+                 "real": "test_data", "train": "train_data"}}}})");
+  json& nodes = g["nodes"];
+  for (const char* images : {"train_images", "test_images"}) nodes[images]["params"]["limit"] = n;
+  for (const char* data : {"train_data", "test_data"}) nodes[data]["params"]["bs"] = bs;
+  nodes["extractor"] = extractor;
+  nodes["evaluate"]["params"] = params;
+  return g.dump();
+}
+}  // namespace
+
 TEST_CASE("evaluate scores a class-conditional generator per class: a perfect one gets the extractor's accuracy",
           "[conditional][quality]") {
   // class_oracle returns real train images of each requested class: its class agreement must be
   // the extractor's accuracy on those images (computed here), its intra-class FD far below noise's.
-  const std::string& weights = gantest::kClassifierWeights;
-  const std::string nodes = R"({
-    "train_images": {"type": "fashion_mnist", "params": {"split": "train", "limit": 1500}},
-    "test_images": {"type": "fashion_mnist", "params": {"split": "test", "limit": 1500}},
-    "train_data": {"type": "item_list", "inputs": {"x": "train_images"}, "params": {"bs": 500, "drop_last": false}},
-    "test_data": {"type": "item_list", "inputs": {"x": "test_images"}, "params": {"bs": 500, "shuffle": false, "drop_last": false}},
-    "noise": {"type": "noisy_item", "params": {"noise_sz": 8, "n_classes": 10}},
-    "oracle": {"type": "class_oracle", "inputs": {"source": "train_images"}},
-    "extractor": {"type": "fmnist_classifier", "params": {"weights": ")" + weights + R"("}},
-    "evaluate": {"type": "evaluate", "inputs": {"generator": "oracle", "noise": "noise", "extractor": "extractor",
-                 "real": "test_data", "train": "train_data"},
-                 "params": {"n": 1500, "kid_subsets": 10, "kid_subset_size": 500}}})";
+  const json classifier = {{"type", "fmnist_classifier"}, {"params", {{"weights", gantest::kClassifierWeights}}}};
   std::string dir = gantest::temp_dir("cond_evaluate");
-  auto built = gantest::run_graph(R"({"seed": 5, "threads": 1, "nodes": )" + nodes + "}", dir, torch::kCPU);
+  auto built = gantest::run_graph(
+      oracle_evaluate_graph(1500, 500, classifier, {{"n", 1500}, {"kid_subsets", 10}, {"kid_subset_size", 500}}), dir,
+      torch::kCPU);
   const json report = gantest::read_json(dir + "/evaluate.json");
   REQUIRE(report.contains("class_conditional"));
   const double agreement = report["class_conditional"]["class_agreement"].get<double>();
@@ -470,19 +483,12 @@ TEST_CASE("evaluate gives no class agreement from a feature network whose logits
   auto r = ganflow::test::run_python("make_feature_net.py", {dir, "2"});
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  const std::string nodes = R"({
-    "train_images": {"type": "fashion_mnist", "params": {"split": "train", "limit": 300}},
-    "test_images": {"type": "fashion_mnist", "params": {"split": "test", "limit": 300}},
-    "train_data": {"type": "item_list", "inputs": {"x": "train_images"}, "params": {"bs": 100, "drop_last": false}},
-    "test_data": {"type": "item_list", "inputs": {"x": "test_images"}, "params": {"bs": 100, "shuffle": false, "drop_last": false}},
-    "noise": {"type": "noisy_item", "params": {"noise_sz": 8, "n_classes": 10}},
-    "oracle": {"type": "class_oracle", "inputs": {"source": "train_images"}},
-    "extractor": {"type": "torchscript_features", "params": {"file": ")" + dir + R"(/feature_net_logits.pt",
-                  "input_size": 24, "input_range": "0..1"}},
-    "evaluate": {"type": "evaluate", "inputs": {"generator": "oracle", "noise": "noise", "extractor": "extractor",
-                 "real": "test_data", "train": "train_data"},
-                 "params": {"n": 300, "bs": 100, "kid_subsets": 5, "kid_subset_size": 100}}})";
-  gantest::run_graph(R"({"seed": 5, "threads": 1, "nodes": )" + nodes + "}", dir + "/run", torch::kCPU);
+  const json extractor = {
+      {"type", "torchscript_features"},
+      {"params", {{"file", dir + "/feature_net_logits.pt"}, {"input_size", 24}, {"input_range", "0..1"}}}};
+  gantest::run_graph(oracle_evaluate_graph(300, 100, extractor,
+                                           {{"n", 300}, {"bs", 100}, {"kid_subsets", 5}, {"kid_subset_size", 100}}),
+                     dir + "/run", torch::kCPU);
   const json report = gantest::read_json(dir + "/run/evaluate.json");
   REQUIRE(report.contains("class_conditional"));
   CHECK(report["class_conditional"]["class_agreement"].is_null());

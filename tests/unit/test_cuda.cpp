@@ -49,11 +49,7 @@ std::string tiny_gan(const json& train_params, const std::string& device, bool n
 
 std::vector<double> step_losses(const std::string& dir) {
   std::vector<double> out;
-  std::ifstream f(dir + "/metrics.jsonl");
-  for (std::string line; std::getline(f, line);) {
-    json r = json::parse(line);
-    if (r.value("kind", "") == "step") out.push_back(r["train_loss"].get<double>());
-  }
+  for (const json& r : gantest::run_records(dir, "step")) out.push_back(r["train_loss"].get<double>());
   return out;
 }
 

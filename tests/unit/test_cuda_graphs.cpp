@@ -30,11 +30,7 @@ json lazy_r1_gan(const json& train, const std::string& device) {
 // Each step record's value of `key` (with beta 0 the step's own loss or scores, not a smoothing).
 std::vector<double> recorded(const std::string& dir, const std::string& key) {
   std::vector<double> out;
-  std::ifstream f(dir + "/metrics.jsonl");
-  for (std::string line; std::getline(f, line);) {
-    json r = json::parse(line);
-    if (r.value("kind", "") == "step") out.push_back(r[key].is_null() ? NAN : r[key].get<double>());
-  }
+  for (const json& r : gantest::run_records(dir, "step")) out.push_back(r[key].is_null() ? NAN : r[key].get<double>());
   return out;
 }
 

@@ -155,16 +155,6 @@ json torchscript_quality_graph(const std::string& dir, const std::string& net) {
   return g;
 }
 
-// The epoch rows of a run's metrics.jsonl.
-std::vector<json> epoch_rows(const std::string& run) {
-  std::vector<json> rows;
-  std::ifstream metrics(run + "/metrics.jsonl");
-  for (std::string line; std::getline(metrics, line);) {
-    json rec = json::parse(line);
-    if (rec.value("kind", "") == "epoch") rows.push_back(rec);
-  }
-  return rows;
-}
 }  // namespace
 
 TEST_CASE("evaluate and quality_monitor score in a torchscript_features space, class columns n/a", "[quality][torchscript]") {
@@ -176,7 +166,7 @@ TEST_CASE("evaluate and quality_monitor score in a torchscript_features space, c
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("extractor " + dir + "/feature_net.pt sha256 "));
 
-  const std::vector<json> rows = epoch_rows(dir + "/run");
+  const std::vector<json> rows = gantest::run_records(dir + "/run", "epoch");
   REQUIRE(rows.size() == 1);
   REQUIRE(rows[0].contains("fd"));
   CHECK(std::isfinite(rows[0]["fd"].get<double>()));
@@ -202,7 +192,7 @@ TEST_CASE("a torchscript_features network returning (features, class logits) giv
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("feature_dim 16, class logits 5"));
-  const std::vector<json> rows = epoch_rows(dir + "/run");
+  const std::vector<json> rows = gantest::run_records(dir + "/run", "epoch");
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].at("is").get<double>() >= 1);
   const json report = gantest::read_json(dir + "/run/evaluate.json");

@@ -56,7 +56,7 @@ Fields<FitSettings> fit_fields(NodeSpec& spec, double lr, const std::string& sch
       .range(0.001, 1024);
   f.add("cuda_graphs", &S::cuda_graphs, false,
         "CUDA devices: capture each step's forward, loss and backward as a CUDA graph (one per batch shape and "
-        "mode, after 3 eager steps of each) and replay it: one launch instead of hundreds, for small networks "
+        "mode, after " + std::to_string(CudaGraphSteps::kWarmupSteps) + " eager steps of each) and replay it: one launch instead of hundreds, for small networks "
         "whose step the host's kernel launches limit. GAN stages, fp32 or bf16, one process, no augmentation; "
         "ignored (logged) on the CPU.");
   f.nest(&S::opt, optimizer_fields(spec, opt));
@@ -194,14 +194,18 @@ void TrainingStage::start_graphs(const std::string& precision) {
 
 // cuda_graphs: forward, loss and backward replayed as one graph; BackwardBegin then comes after
 // backward (a callback cannot change the loss, so only its order differs).
+torch::Tensor TrainingStage::forward_loss(const Batch& b) {
+  torch::Tensor loss;
+  {
+    AutocastScope amp(device_.type(), autocast_);  // forwards and loss; backward runs outside
+    loss = batch_loss(b);
+  }
+  return loss.to(torch::kFloat);  // a bf16/fp16 loss would round the smoothed values
+}
+
 torch::Tensor TrainingStage::graphed_step(const Batch& b) {
   torch::Tensor loss = graphs_->run(b, *step_graph_variant(), active_->params(), [this](const Batch& in) {
-    torch::Tensor l;
-    {
-      AutocastScope amp(device_.type(), autocast_);
-      l = batch_loss(in);
-    }
-    l = l.to(torch::kFloat);
+    torch::Tensor l = forward_loss(in);
     l.backward();
     return l;
   });
@@ -218,12 +222,7 @@ void TrainingStage::train_batch(const Batch& b) {
     last_loss_ = graphed_step(b);
     dispatch(Event::BackwardBegin);
   } else {
-    torch::Tensor loss;
-    {
-      AutocastScope amp(device_.type(), autocast_);  // forwards and loss; backward runs outside
-      loss = batch_loss(b);
-    }
-    loss = loss.to(torch::kFloat);  // a bf16/fp16 loss would round the smoothed values
+    torch::Tensor loss = forward_loss(b);
     last_loss_ = loss.detach();
     dispatch(Event::BackwardBegin);
     if (dist_) agree_step();  // from here on last_loss_ is the mean over ranks

@@ -125,6 +125,7 @@ class TrainingStage : public Stage, public Trainer {
  private:
   void train_batch(const Batch& b);
   void start_graphs(const std::string& precision);  // cuda_graphs: checked, then set up on CUDA
+  torch::Tensor forward_loss(const Batch& b);  // batch_loss under the stage's autocast, as fp32
   torch::Tensor graphed_step(const Batch& b);
   void log_step(Reporter& report);
   void end_of_epoch(Reporter& report, int64_t images, std::chrono::steady_clock::time_point t0);
