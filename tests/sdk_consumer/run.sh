@@ -9,6 +9,9 @@ src=$1 build=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
+# A plugin takes its C++ standard from ganflow::sdk (C++20 where ganflow's LibTorch needs it).
+targets=$(find "$work/prefix" -name ganflowTargets.cmake)
+grep -q 'INTERFACE_COMPILE_FEATURES "cxx_std_' "$targets" || { echo "ganflow::sdk carries no C++ standard"; exit 1; }
 
 plugin="$work/my_plugins"
 mkdir -p "$plugin"
