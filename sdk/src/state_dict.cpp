@@ -1,6 +1,9 @@
 #include "ganflow/state_dict.hpp"
 
+#include <caffe2/serialize/inline_container.h>
 #include <fcntl.h>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/pickler.h>
 #include <torch/serialize.h>
 #include <unistd.h>
 
@@ -21,6 +24,26 @@ void fsync_path(const std::string& path, int flags) {
     ::fsync(fd);
     ::close(fd);
   }
+}
+
+// torch::pickle_save, but without the type tags it wraps every dict and list in
+// (torch.jit._pickle.restore_type_tag): PyTorch 2.6 and later refuse that global in
+// torch.load's default weights_only mode, so ganflow's files would not load there.
+std::vector<char> pickle_untagged(const c10::IValue& value) {
+  std::vector<char> data;
+  torch::jit::Pickler pickler([&](const char* bytes, size_t n) { data.insert(data.end(), bytes, bytes + n); },
+                              nullptr, nullptr, nullptr, nullptr, /*tag_aggregates=*/false);
+  pickler.protocol();
+  pickler.pushIValue(value);
+  pickler.stop();
+  std::vector<char> out;
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void* bytes, size_t n) {
+    out.insert(out.end(), static_cast<const char*>(bytes), static_cast<const char*>(bytes) + n);
+    return n;
+  });
+  torch::jit::writeArchiveAndTensors("data", data.data(), data.size(), pickler.tensorData(), writer);
+  writer.writeEndOfFile();
+  return out;
 }
 }  // namespace
 
@@ -47,7 +70,7 @@ void load_state_dict(torch::nn::Module& m, const StateDict& sd, const std::strin
 }
 
 void save_pickle(const c10::IValue& value, const std::string& path) {
-  std::vector<char> bytes = torch::pickle_save(value);
+  std::vector<char> bytes = pickle_untagged(value);
   const fs::path parent = fs::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty()) fs::create_directories(parent, ec);
@@ -77,17 +100,21 @@ void save_state_dict_file(const torch::nn::Module& m, const std::string& path) {
   save_pickle(c10::IValue(state_dict(m)), path);
 }
 
-StateDict load_state_dict_file(const std::string& path, const std::string& param) {
-  c10::IValue v = load_pickle(path, param);
-  auto refuse = [&] { return Error("'" + path + "' does not hold a state dict (a dict of tensors by name)", "", param); };
+StateDict to_state_dict(const c10::IValue& v, const std::string& source, const std::string& param) {
+  auto refuse = [&] { return Error(source + " does not hold a state dict (a dict of tensors by name)", "", param); };
   if (!v.isGenericDict()) throw refuse();
-  // Python's torch.save gives a Dict[Any, Any]: copied entry by entry, not cast.
+  // Python's torch.save and ganflow's untagged files give a Dict[Any, Any]: copied entry by
+  // entry, not cast.
   StateDict sd;
   for (const auto& item : v.toGenericDict()) {
     if (!item.key().isString() || !item.value().isTensor()) throw refuse();
     sd.insert(item.key().toStringRef(), item.value().toTensor());
   }
   return sd;
+}
+
+StateDict load_state_dict_file(const std::string& path, const std::string& param) {
+  return to_state_dict(load_pickle(path, param), "'" + path + "'", param);
 }
 
 }  // namespace ganflow

@@ -20,7 +20,7 @@ def main():
     args = (z,) if cls < 0 else (z, torch.full((n,), cls, dtype=torch.long))
     with torch.no_grad():
         got = g(*args)
-    c.close("exported generator's images", got, torch.load(images), tol=1e-5)
+    c.close("exported generator's images", got, torch.load(images, weights_only=True), tol=1e-5)
     params = list(g.parameters())
     c.true("parameters require gradients", len(params) > 0 and all(p.requires_grad for p in params))
     g.train()

@@ -10,8 +10,8 @@ from common import Checker
 
 
 def main():
-    module, images, scores = sys.argv[1], torch.load(sys.argv[2]), torch.load(sys.argv[3])
-    args = (images,) if len(sys.argv) < 5 else (images, torch.load(sys.argv[4]))
+    module, images, scores = sys.argv[1], torch.load(sys.argv[2], weights_only=True), torch.load(sys.argv[3], weights_only=True)
+    args = (images,) if len(sys.argv) < 5 else (images, torch.load(sys.argv[4], weights_only=True))
     c = Checker()
     d = torch.jit.load(module)
     c.true("loaded in eval mode", not d.training)

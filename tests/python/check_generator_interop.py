@@ -12,7 +12,7 @@ from fastai_ref import basic_generator
 
 def main():
     weights, images, seed, n, nz = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    sd = torch.load(weights)
+    sd = torch.load(weights, weights_only=True)
     g = basic_generator(32, 1, noise_sz=nz, n_features=16, order="v2")
     g.load_state_dict(sd, strict=True)
     g.eval()
@@ -20,7 +20,7 @@ def main():
     with torch.no_grad():
         want = g(torch.randn(n, nz, 1, 1).view(n, nz))  # v2 starts with AddChannels(2)
     c = Checker()
-    c.close("generated images", torch.load(images), want, tol=1e-4)
+    c.close("generated images", torch.load(images, weights_only=True), want, tol=1e-4)
     c.finish()
 
 

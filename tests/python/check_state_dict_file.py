@@ -11,7 +11,7 @@ import torch
 from common import Checker
 
 c = Checker()
-sd = torch.load(sys.argv[1])
+sd = torch.load(sys.argv[1], weights_only=True)  # PyTorch 2.6+'s default
 model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
 c.true(f"keys {sorted(sd)} are not the model's {sorted(model.state_dict())}", set(sd) == set(model.state_dict()))
 model.load_state_dict(sd, strict=True)

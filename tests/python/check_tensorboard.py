@@ -123,7 +123,7 @@ def check_histograms(c, run_dir, stage, histos, epoch_steps):
         path = os.path.join(run_dir, f"{stage}_{role}.pt")
         if not os.path.exists(path):
             continue
-        weights = torch.load(path)
+        weights = torch.load(path, weights_only=True)
         params = {k: v for k, v in weights.items() if v.is_floating_point() and not k.endswith(BUFFERS)}
         tags = {t for t in by_tag if t.startswith(f"{stage}/{role}/")}
         c.true(f"{role}: a histogram tag per parameter of {path}: only in TensorBoard "

@@ -38,7 +38,8 @@ class Checker:
 
 
 def load(path):
-    return torch.load(path)
+    # weights_only: PyTorch 2.6 and later load so by default; ganflow's files must pass it.
+    return torch.load(path, weights_only=True)
 
 
 def prefixed(d, prefix):

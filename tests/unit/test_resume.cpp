@@ -229,7 +229,7 @@ TEST_CASE("a loss that turns NaN stops the run naming stage and step, the last g
   CHECK(json::parse(d.at("meta").toStringRef())["step"].get<int64_t>() == 10);
   int64_t tensors = 0;
   for (const char* net : {"generator", "critic"})
-    for (const auto& kv : c10::impl::toTypedDict<std::string, torch::Tensor>(d.at(net).toGenericDict())) {
+    for (const auto& kv : ganflow::to_state_dict(d.at(net), net)) {
       CHECK(torch::isfinite(kv.value()).all().item<bool>());
       ++tensors;
     }

@@ -83,7 +83,7 @@ std::string pipeline(const std::string& critic_thresh, int64_t max_steps, int64_
 StateDict file_dict(const std::string& path) { return load_state_dict_file(path); }
 
 StateDict checkpoint_part(const std::string& path, const std::string& part) {
-  return c10::impl::toTypedDict<std::string, torch::Tensor>(load_pickle(path).toGenericDict().at(part).toGenericDict());
+  return to_state_dict(load_pickle(path).toGenericDict().at(part), path);
 }
 
 bool same_module(torch::nn::Module& m, const StateDict& d) { return same_state(state_dict(m), d); }

@@ -85,7 +85,25 @@ DistGroup::DistGroup(World world, const torch::Device& device, std::chrono::mill
     o.waitWorkers = !agent_store;
     o.timeout = timeout;
     const std::string addr = world_.master_addr;
-    auto tcp = within(timeout + std::chrono::seconds(5), [addr, o] { return c10::make_intrusive<c10d::TCPStore>(addr, o); });
+    auto make = [&](const c10d::TCPStoreOptions& opts) {
+      return within(timeout + std::chrono::seconds(5), [addr, opts] { return c10::make_intrusive<c10d::TCPStore>(addr, opts); });
+    };
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    // Since 2.4 the store asks for its libuv backend, which a LibTorch built without libuv
+    // (Debian's) refuses: then the classic backend, as PyTorch's USE_LIBUV=0 would choose.
+    const char* use_libuv = std::getenv("USE_LIBUV");
+    o.useLibUV = !(use_libuv && std::string(use_libuv) == "0");
+    c10::intrusive_ptr<c10d::TCPStore> tcp;
+    try {
+      tcp = make(o);
+    } catch (const std::exception& e) {
+      if (!o.useLibUV || std::string(e.what()).find("without libuv") == std::string::npos) throw;
+      o.useLibUV = false;
+      tcp = make(o);
+    }
+#else
+    auto tcp = make(o);
+#endif
     impl_->store = c10::make_intrusive<c10d::PrefixStore>("ganflow", tcp);  // apart from torchrun's keys
   } catch (const Overdue&) {
     throw Error("rank " + std::to_string(rank()) + ": no rendezvous at " + at + " within " +
@@ -94,7 +112,7 @@ DistGroup::DistGroup(World world, const torch::Device& device, std::chrono::mill
     const std::string msg = e.what(), secs = std::to_string(timeout.count() / 1000);
     const bool timed_out = msg.find("imed out") != std::string::npos || msg.find("imeout") != std::string::npos;
     std::string what = !server ? "no rendezvous at " + at + " within " + secs + " s"
-                       : timed_out    ? "not every rank arrived at " + at + " within " + secs + " s"
+                       : timed_out    ? "not every rank arrived at " + at + " within the timeout (dist_timeout_s " + secs + ")"
                                       : "cannot host the rendezvous at " + at + " (is the port taken?)";
     throw Error("rank " + std::to_string(rank()) + ": " + what + ": " + first_line(msg));
   }

@@ -54,7 +54,7 @@ const c10::IValue& Checkpoint::at(const std::string& key) const {
 }
 
 StateDict Checkpoint::state(const std::string& key) const {
-  return c10::impl::toTypedDict<std::string, torch::Tensor>(at(key).toGenericDict());
+  return to_state_dict(at(key), "checkpoint '" + path_ + "' entry '" + key + "'");
 }
 
 torch::Tensor Checkpoint::tensor(const std::string& key, const torch::Device& dev) const {
