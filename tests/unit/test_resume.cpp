@@ -271,6 +271,46 @@ TEST_CASE("callback state is saved under the callback's node name, a renamed cal
   CHECK_THAT(gantest::read_text(dir + "/resume.log"), Catch::Contains("has no state for callback 'pacer'"));
 }
 
+TEST_CASE("a checkpoint loads in PyTorch with weights_only=True, every entry as ganflow reads it", "[resume]") {
+  std::string dir = gantest::temp_dir("checkpoint_weights_only");
+  json g = gantest::tiny_dcgan({"ckpy", 11, 256, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 3}});
+  g["device"] = "cpu";
+  // A weight-average callback adds its own entry.
+  g["nodes"]["ema"] = {{"type", "generator_ema"}, {"inputs", {{"generator", "generator"}}}};
+  g["nodes"]["train"]["inputs"]["callbacks"] = json::array({"ema"});
+  std::string graph = dir + "/graph_in.json";
+  std::ofstream(graph) << g.dump(2);
+  REQUIRE(run({"run", graph, "--out", dir + "/run"}, dir + "/run.log") == 0);
+
+  // What ganflow reads from the file: each entry's kind, element count and sum.
+  const std::string ck = dir + "/run/checkpoints/train_last.pt";
+  json manifest = json::object();
+  for (const auto& item : ganflow::load_pickle(ck).toGenericDict()) {
+    const std::string key = item.key().toStringRef();
+    const c10::IValue& v = item.value();
+    INFO(key);
+    if (v.isString()) {
+      manifest[key] = {{"kind", "str"}};
+      continue;
+    }
+    std::vector<torch::Tensor> ts;
+    if (v.isTensor())
+      ts.push_back(v.toTensor());
+    else
+      for (const auto& kv : ganflow::to_state_dict(v, key)) ts.push_back(kv.value());
+    int64_t n = 0;
+    double sum = 0;
+    for (const auto& t : ts) n += t.numel(), sum += t.to(torch::kDouble).sum().item<double>();
+    manifest[key] = {{"kind", v.isTensor() ? "tensor" : "state"}, {"n", n}, {"sum", sum}};
+  }
+  INFO(manifest.dump());
+  for (const char* key : {"meta", "generator", "critic", "opt_g", "opt_c", "rng", "average:ema"}) CHECK(manifest.contains(key));
+  std::ofstream(dir + "/manifest.json") << manifest.dump();
+  auto r = ganflow::test::run_python("check_checkpoint_file.py", {ck, dir + "/manifest.json"});
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+}
+
 TEST_CASE("a learner stage resumes exactly, and a multi-stage graph resumes at the interrupted stage", "[resume]") {
   std::string dir = gantest::temp_dir("resume_learner");
   // A classifier pretrained by a learner stage (3 epochs of 4 batches), then the GAN after it.
