@@ -181,6 +181,31 @@ TEST_CASE("bad image files give one Error naming the file", "[data]") {
   fs::remove_all(dir);
 }
 
+TEST_CASE("an image that cannot be written gives one Error naming the file and the cause", "[data]") {
+  auto dir = temp_dir("unwritable");
+  const Image img = gradient(3, 16, 16);
+  auto save_error = [&](const std::string& path) {
+    try {
+      save_image(img, path);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  SECTION("a full disk (/dev/full), which is left in place") {
+    REQUIRE(fs::exists("/dev/full"));
+    // save_image reads the format from the name: a symlink to /dev/full gives it one.
+    fs::create_symlink("/dev/full", dir / "full.png");
+    CHECK_THAT(save_error((dir / "full.png").string()), Catch::Contains("full.png") && Catch::Contains("No space left on device"));
+    CHECK(fs::exists("/dev/full"));
+  }
+  SECTION("a folder that does not exist") {
+    const auto p = dir / "missing" / "grid.png";
+    CHECK_THAT(save_error(p.string()), Catch::Contains(p.string()) && Catch::Contains("No such file or directory"));
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("resize, crop, pad and flip", "[data]") {
   Image img(1, 4, 4);
   for (int y = 0; y < 4; ++y)

@@ -1,13 +1,18 @@
 // Checkpoints, exact resume after SIGKILL, SIGINT, corrupt and mismatching checkpoints,
 // and `ganflow generate`, all through the real `ganflow` program.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "ganflow/framework/train/checkpoint.hpp"
@@ -309,6 +314,78 @@ TEST_CASE("a checkpoint loads in PyTorch with weights_only=True, every entry as 
   auto r = ganflow::test::run_python("check_checkpoint_file.py", {ck, dir + "/manifest.json"});
   INFO(r.output);
   CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("a full disk: one error line naming the file and the cause, no partial file, the last checkpoint intact and resumable", "[resume]") {
+  // The run folder is on a small tmpfs of its own, so that the test can fill it: needs root.
+  std::string dir = gantest::temp_dir("full_disk");
+  const std::string disk = dir + "/disk";
+  fs::create_directories(disk);
+  if (::geteuid() != 0 || ::mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=32m") != 0) {
+    WARN("GANFLOW_TEST_SKIPPED: filling a disk needs a tmpfs of its own (root): " << std::strerror(errno));
+    return;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{disk};
+  json g = gantest::tiny_dcgan({"full_disk", 11, 256, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 4}, {"show_img", false}});
+  g["device"] = "cpu";
+  std::string graph = dir + "/graph_in.json";
+  std::ofstream(graph) << g.dump(2);
+  const std::string run_dir = disk + "/run", last = run_dir + "/checkpoints/train_last.pt";
+  REQUIRE(run({"run", graph, "--out", run_dir}, dir + "/first.log") == 0);
+  const int64_t step = ganflow::Checkpoint::load(last).meta.at("step").get<int64_t>();
+
+  const auto free_bytes = [&] {
+    struct statvfs st {};
+    return ::statvfs(disk.c_str(), &st) == 0 ? int64_t(st.f_bavail) * int64_t(st.f_frsize) : int64_t(-1);
+  };
+  // Appends to a filler file until at most `leave` bytes are free.
+  const auto fill_to = [&](int64_t leave) {
+    const int fd = ::open((disk + "/filler").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    REQUIRE(fd >= 0);
+    std::vector<char> chunk(4096, 'x');
+    bool written = true;
+    while (written && free_bytes() > leave) written = ::write(fd, chunk.data(), chunk.size()) == ssize_t(chunk.size());
+    ::close(fd);
+    REQUIRE((written || errno == ENOSPC));
+    REQUIRE(free_bytes() >= 0);
+  };
+  // The resumed run fails with one error line naming a file of the run (`file`: which one) and
+  // the cause; it leaves no partial file, and the last checkpoint is the first run's.
+  const auto refused = [&](const std::string& name, const std::string& file) {
+    INFO("free bytes " << free_bytes() << ", checkpoint " << fs::file_size(last));
+    CHECK(run({"run", "--resume", run_dir, "--set", "train.epochs=2"}, dir + "/" + name + ".log") == 1);
+    const std::string log = gantest::read_text(dir + "/" + name + ".log");
+    INFO(log);
+    int errors = 0;
+    std::istringstream lines(log);
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind("error:", 0) == 0) {
+        ++errors;
+        CHECK_THAT(line, Catch::Contains("node 'train'") && Catch::Contains(file) && Catch::Contains("No space left on device"));
+      }
+    CHECK(errors == 1);
+    int partial = 0;
+    for (const auto& e : fs::recursive_directory_iterator(run_dir))
+      partial += e.path().extension() == ".tmp" || e.path().extension() == ".next";
+    CHECK(partial == 0);
+    CHECK(ganflow::Checkpoint::load(last).meta.at("step").get<int64_t>() == step);
+  };
+
+  // Half a checkpoint free: the metrics still fit, the next checkpoint does not.
+  fill_to(int64_t(fs::file_size(last)) / 2);
+  refused("half_checkpoint", last);
+  // Nothing free: the epoch's metrics are refused before it.
+  fill_to(0);
+  refused("nothing_free", run_dir + "/metrics.");
+
+  // With the space back, the same command continues from that checkpoint to the end.
+  fs::remove(disk + "/filler");
+  REQUIRE(run({"run", "--resume", run_dir, "--set", "train.epochs=2"}, dir + "/resumed.log") == 0);
+  CHECK_THAT(gantest::read_text(dir + "/resumed.log"), Catch::Contains("(step " + std::to_string(step) + ")"));
+  CHECK(ganflow::Checkpoint::load(last).meta.at("step").get<int64_t>() == 2 * step);
 }
 
 TEST_CASE("a learner stage resumes exactly, and a multi-stage graph resumes at the interrupted stage", "[resume]") {

@@ -1,7 +1,9 @@
 #include "ganflow/framework/report/metrics_csv.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include "ganflow/error.hpp"
@@ -58,7 +60,12 @@ void MetricsCsv::write() const {
       for (std::size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << csv_cell(r.value(header[i], json()));
       out << "\n";
     }
-    if (!out.flush()) throw Error("cannot write '" + tmp + "' (disk full?)");
+    if (!out.flush()) {
+      const int err = errno;  // the failed write's: a full disk's "No space left on device"
+      out.close();
+      std::remove(tmp.c_str());
+      throw Error("cannot write '" + tmp + "': " + std::strerror(err));
+    }
   }
   if (std::rename(tmp.c_str(), csv_.c_str()) != 0) throw Error("cannot replace '" + csv_ + "'");
 }

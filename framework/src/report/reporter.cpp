@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -48,6 +50,7 @@ Reporter::Reporter(RunContext& ctx, std::string stage, std::vector<std::string> 
   std::filesystem::path dir = ctx.run_dir();
   const std::string jsonl = (dir / "metrics.jsonl").string();
   csv_.emplace(jsonl, (dir / "metrics.csv").string());
+  jsonl_path_ = jsonl;
   jsonl_.open(jsonl, std::ios::app);
   if (tensorboard) tensorboard_.emplace(dir.string(), stage_);
 }
@@ -88,6 +91,11 @@ void Reporter::draw(int64_t done, int64_t images, const std::string& losses) {
   }
 }
 
+void Reporter::append_record(const json& rec) {
+  jsonl_ << rec.dump() << "\n" << std::flush;
+  if (!jsonl_) throw Error("cannot append to '" + jsonl_path_ + "': " + std::strerror(errno));
+}
+
 void Reporter::epoch_end(const json& row) {
   if (silent_) return;
   if (tty_ && !on_batch()) std::cout << "\r\033[K" << std::flush;
@@ -108,7 +116,7 @@ void Reporter::epoch_end(const json& row) {
   rec["rss_mb"] = mem.rss_mb;
   rec["rss_anon_mb"] = mem.rss_anon_mb;
   rec["peak_rss_mb"] = mem.peak_rss_mb;
-  jsonl_ << rec.dump() << "\n" << std::flush;
+  append_record(rec);
   if (tensorboard_) tensorboard_->scalars(rec, stage_ + "/epoch", rec.value("step", epoch_));
   csv_->add(std::move(rec));
 }
@@ -133,7 +141,7 @@ void Reporter::step_record(const json& row) {
   rec["stage"] = stage_;
   rec["kind"] = "step";
   // Flushed (one per log_every steps): `ganflow board` draws a running run's curves from the file.
-  jsonl_ << rec.dump() << "\n" << std::flush;
+  append_record(rec);
   if (tensorboard_) tensorboard_->scalars(row, stage_, row.value("step", int64_t(0)));
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -154,7 +155,7 @@ void TensorBoardWriter::write_event(const std::string& e) {
   record += e;
   little_endian(record, masked(crc32c(e)));
   if (!out_.write(record.data(), std::streamsize(record.size())).flush())
-    throw Error("cannot write '" + path_ + "' (disk full?)");
+    throw Error("cannot write '" + path_ + "': " + std::strerror(errno));
 }
 
 }  // namespace ganflow

@@ -42,6 +42,8 @@ class Reporter {
  private:
   void draw(int64_t done, int64_t images, const std::string& losses);
   bool on_batch() const { return sinks_ && sinks_->on_batch; }
+  // One line of metrics.jsonl, flushed; a failed write (a full disk) is an error naming the file.
+  void append_record(const json& rec);
   RunContext& ctx_;
   const ProgressSinks* sinks_ = nullptr;  // an embedding program's, when it asked for them
   std::string stage_;
@@ -50,6 +52,7 @@ class Reporter {
   bool silent_ = false;  // a data-parallel rank other than 0: no progress, no files
   int64_t epoch_ = 0, total_ = 0;
   std::chrono::steady_clock::time_point start_, next_draw_;
+  std::string jsonl_path_;
   std::ofstream jsonl_;
   std::optional<MetricsCsv> csv_;
   std::optional<TensorBoardWriter> tensorboard_;
