@@ -55,3 +55,26 @@ TEST_CASE("metrics.csv grows from memory as it would be rebuilt from metrics.jso
         "gan,0,,,12,1.0\n"
         "gan,1,,\"x,y\",,0.75\n");
 }
+
+TEST_CASE("metrics.csv on a full disk: one Error naming the file and the cause, the last table kept", "[report]") {
+  std::string dir = gantest::temp_dir("metrics_csv_full");
+  const std::string jsonl = dir + "/metrics.jsonl", csv = dir + "/metrics.csv";
+  std::ofstream(jsonl) << R"({"kind":"epoch","stage":"gan","epoch":0,"train_loss":0.5})" "\n";
+  ganflow::MetricsCsv table(jsonl, csv);
+  table.write();
+  const std::string before = gantest::read_text(csv);
+  REQUIRE(before == "stage,epoch,train_loss\ngan,0,0.5\n");
+  // The table's next version is written beside it first: there, a full disk (/dev/full).
+  REQUIRE(std::filesystem::exists("/dev/full"));
+  std::filesystem::create_symlink("/dev/full", csv + ".tmp");
+  std::string error = "no error";
+  try {
+    table.add({{"kind", "epoch"}, {"stage", "gan"}, {"epoch", 1}, {"train_loss", 0.25}});
+  } catch (const ganflow::Error& e) {
+    error = e.what();
+  }
+  CHECK_THAT(error, Catch::Contains(csv + ".tmp") && Catch::Contains("No space left on device"));
+  CHECK(gantest::read_text(csv) == before);
+  CHECK_FALSE(std::filesystem::is_symlink(csv + ".tmp"));  // nothing left beside it
+  CHECK(std::filesystem::exists("/dev/full"));
+}

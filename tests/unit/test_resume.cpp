@@ -352,9 +352,10 @@ TEST_CASE("a full disk: one error line naming the file and the cause, no partial
     REQUIRE((written || errno == ENOSPC));
     REQUIRE(free_bytes() >= 0);
   };
-  // The resumed run fails with one error line naming a file of the run (`file`: which one) and
-  // the cause; it leaves no partial file, and the last checkpoint is the first run's.
-  const auto refused = [&](const std::string& name, const std::string& file) {
+  // The resumed run fails with one error line naming the place (`where`: the node or the run
+  // folder), the file and the cause; it leaves no partial file, and the last checkpoint is the
+  // first run's.
+  const auto refused = [&](const std::string& name, const std::string& where, const std::string& file) {
     INFO("free bytes " << free_bytes() << ", checkpoint " << fs::file_size(last));
     CHECK(run({"run", "--resume", run_dir, "--set", "train.epochs=2"}, dir + "/" + name + ".log") == 1);
     const std::string log = gantest::read_text(dir + "/" + name + ".log");
@@ -364,7 +365,7 @@ TEST_CASE("a full disk: one error line naming the file and the cause, no partial
     for (std::string line; std::getline(lines, line);)
       if (line.rfind("error:", 0) == 0) {
         ++errors;
-        CHECK_THAT(line, Catch::Contains("node 'train'") && Catch::Contains(file) && Catch::Contains("No space left on device"));
+        CHECK_THAT(line, Catch::Contains(where) && Catch::Contains(file) && Catch::Contains("No space left on device"));
       }
     CHECK(errors == 1);
     int partial = 0;
@@ -376,10 +377,10 @@ TEST_CASE("a full disk: one error line naming the file and the cause, no partial
 
   // Half a checkpoint free: the metrics still fit, the next checkpoint does not.
   fill_to(int64_t(fs::file_size(last)) / 2);
-  refused("half_checkpoint", last);
-  // Nothing free: the epoch's metrics are refused before it.
+  refused("half_checkpoint", "node 'train'", last);
+  // Nothing free: refused at the start, where the run checks its folder is writable.
   fill_to(0);
-  refused("nothing_free", run_dir + "/metrics.");
+  refused("nothing_free", "output folder '" + run_dir + "': not writable", run_dir + "/.write_test");
 
   // With the space back, the same command continues from that checkpoint to the end.
   fs::remove(disk + "/filler");

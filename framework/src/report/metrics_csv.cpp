@@ -1,12 +1,12 @@
 #include "ganflow/framework/report/metrics_csv.hpp"
 
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include "ganflow/error.hpp"
+#include "ganflow/framework/session/run_context.hpp"
 #include "ganflow/params.hpp"
 
 namespace ganflow {
@@ -51,22 +51,15 @@ void MetricsCsv::add(json record) {
 void MetricsCsv::write() const {
   std::vector<std::string> header = {"stage", "epoch"};
   header.insert(header.end(), columns_.begin(), columns_.end());
-  std::string tmp = csv_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    for (std::size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
+  std::ostringstream out;
+  for (std::size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
+  out << "\n";
+  for (auto& r : rows_) {
+    for (std::size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << csv_cell(r.value(header[i], json()));
     out << "\n";
-    for (auto& r : rows_) {
-      for (std::size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << csv_cell(r.value(header[i], json()));
-      out << "\n";
-    }
-    if (!out.flush()) {
-      const int err = errno;  // the failed write's: a full disk's "No space left on device"
-      out.close();
-      std::remove(tmp.c_str());
-      throw Error("cannot write '" + tmp + "': " + std::strerror(err));
-    }
   }
+  const std::string tmp = csv_ + ".tmp";
+  write_run_file(tmp, out.str());
   if (std::rename(tmp.c_str(), csv_.c_str()) != 0) throw Error("cannot replace '" + csv_ + "'");
 }
 

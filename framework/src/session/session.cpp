@@ -117,7 +117,7 @@ bool Session::run() {
   }
   if (!world || world->main()) {
     prepare_run_dir(run_dir_);
-    if (o_.resume.empty()) std::ofstream(fs::path(run_dir_) / "graph.json") << graph_.to_json().dump(2) << "\n";
+    if (o_.resume.empty()) write_run_file((fs::path(run_dir_) / "graph.json").string(), graph_.to_json().dump(2) + "\n");
   }
   // Process-wide torch settings, set both ways: an embedding program may run several graphs.
   at::globalContext().setDeterministicAlgorithms(graph_.deterministic, false);
