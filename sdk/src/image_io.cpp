@@ -6,8 +6,6 @@
 #include <csetjmp>
 #include <cstdio>  // jpeglib.h needs FILE
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <new>
 #include <utility>
@@ -16,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_write.hpp"
 #include "ganflow/error.hpp"
 #include "image_limits.hpp"
 #include "png_decoder.hpp"
@@ -288,15 +287,7 @@ void save_image(const Image& img, const std::string& path, int jpeg_quality) {
     bytes = encode_jpeg(img, jpeg_quality);
   else
     throw Error(path + ": cannot tell the image format from the extension (use .png, .jpg or .jpeg)");
-  std::ofstream out(path, std::ios::binary);
-  const bool opened = out.is_open();
-  if (!out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size())).flush()) {
-    const int err = errno;  // the failed open or write's (a full disk: "No space left on device")
-    out.close();
-    std::error_code ec;  // no partial image left behind (but never a device such as /dev/full)
-    if (opened && std::filesystem::is_regular_file(path, ec)) std::remove(path.c_str());
-    throw Error(path + ": cannot write image file (" + std::strerror(err) + ")");
-  }
+  write_file(path, bytes.data(), bytes.size(), /*sync=*/false);
 }
 
 Image convert_channels(const Image& img, int channels) {

@@ -7,12 +7,11 @@
 #include <torch/serialize.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
+#include "file_write.hpp"
 #include "ganflow/error.hpp"
 
 namespace fs = std::filesystem;
@@ -25,25 +24,6 @@ void fsync_path(const std::string& path, int flags) {
   if (fd >= 0) {
     ::fsync(fd);
     ::close(fd);
-  }
-}
-
-// Writes `bytes` to a new file at `path` and flushes it to the disk. On failure (a full disk:
-// "No space left on device") the partial file is removed, so it does not hold the space.
-void write_synced(const std::string& path, const std::vector<char>& bytes) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-  int err = 0;
-  for (std::size_t done = 0; done < bytes.size() && !err;) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n >= 0) done += std::size_t(n);
-    else if (errno != EINTR) err = errno;
-  }
-  if (!err && ::fsync(fd) != 0) err = errno;
-  if (::close(fd) != 0 && !err) err = errno;
-  if (err) {
-    ::unlink(path.c_str());
-    throw Error("cannot write '" + path + "': " + std::strerror(err));
   }
 }
 
@@ -96,7 +76,7 @@ void save_pickle(const c10::IValue& value, const std::string& path) {
   std::error_code ec;
   if (!parent.empty()) fs::create_directories(parent, ec);
   const std::string tmp = path + ".tmp";
-  write_synced(tmp, bytes);
+  write_file(tmp, bytes.data(), bytes.size(), /*sync=*/true);
   fs::rename(tmp, path, ec);
   if (ec) throw Error("cannot move '" + tmp + "' into place at '" + path + "': " + ec.message());
   fsync_path(parent.empty() ? "." : parent.string(), O_RDONLY | O_DIRECTORY);

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "file_write.hpp"
 #include "ganflow/error.hpp"
 #include "ganflow/exception_message.hpp"
 #include "ganflow/layers/batch_norm.hpp"
@@ -219,11 +220,15 @@ void save_torchscript(const torch::nn::Module& module, const std::string& file, 
   m.eval();
   namespace fs = std::filesystem;
   if (fs::path(file).has_parent_path()) fs::create_directories(fs::path(file).parent_path());
-  const std::string tmp = file + ".tmp";
+  // Serialised in memory, then written: LibTorch's own file writer aborts the process when a
+  // write fails (a full disk), as its destructor throws again.
+  std::ostringstream bytes;
+  m.save(bytes);
+  const std::string data = bytes.str(), tmp = file + ".tmp";
   try {
-    m.save(tmp);
-  } catch (const std::exception& e) {
-    throw Error(file + ": cannot write: " + exception_line(e), node);
+    write_file(tmp, data.data(), data.size(), /*sync=*/true);
+  } catch (const Error& e) {
+    throw Error(e.message(), node);
   }
   fs::rename(tmp, file);
 }

@@ -195,6 +195,29 @@ TEST_CASE("ganflow export writes a generator that torch.jit.load runs in C++ and
   CHECK_THAT(r.output, Catch::Contains("nowhere': no such run folder or checkpoint"));
 }
 
+TEST_CASE("export and generate on a full disk: one error line naming the file and the cause, no abort, no file left",
+          "[torchscript]") {
+  const std::string dir = scratch_dir("export_full_disk");
+  json g = gantest::tiny_dcgan({"export_full", 3, 128, 16, 16, 16, 1}, {{"epochs", 1}, {"max_batches", 2}});
+  g["device"] = "cpu";
+  std::ofstream(dir + "/graph_in.json") << g.dump(2);
+  auto r = run_ganflow("run " + dir + "/graph_in.json --out " + dir + "/run");
+  REQUIRE(r.exit_code == 0);
+  // The file each writes first is /dev/full. LibTorch's own file writer aborted the process there.
+  REQUIRE(std::filesystem::exists("/dev/full"));
+  std::filesystem::create_symlink("/dev/full", dir + "/full.pt.tmp");
+  r = run_ganflow("export " + dir + "/run --out " + dir + "/full.pt");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("error: node 'generator': cannot write '" + dir + "/full.pt.tmp': No space left on device"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/full.pt"));
+  std::filesystem::create_symlink("/dev/full", dir + "/full.png");
+  r = run_ganflow("generate " + dir + "/run --n 4 --seed 5 --out " + dir + "/full.png");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("cannot write '" + dir + "/full.png': No space left on device"));
+  CHECK(std::filesystem::exists("/dev/full"));
+}
+
 TEST_CASE("ganflow export --critic writes the trained critic, which torch.jit.load runs in C++ and Python to the same scores",
           "[torchscript][conditional]") {
   int checked = 0;
