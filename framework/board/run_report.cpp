@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "ganflow/error.hpp"
-#include "ganflow/framework/session/run_context.hpp"
+#include "ganflow/file_write.hpp"
 #include "page_assets.hpp"
 
 namespace ganflow::board {
@@ -61,7 +61,7 @@ std::string write_report(const std::string& run_dir, const std::string& out) {
                            inline_safe(std::string(page_asset("board.js"))) + "\n</script>";
   const std::string data = "<script>window.GANFLOW_REPORT = " +
                            escape_close(run.dump(-1, ' ', false, json::error_handler_t::replace), "</") + ";</script>";
-  write_run_file(out, page_html(head, data));
+  write_file(out, page_html(head, data));
   return std::to_string(run["samples"].size()) + " sample grids, " + std::to_string(run["steps"].size()) +
          " step and " + std::to_string(run["epochs"].size()) + " epoch records";
 }

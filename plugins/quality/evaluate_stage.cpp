@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include "average_input.hpp"
 #include "class_conditional.hpp"
@@ -12,6 +11,7 @@
 #include "image_sets.hpp"
 #include "quality_report.hpp"
 #include <ganflow/conditional_model.hpp>
+#include <ganflow/file_write.hpp>
 #include <ganflow/ganflow.hpp>
 
 namespace fs = std::filesystem;
@@ -93,9 +93,7 @@ class EvaluateStage : public ganflow::Stage {
     if (conditional) out["class_conditional"] = per_class;
     for (const auto& r : rows) out["rows"].push_back(to_json(r));
     fs::path file = fs::path(ctx.run_dir()) / (name() + ".json");
-    std::ofstream f(file);
-    f << out.dump(2) << "\n";
-    if (!f) throw ganflow::Error("cannot write '" + file.string() + "'", name());
+    ganflow::write_file(file.string(), out.dump(2) + "\n");
     ctx.log(name() + ": wrote " + file.string());
   }
 

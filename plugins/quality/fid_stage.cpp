@@ -5,7 +5,6 @@
 #include <torch/torch.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "average_input.hpp"
 #include "fd.hpp"
@@ -14,6 +13,7 @@
 #include "inception_score.hpp"
 #include "npz.hpp"
 #include "sha256.hpp"
+#include <ganflow/file_write.hpp>
 #include <ganflow/ganflow.hpp>
 
 namespace fs = std::filesystem;
@@ -78,9 +78,7 @@ class FidStage : public ganflow::Stage {
       out["is_mean"] = is.mean, out["is_std"] = is.std, out["is_splits"] = is.splits;
     }
     const fs::path file = fs::path(ctx.run_dir()) / (name() + ".json");
-    std::ofstream f(file);
-    f << out.dump(2) << "\n";
-    if (!f) throw ganflow::Error("cannot write '" + file.string() + "'", name());
+    ganflow::write_file(file.string(), out.dump(2) + "\n");
   }
 
  private:

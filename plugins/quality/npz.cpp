@@ -1,6 +1,7 @@
 #include "npz.hpp"
 
 #include <ganflow/error.hpp>
+#include <ganflow/file_write.hpp>
 
 #include <torch/torch.h>
 #include <zlib.h>
@@ -115,11 +116,7 @@ void save_npz(const std::string& path, const std::map<std::string, torch::Tensor
   namespace fs = std::filesystem;
   if (fs::path(path).has_parent_path()) fs::create_directories(fs::path(path).parent_path());
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f.write(zip.data(), std::streamsize(zip.size()));
-    if (!f.flush()) throw ganflow::Error(path + ": cannot write");
-  }
+  ganflow::write_file(tmp, zip, /*sync=*/true);
   fs::rename(tmp, path);
 }
 

@@ -5,10 +5,10 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <fstream>
 #include <iomanip>
 #include <sstream>
 
+#include <ganflow/file_write.hpp>
 #include <ganflow/image_grid.hpp>
 #include <ganflow/state_dict.hpp>
 
@@ -83,7 +83,7 @@ void EvaluateSuperres::run(ganflow::RunContext& ctx) {
                           {"mse_gan", scores_.mse_gan},               {"psnr_gan", SuperresScores::psnr(scores_.mse_gan)},
                           {"mse_gan_vs_pretrained", scores_.mse_gan_vs_pretrained},
                           {"psnr_gan_vs_pretrained", SuperresScores::psnr(scores_.mse_gan_vs_pretrained)}};
-  std::ofstream(s_.report) << report.dump(2) << "\n";
+  ganflow::write_file(s_.report, report.dump(2) + "\n");
   auto line = [&](const char* what, double mse) {
     ctx.log(name() + ": " + what + " MSE " + fixed(mse, 6) + "  PSNR " + fixed(SuperresScores::psnr(mse), 2) + " dB");
   };

@@ -1,4 +1,4 @@
-#include "file_write.hpp"
+#include "ganflow/file_write.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

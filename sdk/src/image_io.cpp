@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "file_write.hpp"
 #include "ganflow/error.hpp"
+#include "ganflow/file_write.hpp"
 #include "image_limits.hpp"
 #include "png_decoder.hpp"
 

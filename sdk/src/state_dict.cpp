@@ -11,8 +11,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "file_write.hpp"
 #include "ganflow/error.hpp"
+#include "ganflow/file_write.hpp"
 
 namespace fs = std::filesystem;
 

@@ -18,8 +18,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "file_write.hpp"
 #include "ganflow/error.hpp"
+#include "ganflow/file_write.hpp"
 #include "ganflow/exception_message.hpp"
 #include "ganflow/layers/batch_norm.hpp"
 #include "ganflow/layers/conditional_batch_norm.hpp"

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "ganflow/error.hpp"
-#include "ganflow/framework/session/run_context.hpp"
+#include "ganflow/file_write.hpp"
 #include "ganflow/params.hpp"
 
 namespace ganflow {
@@ -59,7 +59,7 @@ void MetricsCsv::write() const {
     out << "\n";
   }
   const std::string tmp = csv_ + ".tmp";
-  write_run_file(tmp, out.str());
+  write_file(tmp, out.str());
   if (std::rename(tmp.c_str(), csv_.c_str()) != 0) throw Error("cannot replace '" + csv_ + "'");
 }
 

@@ -1,13 +1,11 @@
 #include "ganflow/framework/session/run_context.hpp"
 
-#include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "ganflow/error.hpp"
+#include "ganflow/file_write.hpp"
 #include "ganflow/framework/dist/dist_group.hpp"
 
 namespace fs = std::filesystem;
@@ -67,22 +65,11 @@ void prepare_run_dir(const std::string& dir) {
   if (ec) throw Error("output folder '" + dir + "': cannot create (" + ec.message() + ")");
   const fs::path probe = fs::path(dir) / ".write_test";
   try {
-    write_run_file(probe.string(), "ok");
+    write_file(probe.string(), "ok");
   } catch (const Error& e) {
     throw Error("output folder '" + dir + "': not writable (" + e.message() + ")");
   }
   fs::remove(probe, ec);
-}
-
-void write_run_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::trunc);
-  const bool opened = f.is_open();
-  if (f.write(text.data(), std::streamsize(text.size())).flush()) return;
-  const int err = errno;  // the failed open or write's
-  f.close();
-  std::error_code ec;
-  if (opened) fs::remove(path, ec);
-  throw Error("cannot write '" + path + "': " + std::strerror(err));
 }
 
 }  // namespace ganflow

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "ganflow/file_write.hpp"
 #include "ganflow/framework/data/thread_budget.hpp"
 #include "ganflow/framework/dist/dist_group.hpp"
 #include "ganflow/framework/plugin/builtins.hpp"
@@ -117,7 +118,7 @@ bool Session::run() {
   }
   if (!world || world->main()) {
     prepare_run_dir(run_dir_);
-    if (o_.resume.empty()) write_run_file((fs::path(run_dir_) / "graph.json").string(), graph_.to_json().dump(2) + "\n");
+    if (o_.resume.empty()) write_file((fs::path(run_dir_) / "graph.json").string(), graph_.to_json().dump(2) + "\n");
   }
   // Process-wide torch settings, set both ways: an embedding program may run several graphs.
   at::globalContext().setDeterministicAlgorithms(graph_.deterministic, false);

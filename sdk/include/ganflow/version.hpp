@@ -9,10 +9,10 @@
 #define GANFLOW_ABI_MAJOR 3  // 2: GenLoss::forward(CriticBatch), Trainer::info; 3: class-conditional GANs
 #endif
 #ifndef GANFLOW_ABI_MINOR
-#define GANFLOW_ABI_MINOR 5  // 3.0: Batch labels, NoiseSource::n_classes, ConditionalModel, CriticBatch labels;
+#define GANFLOW_ABI_MINOR 6  // 3.0: Batch labels, NoiseSource::n_classes, ConditionalModel, CriticBatch labels;
                              // 3.1: Scriptable, to_torchscript, ScriptedModule; 3.2: CriticBatch::critic_steps;
                              // 3.3: CriticBatch::fake_critic, ScriptedModule::forward_outputs;
-                             // 3.4: StepVariant; 3.5: to_state_dict
+                             // 3.4: StepVariant; 3.5: to_state_dict; 3.6: write_file
                              // (a plugin that builds a CriticBatch itself and hands it to another
                              // plugin's loss must be built against the host's minor: its struct
                              // lacks the later fields)

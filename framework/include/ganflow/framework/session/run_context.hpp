@@ -72,8 +72,4 @@ std::string run_dir_of(const std::string& resume_from);
 // Creates `dir` (and parents) and checks it is writable; throws Error naming it.
 void prepare_run_dir(const std::string& dir);
 
-// Writes `text` as the file `path`; an Error naming it and the cause (a full disk) when it
-// cannot, with no partial file left.
-void write_run_file(const std::string& path, const std::string& text);
-
 }  // namespace ganflow

@@ -1,0 +1,21 @@
+#pragma once
+// Writing a whole file (weights, checkpoints, TorchScript, images, a stage's results), the one
+// way every ganflow writer fails: an Error naming the file and the system's cause (a full disk:
+// "No space left on device"), and no partial file left behind to hold the space.
+#include <cstddef>
+#include <string>
+
+#include "ganflow/export.hpp"
+
+namespace ganflow {
+
+// Writes `size` bytes from `data` as the file `path` (created or truncated); `sync` flushes it
+// to the disk before returning (for a file renamed into place afterwards). On failure a regular
+// file is removed (a device such as /dev/full never is) and an Error thrown.
+GANFLOW_API void write_file(const std::string& path, const void* data, std::size_t size, bool sync = false);
+
+inline void write_file(const std::string& path, const std::string& bytes, bool sync = false) {
+  write_file(path, bytes.data(), bytes.size(), sync);
+}
+
+}  // namespace ganflow
