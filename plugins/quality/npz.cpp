@@ -7,7 +7,6 @@
 #include <zlib.h>
 
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -113,11 +112,7 @@ void save_npz(const std::string& path, const std::map<std::string, torch::Tensor
   zip += central;
   put32(zip, 0x06054b50), put16(zip, 0), put16(zip, 0), put16(zip, uint32_t(arrays.size())),
       put16(zip, uint32_t(arrays.size())), put32(zip, uint32_t(central.size())), put32(zip, central_at), put16(zip, 0);
-  namespace fs = std::filesystem;
-  if (fs::path(path).has_parent_path()) fs::create_directories(fs::path(path).parent_path());
-  const std::string tmp = path + ".tmp";
-  ganflow::write_file(tmp, zip, /*sync=*/true);
-  fs::rename(tmp, path);
+  ganflow::replace_file(path, zip);
 }
 
 std::map<std::string, torch::Tensor> load_npz(const std::string& path) {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "ganflow/error.hpp"
 
@@ -28,6 +29,27 @@ void write_file(const std::string& path, const void* data, std::size_t size, boo
   if (err) {
     if (regular) ::unlink(path.c_str());
     throw Error("cannot write '" + path + "': " + std::strerror(err));
+  }
+}
+
+void replace_file(const std::string& path, const void* data, std::size_t size) {
+  namespace fs = std::filesystem;
+  const fs::path parent = fs::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  if (ec) throw Error("cannot create the folder of '" + path + "': " + ec.message());
+  const std::string tmp = path + ".tmp";
+  write_file(tmp, data, size, /*sync=*/true);
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw Error("cannot move '" + tmp + "' into place at '" + path + "': " + ec.message());
+  }
+  // The rename itself is on the disk only once the folder is.
+  const int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
   }
 }
 

@@ -1,32 +1,19 @@
 #include "ganflow/state_dict.hpp"
 
 #include <caffe2/serialize/inline_container.h>
-#include <fcntl.h>
 #include <torch/csrc/jit/serialization/export.h>
 #include <torch/csrc/jit/serialization/pickler.h>
 #include <torch/serialize.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 
 #include "ganflow/error.hpp"
 #include "ganflow/file_write.hpp"
 
-namespace fs = std::filesystem;
-
 namespace ganflow {
 
 namespace {
-void fsync_path(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
 // torch::pickle_save, but without the type tags it wraps every dict and list in
 // (torch.jit._pickle.restore_type_tag): PyTorch 2.6 and later refuse that global in
 // torch.load's default weights_only mode, so ganflow's files would not load there.
@@ -71,15 +58,8 @@ void load_state_dict(torch::nn::Module& m, const StateDict& sd, const std::strin
 }
 
 void save_pickle(const c10::IValue& value, const std::string& path) {
-  std::vector<char> bytes = pickle_untagged(value);
-  const fs::path parent = fs::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) fs::create_directories(parent, ec);
-  const std::string tmp = path + ".tmp";
-  write_file(tmp, bytes.data(), bytes.size(), /*sync=*/true);
-  fs::rename(tmp, path, ec);
-  if (ec) throw Error("cannot move '" + tmp + "' into place at '" + path + "': " + ec.message());
-  fsync_path(parent.empty() ? "." : parent.string(), O_RDONLY | O_DIRECTORY);
+  const std::vector<char> bytes = pickle_untagged(value);
+  replace_file(path, bytes.data(), bytes.size());
 }
 
 c10::IValue load_pickle(const std::string& path, const std::string& param) {

@@ -15,7 +15,6 @@
 #include <torch/nn/modules/pooling.h>
 
 #include <cctype>
-#include <filesystem>
 #include <sstream>
 
 #include "ganflow/error.hpp"
@@ -218,19 +217,15 @@ torch::jit::Module to_torchscript(const torch::nn::Module& module, const std::st
 void save_torchscript(const torch::nn::Module& module, const std::string& file, const std::string& node) {
   torch::jit::Module m = to_torchscript(module, node);
   m.eval();
-  namespace fs = std::filesystem;
-  if (fs::path(file).has_parent_path()) fs::create_directories(fs::path(file).parent_path());
   // Serialised in memory, then written: LibTorch's own file writer aborts the process when a
   // write fails (a full disk), as its destructor throws again.
   std::ostringstream bytes;
   m.save(bytes);
-  const std::string data = bytes.str(), tmp = file + ".tmp";
   try {
-    write_file(tmp, data.data(), data.size(), /*sync=*/true);
+    replace_file(file, bytes.str());
   } catch (const Error& e) {
     throw Error(e.message(), node);
   }
-  fs::rename(tmp, file);
 }
 
 }  // namespace ganflow

@@ -1,7 +1,6 @@
 #include "ganflow/framework/report/metrics_csv.hpp"
 
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -58,9 +57,7 @@ void MetricsCsv::write() const {
     for (std::size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << csv_cell(r.value(header[i], json()));
     out << "\n";
   }
-  const std::string tmp = csv_ + ".tmp";
-  write_file(tmp, out.str());
-  if (std::rename(tmp.c_str(), csv_.c_str()) != 0) throw Error("cannot replace '" + csv_ + "'");
+  replace_file(csv_, out.str());
 }
 
 }  // namespace ganflow

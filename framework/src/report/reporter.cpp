@@ -17,6 +17,8 @@
 namespace ganflow {
 
 namespace {
+std::string jsonl_file(const RunContext& ctx) { return (std::filesystem::path(ctx.run_dir()) / "metrics.jsonl").string(); }
+
 std::string cell(const json& v) {
   std::ostringstream s;
   if (v.is_number_float()) {
@@ -48,9 +50,8 @@ Reporter::Reporter(RunContext& ctx, std::string stage, std::vector<std::string> 
   }
   if (silent_) return;
   std::filesystem::path dir = ctx.run_dir();
-  const std::string jsonl = (dir / "metrics.jsonl").string();
+  const std::string jsonl = jsonl_file(ctx);
   csv_.emplace(jsonl, (dir / "metrics.csv").string());
-  jsonl_path_ = jsonl;
   jsonl_.open(jsonl, std::ios::app);
   if (tensorboard) tensorboard_.emplace(dir.string(), stage_);
 }
@@ -93,7 +94,7 @@ void Reporter::draw(int64_t done, int64_t images, const std::string& losses) {
 
 void Reporter::append_record(const json& rec) {
   jsonl_ << rec.dump() << "\n" << std::flush;
-  if (!jsonl_) throw Error("cannot append to '" + jsonl_path_ + "': " + std::strerror(errno));
+  if (!jsonl_) throw Error("cannot append to '" + jsonl_file(ctx_) + "': " + std::strerror(errno));
 }
 
 void Reporter::epoch_end(const json& row) {

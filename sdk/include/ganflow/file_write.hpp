@@ -18,4 +18,13 @@ inline void write_file(const std::string& path, const std::string& bytes, bool s
   write_file(path, bytes.data(), bytes.size(), sync);
 }
 
+// Replaces the file `path` whole or not at all: its folder is created, the bytes are written
+// to `path`.tmp and synced, which is renamed over `path`, and the folder synced. A crash or a
+// full disk leaves the old file and no .tmp.
+GANFLOW_API void replace_file(const std::string& path, const void* data, std::size_t size);
+
+inline void replace_file(const std::string& path, const std::string& bytes) {
+  replace_file(path, bytes.data(), bytes.size());
+}
+
 }  // namespace ganflow

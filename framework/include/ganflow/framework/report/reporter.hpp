@@ -52,7 +52,6 @@ class Reporter {
   bool silent_ = false;  // a data-parallel rank other than 0: no progress, no files
   int64_t epoch_ = 0, total_ = 0;
   std::chrono::steady_clock::time_point start_, next_draw_;
-  std::string jsonl_path_;
   std::ofstream jsonl_;
   std::optional<MetricsCsv> csv_;
   std::optional<TensorBoardWriter> tensorboard_;
